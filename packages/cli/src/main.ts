@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The `bifrost` command. `bifrost start` runs the embedded platform: API, worker pool,
+ * queue and workspace watcher in one process, with SQLite in BIFROST_DATA_DIR.
+ */
+import { ConfigError, loadConfig } from "@bifrost/server/config.js";
+import { startPlatform } from "@bifrost/server/platform.js";
+import { openSqlite } from "@bifrost/storage/database.js";
+import { ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
+import { join } from "node:path";
+
+const USAGE = `Usage: bifrost <command>
+
+Commands:
+  start              Run the platform (API, workers, queue) on PORT (default 3000)
+  admin-key [name]   Create a new platform-admin API key and print it (the platform may be running)
+
+Configuration comes from the environment: PORT, HOST, BIFROST_DATA_DIR, BIFROST_WORKSPACE,
+BIFROST_ADMIN_API_KEY, BIFROST_WORKERS, … (see docs/configuration.md).`;
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const started = performance.now();
+  const platform = await startPlatform(config);
+  const ms = Math.round(performance.now() - started);
+  const workflows = platform.engine.registry.list().length;
+  const errors = platform.engine.registry.loadErrors().length;
+  console.log(`Bifrost is listening on ${platform.url} (started in ${ms} ms)`);
+  console.log(`  workspace: ${config.workspace} — ${workflows} workflow(s)${errors ? `, ${errors} load error(s): GET /api/workflows shows them` : ""}`);
+  console.log(`  data:      ${config.dataDir}`);
+  if (platform.createdAdminKey) {
+    console.log(`\n  Your platform-admin API key (shown only this once — keep it safe):\n\n    ${platform.createdAdminKey}\n`);
+    console.log(`  Try it:  curl -H "Authorization: Bearer ${platform.createdAdminKey}" ${platform.url}/api/workflows`);
+  } else if (config.adminApiKey) {
+    console.log(`  API key: the value of BIFROST_ADMIN_API_KEY (send it as "Authorization: Bearer <key>")`);
+  } else {
+    console.log(`  API key: use the admin key printed on first start, or create one with "npx bifrost admin-key"`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (running executions are given a moment to finish)…`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void platform.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+async function adminKey(name: string): Promise<void> {
+  const config = loadConfig();
+  const database = await openSqlite(join(config.dataDir, "bifrost.db"));
+  const { key } = await new ApiKeysRepo(database.db).create(null, name);
+  await database.close();
+  console.log(key);
+}
+
+const [command, ...args] = process.argv.slice(2);
+try {
+  switch (command) {
+    case "start":
+      await start();
+      break;
+    case "admin-key":
+      await adminKey(args[0] ?? "admin key (cli)");
+      break;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      break;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}

@@ -1,0 +1,63 @@
+import type { ExecutionContextData } from "./context.js";
+import type { SerializedError } from "./errors.js";
+import type { FieldError, LogLevel } from "./execution.js";
+import type { IndexedDefinition } from "./workflow-options.js";
+
+/**
+ * Messages between the worker host and a worker child (Node IPC, JSON). The child never
+ * holds a database handle: everything it may do beyond computing goes through `rpc`.
+ */
+export interface RunTask {
+  type: "run";
+  taskId: string;
+  /** Absolute path of the compiled ESM module. */
+  modulePath: string;
+  /** The export to run; null for inline code, whose module exports a default function. */
+  exportName: string | null;
+  params: unknown;
+  context: ExecutionContextData;
+  /** Longest JSON text kept for one captured variable before it is truncated. */
+  maxVariableChars: number;
+}
+
+export interface IndexTask {
+  type: "index";
+  taskId: string;
+  modulePath: string;
+}
+
+export interface RpcReply {
+  type: "rpc-reply";
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: SerializedError;
+}
+
+export type HostMessage = RunTask | IndexTask | RpcReply;
+
+export type RunOutcome =
+  | {
+      ok: true;
+      result: unknown;
+      variables: Record<string, unknown>;
+      roi: { timeSaved: number; value: number };
+    }
+  | {
+      ok: false;
+      error: SerializedError;
+      validation?: FieldError[];
+      variables: Record<string, unknown>;
+      roi: { timeSaved: number; value: number };
+    };
+
+export type IndexOutcome =
+  | { ok: true; definitions: IndexedDefinition[]; errors: { exportName: string; message: string }[] }
+  | { ok: false; error: SerializedError };
+
+export type ChildMessage =
+  | { type: "ready"; pid: number }
+  | { type: "log"; taskId: string; level: LogLevel; message: string; ts: string }
+  | { type: "run-done"; taskId: string; outcome: RunOutcome; heapUsed: number }
+  | { type: "index-done"; taskId: string; outcome: IndexOutcome; heapUsed: number }
+  | { type: "rpc"; id: number; taskId: string; method: string; args: unknown[] };

@@ -1,0 +1,76 @@
+import type { LogLevel, LogLine } from "@bifrost/contracts/execution.js";
+import type { ExecutionsRepo } from "@bifrost/storage/executions.repo.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { WriteBatcher } from "./write-batcher.js";
+
+interface Buffer {
+  seq: number;
+  kept: number;
+  dropped: number;
+  pending: LogLine[];
+}
+
+/**
+ * Receives a run's log lines: numbers them, publishes each at once for live streams and
+ * persists them in batches. A run may keep `maxLines`; past that, lines are counted and
+ * a note says how many were dropped.
+ */
+export class LogSink {
+  private readonly buffers = new Map<string, Buffer>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: { executions: ExecutionsRepo; batcher: WriteBatcher; bus: EventBus; maxLines: number; flushMs?: number },
+  ) {}
+
+  /** Starts collecting for a run; `lastSeq` continues numbering after an earlier attempt. */
+  open(executionId: string, lastSeq = 0): void {
+    this.buffers.set(executionId, { seq: lastSeq, kept: 0, dropped: 0, pending: [] });
+  }
+
+  append(executionId: string, level: LogLevel, message: string, ts: string): void {
+    const b = this.buffers.get(executionId);
+    if (!b) return;
+    if (b.kept >= this.deps.maxLines) {
+      b.dropped++;
+      return;
+    }
+    b.kept++;
+    const line: LogLine = { seq: ++b.seq, level, message, ts };
+    b.pending.push(line);
+    this.deps.bus.publish(executionId, { type: "log", line });
+    this.timer ??= setTimeout(() => this.flushAll(), this.deps.flushMs ?? 50);
+  }
+
+  /** Lines received but not yet written (live streams read them to miss nothing). */
+  unflushed(executionId: string): LogLine[] {
+    return [...(this.buffers.get(executionId)?.pending ?? [])];
+  }
+
+  lastSeq(executionId: string): number {
+    return this.buffers.get(executionId)?.seq ?? 0;
+  }
+
+  /** Writes what is left for a run (and the dropped-lines note) and stops collecting. */
+  async close(executionId: string): Promise<number> {
+    const b = this.buffers.get(executionId);
+    if (!b) return 0;
+    if (b.dropped > 0) {
+      b.kept = -Infinity;
+      this.append(executionId, "warn", `${b.dropped} more log lines were dropped: a run keeps at most ${this.deps.maxLines}`, new Date().toISOString());
+    }
+    const lines = b.pending.splice(0);
+    this.buffers.delete(executionId);
+    if (lines.length > 0) {
+      await this.deps.batcher.write((trx) => this.deps.executions.appendLogs(lines.map((l) => ({ ...l, executionId })), trx));
+    }
+    return b.seq;
+  }
+
+  private flushAll(): void {
+    this.timer = null;
+    const rows: (LogLine & { executionId: string })[] = [];
+    for (const [executionId, b] of this.buffers) for (const l of b.pending.splice(0)) rows.push({ ...l, executionId });
+    if (rows.length > 0) void this.deps.batcher.write((trx) => this.deps.executions.appendLogs(rows, trx)).catch(() => undefined);
+  }
+}

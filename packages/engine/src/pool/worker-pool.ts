@@ -1,0 +1,363 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ChildMessage, HostMessage, IndexOutcome, IndexTask, RunOutcome, RunTask } from "@bifrost/contracts/ipc.js";
+import type { LogLevel } from "@bifrost/contracts/execution.js";
+
+export const CHILD_ENTRY = fileURLToPath(new URL("../child/child-main.js", import.meta.url));
+
+export interface PoolOptions {
+  /** Children kept running. */
+  size: number;
+  /** V8 heap cap per child, in MiB; RSS is capped at this plus `rssHeadroomMb`. */
+  memoryLimitMb: number;
+  rssHeadroomMb?: number;
+  /** A child is replaced after this many tasks, so leaks in user code cannot pile up. */
+  maxRunsPerChild: number;
+  /** A child that has not said "ready" by then counts as failed to start. */
+  startTimeoutMs?: number;
+  /** Longest wait between respawn attempts while children keep failing to start. */
+  maxBackoffMs?: number;
+  /** Entry module of the child (tests substitute broken ones). */
+  childEntry?: string;
+  /** Environment of the children: only these variables, never the host's secrets. */
+  env?: Record<string, string>;
+  log?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+export type TaskResult<T> =
+  | { kind: "done"; outcome: T }
+  | { kind: "timeout" }
+  | { kind: "cancelled" }
+  | { kind: "crashed"; exitCode: number | null; signal: string | null; stderr: string }
+  | { kind: "memory"; detail: string };
+
+export interface TaskHooks {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onLog?: (level: LogLevel, message: string, ts: string) => void;
+  onRpc?: (method: string, args: unknown[]) => Promise<unknown>;
+  /** Called once a child has taken the task. */
+  onStart?: () => void;
+}
+
+type KillReason = "timeout" | "cancelled" | "memory" | "retire" | "start-timeout" | "shutdown";
+
+interface ActiveTask {
+  message: HostMessage & { taskId: string };
+  hooks: TaskHooks;
+  resolve: (result: TaskResult<RunOutcome | IndexOutcome>) => void;
+  timer: NodeJS.Timeout;
+  onAbort?: () => void;
+}
+
+interface Waiter {
+  message: HostMessage & { taskId: string };
+  hooks: TaskHooks;
+  resolve: (result: TaskResult<RunOutcome | IndexOutcome>) => void;
+  onAbort?: () => void;
+}
+
+class WorkerChild {
+  state: "starting" | "idle" | "busy" | "dead" = "starting";
+  runs = 0;
+  task: ActiveTask | null = null;
+  killReason: KillReason | null = null;
+  memoryDetail = "";
+  stderrTail = "";
+  constructor(readonly proc: ChildProcess) {}
+}
+
+const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/i;
+
+/**
+ * Pre-started child processes, one task per child at a time. The pool enforces the
+ * task's timeout, the memory cap and cancellation by killing the child, and replaces
+ * any child that died, failed to start, failed to import its module, or ran too long.
+ */
+export class WorkerPool {
+  private readonly children = new Set<WorkerChild>();
+  private readonly idle: WorkerChild[] = [];
+  private readonly waiting: Waiter[] = [];
+  private startFailures = 0;
+  private respawnTimer: NodeJS.Timeout | null = null;
+  private memoryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private taskSeq = 0;
+  private readonly opts: Required<Omit<PoolOptions, "env" | "log">> & Pick<PoolOptions, "env" | "log">;
+
+  constructor(options: PoolOptions) {
+    this.opts = {
+      rssHeadroomMb: 256,
+      startTimeoutMs: 10_000,
+      maxBackoffMs: 30_000,
+      childEntry: CHILD_ENTRY,
+      ...options,
+    };
+  }
+
+  /** Starts the children and resolves once the first is ready (or all failed to start). */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.opts.size; i++) this.spawn();
+    this.memoryTimer = setInterval(() => this.checkMemory(), 200);
+    this.memoryTimer.unref();
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (this.idle.length > 0 || this.startFailures >= this.opts.size || this.stopped) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+  }
+
+  /** Children alive, idle ones, and tasks waiting for a child. */
+  stats(): { children: number; idle: number; waiting: number; startFailures: number } {
+    return { children: this.children.size, idle: this.idle.length, waiting: this.waiting.length, startFailures: this.startFailures };
+  }
+
+  run(task: Omit<RunTask, "taskId">, hooks: TaskHooks): Promise<TaskResult<RunOutcome>> {
+    return this.submit({ ...task, taskId: String(++this.taskSeq) }, hooks) as Promise<TaskResult<RunOutcome>>;
+  }
+
+  index(task: Omit<IndexTask, "taskId">, hooks: TaskHooks): Promise<TaskResult<IndexOutcome>> {
+    return this.submit({ ...task, taskId: String(++this.taskSeq) }, hooks) as Promise<TaskResult<IndexOutcome>>;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    for (const w of this.waiting.splice(0)) w.resolve({ kind: "cancelled" });
+    const exits = [...this.children].map(
+      (c) => new Promise<void>((resolve) => (c.state === "dead" ? resolve() : c.proc.once("exit", () => resolve()))),
+    );
+    for (const child of this.children) this.kill(child, "shutdown");
+    await Promise.all(exits);
+  }
+
+  private submit(message: HostMessage & { taskId: string }, hooks: TaskHooks): Promise<TaskResult<RunOutcome | IndexOutcome>> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve({ kind: "cancelled" });
+      if (hooks.signal?.aborted) return resolve({ kind: "cancelled" });
+      const waiter: Waiter = { message, hooks, resolve };
+      if (hooks.signal) {
+        waiter.onAbort = () => {
+          const i = this.waiting.indexOf(waiter);
+          if (i >= 0) {
+            this.waiting.splice(i, 1);
+            resolve({ kind: "cancelled" });
+          }
+        };
+        hooks.signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiting.push(waiter);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.waiting.length > 0) {
+      const child = this.idle.pop()!;
+      const waiter = this.waiting.shift()!;
+      if (waiter.onAbort) waiter.hooks.signal?.removeEventListener("abort", waiter.onAbort);
+      this.assign(child, waiter);
+    }
+  }
+
+  private assign(child: WorkerChild, waiter: Waiter): void {
+    child.state = "busy";
+    const task: ActiveTask = {
+      message: waiter.message,
+      hooks: waiter.hooks,
+      resolve: waiter.resolve,
+      timer: setTimeout(() => this.kill(child, "timeout"), waiter.hooks.timeoutMs),
+    };
+    if (waiter.hooks.signal) {
+      task.onAbort = () => this.kill(child, "cancelled");
+      waiter.hooks.signal.addEventListener("abort", task.onAbort, { once: true });
+    }
+    child.task = task;
+    waiter.hooks.onStart?.();
+    child.proc.send(waiter.message);
+  }
+
+  private finish(child: WorkerChild, result: TaskResult<RunOutcome | IndexOutcome>): void {
+    const task = child.task;
+    if (!task) return;
+    child.task = null;
+    clearTimeout(task.timer);
+    if (task.onAbort) task.hooks.signal?.removeEventListener("abort", task.onAbort);
+    task.resolve(result);
+  }
+
+  private spawn(): void {
+    if (this.stopped) return;
+    let proc: ChildProcess;
+    try {
+      proc = fork(this.opts.childEntry, [], {
+        execArgv: [`--max-old-space-size=${this.opts.memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=30"],
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+        env: this.opts.env ?? safeChildEnv(),
+      });
+    } catch (error) {
+      this.onStartFailure(`fork failed: ${String(error)}`);
+      return;
+    }
+    const child = new WorkerChild(proc);
+    this.children.add(child);
+    const startTimer = setTimeout(() => {
+      if (child.state === "starting") this.kill(child, "start-timeout");
+    }, this.opts.startTimeoutMs);
+    proc.stdout?.on("data", () => {
+      /* top-level output of workflow modules outside a run is dropped */
+    });
+    proc.stderr?.on("data", (chunk: Buffer) => {
+      child.stderrTail = (child.stderrTail + chunk.toString("utf8")).slice(-4000);
+    });
+    proc.on("message", (message: ChildMessage) => this.onMessage(child, message, startTimer));
+    proc.on("error", () => {
+      /* reported through "exit" */
+    });
+    proc.on("exit", (code, signal) => {
+      clearTimeout(startTimer);
+      this.onExit(child, code, signal);
+    });
+  }
+
+  private onMessage(child: WorkerChild, message: ChildMessage, startTimer: NodeJS.Timeout): void {
+    switch (message.type) {
+      case "ready":
+        clearTimeout(startTimer);
+        if (child.state !== "starting") return;
+        this.startFailures = 0;
+        child.state = "idle";
+        this.idle.push(child);
+        this.dispatch();
+        return;
+      case "log":
+        if (child.task && child.task.message.taskId === message.taskId) {
+          child.task.hooks.onLog?.(message.level, message.message, message.ts);
+        }
+        return;
+      case "rpc": {
+        const task = child.task;
+        if (!task || task.message.taskId !== message.taskId) return;
+        const handler = task.hooks.onRpc;
+        const reply = (m: HostMessage) => {
+          if (child.state !== "dead" && child.proc.connected) child.proc.send(m);
+        };
+        if (!handler) {
+          reply({ type: "rpc-reply", id: message.id, ok: false, error: { code: "unexpected", type: "BifrostError", message: `SDK call ${message.method} is not available here` } });
+          return;
+        }
+        handler(message.method, message.args).then(
+          (value) => reply({ type: "rpc-reply", id: message.id, ok: true, value }),
+          (error: unknown) =>
+            reply({
+              type: "rpc-reply",
+              id: message.id,
+              ok: false,
+              error: { code: "unexpected", type: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) },
+            }),
+        );
+        return;
+      }
+      case "run-done":
+      case "index-done": {
+        if (!child.task || child.task.message.taskId !== message.taskId || child.killReason) return;
+        child.runs++;
+        const importFailed = message.type === "run-done" && !message.outcome.ok && message.outcome.error.code === "import";
+        const tooBig = message.heapUsed > this.opts.memoryLimitMb * 1024 * 1024 * 0.7;
+        this.finish(child, { kind: "done", outcome: message.outcome });
+        if (importFailed || tooBig || child.runs >= this.opts.maxRunsPerChild) {
+          this.kill(child, "retire");
+        } else if (child.state === "busy") {
+          child.state = "idle";
+          this.idle.push(child);
+          this.dispatch();
+        }
+        return;
+      }
+    }
+  }
+
+  private onExit(child: WorkerChild, code: number | null, signal: NodeJS.Signals | null): void {
+    const wasStarting = child.state === "starting";
+    child.state = "dead";
+    this.children.delete(child);
+    const i = this.idle.indexOf(child);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (child.task) {
+      const reason = child.killReason;
+      if (reason === "timeout") this.finish(child, { kind: "timeout" });
+      else if (reason === "cancelled" || reason === "shutdown") this.finish(child, { kind: "cancelled" });
+      else if (reason === "memory") this.finish(child, { kind: "memory", detail: child.memoryDetail });
+      else if (OOM_PATTERN.test(child.stderrTail)) {
+        this.finish(child, { kind: "memory", detail: `the worker ran out of heap memory (limit ${this.opts.memoryLimitMb} MiB)` });
+      } else this.finish(child, { kind: "crashed", exitCode: code, signal, stderr: child.stderrTail });
+    }
+    if (this.stopped) return;
+    if (wasStarting) this.onStartFailure(`exit code ${code} signal ${signal} ${child.stderrTail.slice(-500)}`);
+    else this.spawn();
+  }
+
+  /** A child that never became ready: back off exponentially before the next try. */
+  private onStartFailure(detail: string): void {
+    this.startFailures++;
+    const delay = Math.min(this.opts.maxBackoffMs, 100 * 2 ** Math.min(this.startFailures - 1, 16));
+    this.opts.log?.("error", `worker child failed to start (${this.startFailures} in a row, next try in ${delay} ms): ${detail.trim()}`);
+    if (this.respawnTimer) return;
+    this.respawnTimer = setTimeout(() => {
+      this.respawnTimer = null;
+      const missing = this.opts.size - this.children.size;
+      for (let i = 0; i < missing; i++) this.spawn();
+    }, delay);
+  }
+
+  private kill(child: WorkerChild, reason: KillReason): void {
+    if (child.state === "dead") return;
+    child.killReason ??= reason;
+    const i = this.idle.indexOf(child);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (reason === "retire" || reason === "shutdown") {
+      child.proc.kill("SIGTERM");
+      setTimeout(() => child.proc.kill("SIGKILL"), 2000).unref();
+    } else {
+      child.proc.kill("SIGKILL");
+    }
+  }
+
+  /** V8's heap cap misses Buffers and native memory; RSS catches those. */
+  private checkMemory(): void {
+    const limit = (this.opts.memoryLimitMb + this.opts.rssHeadroomMb) * 1024 * 1024;
+    for (const child of this.children) {
+      if (child.state !== "busy" || !child.proc.pid) continue;
+      const rss = readRss(child.proc.pid);
+      if (rss !== null && rss > limit) {
+        child.memoryDetail = `the worker used ${Math.round(rss / 1048576)} MiB of memory (limit ${Math.round(limit / 1048576)} MiB)`;
+        this.kill(child, "memory");
+      }
+    }
+  }
+}
+
+function readRss(pid: number): number | null {
+  try {
+    const statm = readFileSync(`/proc/${pid}/statm`, "utf8").split(" ");
+    return Number(statm[1]) * 4096;
+  } catch {
+    return null;
+  }
+}
+
+/** The children's environment: enough to run Node, none of the platform's secrets. */
+export function safeChildEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_ENV", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"];
+  const env: Record<string, string> = {};
+  for (const k of keep) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, ...extra };
+}

@@ -1,0 +1,25 @@
+/**
+ * The Bifrost SDK: what workflow files import.
+ *
+ * @example
+ * ```ts
+ * import { workflow, z, context, logger } from "bifrost";
+ *
+ * export const hello = workflow(
+ *   { params: z.object({ name: z.string().min(1) }) },
+ *   async ({ name }) => {
+ *     logger.info(`Hello ${name} from ${context.orgName}`);
+ *     return { greeting: `Hello, ${name}!` };
+ *   },
+ * );
+ * ```
+ * @module
+ */
+export { z } from "zod";
+export { workflow, tool, dataProvider, isExecutable } from "./define.js";
+export type { Executable, WorkflowOptions, DataProviderOptions, RetryPolicy, Handler } from "./define.js";
+export { context } from "./context.js";
+export type { ExecutionContext } from "./context.js";
+export { logger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export { UserError, NonRetriableError, BifrostError } from "./errors.js";

@@ -1,0 +1,72 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+const EnvSchema = z.object({
+  PORT: int("PORT", 0, 65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  BIFROST_DATA_DIR: z.string().default("./data"),
+  BIFROST_WORKSPACE: z.string().default("./workspace"),
+  BIFROST_ADMIN_API_KEY: z.string().min(24, "BIFROST_ADMIN_API_KEY must be at least 24 characters").optional(),
+  BIFROST_WORKERS: int("BIFROST_WORKERS", 1, 256).optional(),
+  BIFROST_WORKER_MEMORY_MB: int("BIFROST_WORKER_MEMORY_MB", 32, 65536).default(512),
+  BIFROST_WORKER_MAX_RUNS: int("BIFROST_WORKER_MAX_RUNS", 1, 1_000_000).default(1000),
+  BIFROST_BODY_LIMIT_BYTES: int("BIFROST_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024).default(5 * 1024 * 1024),
+  BIFROST_MAX_LOG_LINES: int("BIFROST_MAX_LOG_LINES", 10, 10_000_000).default(10_000),
+  BIFROST_MAX_VARIABLE_CHARS: int("BIFROST_MAX_VARIABLE_CHARS", 16, 10_000_000).default(4096),
+  BIFROST_WATCH: z.enum(["true", "false"]).default("true"),
+  BIFROST_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export interface PlatformConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  workspace: string;
+  adminApiKey: string | null;
+  workers: number;
+  workerMemoryMb: number;
+  workerMaxRuns: number;
+  bodyLimitBytes: number;
+  maxLogLines: number;
+  maxVariableChars: number;
+  watch: boolean;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the environment once, at start-up; errors name the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.BIFROST_DATA_DIR),
+    workspace: resolve(e.BIFROST_WORKSPACE),
+    adminApiKey: e.BIFROST_ADMIN_API_KEY ?? null,
+    workers: e.BIFROST_WORKERS ?? Math.max(2, availableParallelism()),
+    workerMemoryMb: e.BIFROST_WORKER_MEMORY_MB,
+    workerMaxRuns: e.BIFROST_WORKER_MAX_RUNS,
+    bodyLimitBytes: e.BIFROST_BODY_LIMIT_BYTES,
+    maxLogLines: e.BIFROST_MAX_LOG_LINES,
+    maxVariableChars: e.BIFROST_MAX_VARIABLE_CHARS,
+    watch: e.BIFROST_WATCH === "true",
+    logLevel: e.BIFROST_LOG_LEVEL,
+  };
+}

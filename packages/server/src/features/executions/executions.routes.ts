@@ -1,0 +1,134 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { EXECUTION_STATUSES, TRIGGERS, isTerminalStatus, type LogLine } from "@bifrost/contracts/execution.js";
+import type { Engine } from "@bifrost/engine/engine.js";
+import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
+import { principalOf, visibleOrg, type Principal } from "../../auth.js";
+import { HttpError, notFound } from "../../http-error.js";
+import { parseBody } from "../../parse.js";
+import { executionView } from "./execution-view.js";
+
+const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date or time")
+  .transform((s) => new Date(s).toISOString());
+
+const ListQuery = z.object({
+  workflow: z.string().optional(),
+  status: z
+    .string()
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(EXECUTION_STATUSES)))
+    .optional(),
+  trigger: z.enum(TRIGGERS).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const HEARTBEAT_MS = 15_000;
+
+/** Execution history, logs (stored and live) and cancellation (SPEC §4). */
+export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine }): void {
+  const { engine } = deps;
+  const repo = engine.repos.executions;
+
+  /** Another organization's execution is "not found": its existence is not revealed. */
+  async function visible(p: Principal, id: string): Promise<StoredExecution> {
+    const record = await repo.get(id);
+    const org = visibleOrg(p);
+    if (!record || (org !== undefined && record.orgId !== org)) throw notFound("Execution");
+    return record;
+  }
+
+  app.get("/api/executions", async (req) => {
+    const p = principalOf(req);
+    const q = parseBody(ListQuery, req.query);
+    const page = await repo.list({ ...q, orgId: visibleOrg(p) });
+    return { executions: page.executions.map((e) => executionView(e)), limit: q.limit, offset: q.offset, hasMore: page.hasMore };
+  });
+
+  app.get<{ Params: { id: string } }>("/api/executions/:id", async (req) => {
+    const p = principalOf(req);
+    const record = await visible(p, req.params.id);
+    return executionView(record, await repo.logs(record.id, { includeDebug: p.isPlatformAdmin }));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>("/api/executions/:id/logs", async (req) => {
+    const p = principalOf(req);
+    const record = await visible(p, req.params.id);
+    const after = Number(req.query.after ?? 0) || 0;
+    return { logs: await repo.logs(record.id, { afterSeq: after, includeDebug: p.isPlatformAdmin }), status: record.status };
+  });
+
+  app.post<{ Params: { id: string } }>("/api/executions/:id/cancel", async (req, reply) => {
+    const p = principalOf(req);
+    const record = await visible(p, req.params.id);
+    if (isTerminalStatus(record.status)) {
+      throw new HttpError(409, "not_cancellable", `Execution is already ${record.status}`);
+    }
+    const status = await engine.executor.cancel(record.id);
+    if (!status) throw new HttpError(409, "not_cancellable", "Execution finished before it could be cancelled");
+    return reply.status(202).send({ id: record.id, status });
+  });
+
+  /**
+   * Server-sent events: every stored line after `Last-Event-ID` (or `?after=`), then live
+   * lines as they are written, then an `end` event with the final status. Event ids are
+   * the lines' `seq`, so a client that reconnects resumes without gaps or repeats.
+   */
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>("/api/executions/:id/logs/stream", async (req, reply) => {
+    const p = principalOf(req);
+    const record = await visible(p, req.params.id);
+    const lastEventId = req.headers["last-event-id"];
+    let last = Number((Array.isArray(lastEventId) ? lastEventId[0] : lastEventId) ?? req.query.after ?? 0) || 0;
+    const includeDebug = p.isPlatformAdmin;
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.write("retry: 1000\n\n");
+
+    let closed = false;
+    let replaying = true;
+    const backlog: Parameters<Parameters<typeof engine.bus.subscribe>[1]>[0][] = [];
+    const send = (line: LogLine) => {
+      if (closed || line.seq <= last) return;
+      last = line.seq;
+      if (!includeDebug && line.level === "debug") return;
+      res.write(`id: ${line.seq}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`);
+    };
+    const finish = async (status: string) => {
+      if (closed) return;
+      for (const line of await repo.logs(record.id, { afterSeq: last, includeDebug: true })) send(line);
+      res.write(`event: end\ndata: ${JSON.stringify({ status })}\n\n`);
+      cleanup();
+      res.end();
+    };
+    const handle = (e: (typeof backlog)[number]) => {
+      if (e.type === "log") send(e.line);
+      else if (e.terminal) void finish(e.status);
+    };
+    const off = engine.bus.subscribe(record.id, (e) => (replaying ? backlog.push(e) : handle(e)));
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+    function cleanup() {
+      closed = true;
+      off();
+      clearInterval(heartbeat);
+    }
+    req.raw.on("close", cleanup);
+
+    for (const line of await repo.logs(record.id, { afterSeq: last, includeDebug: true })) send(line);
+    for (const line of engine.logs.unflushed(record.id)) send(line);
+    const current = await repo.get(record.id);
+    replaying = false;
+    for (const e of backlog.splice(0)) handle(e);
+    if (!current || isTerminalStatus(current.status)) await finish(current?.status ?? "Stuck");
+  });
+}

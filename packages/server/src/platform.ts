@@ -1,0 +1,102 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { Engine } from "@bifrost/engine/engine.js";
+import { openSqlite } from "@bifrost/storage/database.js";
+import { buildApp } from "./app.js";
+import type { PlatformConfig } from "./config.js";
+
+export interface Platform {
+  app: FastifyInstance;
+  engine: Engine;
+  /** Where it listens, e.g. http://127.0.0.1:3000 (null when `listen: false`). */
+  url: string | null;
+  /** A platform-admin key created on this start, shown once (first start without BIFROST_ADMIN_API_KEY). */
+  createdAdminKey: string | null;
+  close(): Promise<void>;
+}
+
+/** One data directory belongs to one running platform: a second start fails clearly. */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, "bifrost.pid");
+  try {
+    const pid = Number(readFileSync(path, "utf8"));
+    if (pid && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw new Error(`${dataDir} is in use by another Bifrost process (pid ${pid}); stop it or set BIFROST_DATA_DIR`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+      }
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const fd = openSync(path, "w");
+  writeSync(fd, String(process.pid));
+  closeSync(fd);
+  return () => rmSync(path, { force: true });
+}
+
+/** The embedded composition root: SQLite, the engine, the HTTP app; listening unless told not to. */
+export async function startPlatform(
+  config: PlatformConfig,
+  options: { listen?: boolean; log?: (level: "info" | "warn" | "error", message: string) => void } = {},
+): Promise<Platform> {
+  const log = options.log ?? ((level, message) => (level === "info" ? console.log(message) : console.error(`[${level}] ${message}`)));
+  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.workspace, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
+  const database = await openSqlite(join(config.dataDir, "bifrost.db"));
+  const engine = new Engine(
+    database,
+    {
+      dataDir: config.dataDir,
+      workspace: config.workspace,
+      workers: config.workers,
+      memoryLimitMb: config.workerMemoryMb,
+      maxRunsPerChild: config.workerMaxRuns,
+      maxLogLines: config.maxLogLines,
+      maxVariableChars: config.maxVariableChars,
+      watch: config.watch,
+    },
+    log,
+  );
+  await engine.start();
+
+  let createdAdminKey: string | null = null;
+  if (!config.adminApiKey && (await engine.repos.apiKeys.list(null)).length === 0) {
+    createdAdminKey = (await engine.repos.apiKeys.create(null, "first admin key")).key;
+  }
+
+  const app = await buildApp({
+    engine,
+    adminApiKey: config.adminApiKey,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
+  });
+  let url: string | null = null;
+  if (options.listen !== false) {
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    engine,
+    url,
+    createdAdminKey,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await engine.stop();
+        await database.close();
+        unlock();
+      })();
+      return closing;
+    },
+  };
+}

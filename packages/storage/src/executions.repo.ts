@@ -1,0 +1,226 @@
+import type { Kysely, Transaction } from "kysely";
+import type {
+  AttemptSummary,
+  ExecutionRecord,
+  ExecutionStatus,
+  FieldError,
+  LogLevel,
+  LogLine,
+  Trigger,
+} from "@bifrost/contracts/execution.js";
+import { fromJson, toJson } from "./json.js";
+import type { Schema } from "./schema.js";
+
+/** Who started a run: kept with it so retries and resumed runs act with the same rights. */
+export interface ExecutionPrincipal {
+  keyId: string | null;
+  userName: string | null;
+  email: string | null;
+  orgName: string | null;
+  isPlatformAdmin: boolean;
+}
+
+export interface NewExecution {
+  id: string;
+  workflowId: string | null;
+  workflowName: string;
+  orgId: string | null;
+  userId: string | null;
+  trigger: Trigger;
+  status: ExecutionStatus;
+  input: unknown;
+  createdAt: string;
+  parentId: string | null;
+  principal: ExecutionPrincipal;
+}
+
+/** Columns a state change may set; unset keys are left alone. */
+export interface ExecutionPatch {
+  status?: ExecutionStatus;
+  result?: unknown;
+  error?: string | null;
+  errorType?: string | null;
+  errorStack?: string | null;
+  validationErrors?: FieldError[] | null;
+  variables?: Record<string, unknown> | null;
+  durationMs?: number | null;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  attempt?: number;
+  attempts?: AttemptSummary[];
+  tokensUsed?: number;
+  timeSaved?: number;
+  value?: number;
+}
+
+export interface ExecutionFilter {
+  /** `undefined` = every organization (platform admins); `null` = global runs only. */
+  orgId?: string | null;
+  /** Workflow name or id. */
+  workflow?: string;
+  status?: ExecutionStatus[];
+  trigger?: Trigger;
+  since?: string;
+  until?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface StoredExecution extends ExecutionRecord {
+  principal: ExecutionPrincipal;
+}
+
+type Db = Kysely<Schema> | Transaction<Schema>;
+
+function toRecord(row: Schema["executions"]): StoredExecution {
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    workflowName: row.workflow_name,
+    orgId: row.organization_id,
+    userId: row.user_id,
+    trigger: row.trigger as Trigger,
+    status: row.status as ExecutionStatus,
+    input: fromJson(row.input),
+    result: fromJson(row.result),
+    error: row.error,
+    errorType: row.error_type,
+    errorStack: row.error_stack,
+    validationErrors: fromJson<FieldError[]>(row.validation_errors),
+    variables: fromJson<Record<string, unknown>>(row.variables),
+    durationMs: row.duration_ms,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    attempt: row.attempt,
+    attempts: JSON.parse(row.attempts) as AttemptSummary[],
+    parentId: row.parent_id,
+    tokensUsed: row.tokens_used,
+    timeSaved: row.time_saved,
+    value: row.value,
+    principal: JSON.parse(row.principal) as ExecutionPrincipal,
+  };
+}
+
+function patchToColumns(patch: ExecutionPatch): Partial<Schema["executions"]> {
+  const cols: Partial<Schema["executions"]> = {};
+  if (patch.status !== undefined) cols.status = patch.status;
+  if ("result" in patch) cols.result = toJson(patch.result);
+  if (patch.error !== undefined) cols.error = patch.error;
+  if (patch.errorType !== undefined) cols.error_type = patch.errorType;
+  if (patch.errorStack !== undefined) cols.error_stack = patch.errorStack;
+  if (patch.validationErrors !== undefined) cols.validation_errors = toJson(patch.validationErrors);
+  if (patch.variables !== undefined) cols.variables = toJson(patch.variables);
+  if (patch.durationMs !== undefined) cols.duration_ms = patch.durationMs;
+  if (patch.startedAt !== undefined) cols.started_at = patch.startedAt;
+  if (patch.completedAt !== undefined) cols.completed_at = patch.completedAt;
+  if (patch.attempt !== undefined) cols.attempt = patch.attempt;
+  if (patch.attempts !== undefined) cols.attempts = JSON.stringify(patch.attempts);
+  if (patch.tokensUsed !== undefined) cols.tokens_used = patch.tokensUsed;
+  if (patch.timeSaved !== undefined) cols.time_saved = patch.timeSaved;
+  if (patch.value !== undefined) cols.value = patch.value;
+  return cols;
+}
+
+export class ExecutionsRepo {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async insert(e: NewExecution, db: Db = this.db): Promise<void> {
+    await db
+      .insertInto("executions")
+      .values({
+        id: e.id,
+        workflow_id: e.workflowId,
+        workflow_name: e.workflowName,
+        organization_id: e.orgId,
+        user_id: e.userId,
+        trigger: e.trigger,
+        status: e.status,
+        input: toJson(e.input),
+        result: null,
+        error: null,
+        error_type: null,
+        error_stack: null,
+        validation_errors: null,
+        variables: null,
+        duration_ms: null,
+        created_at: e.createdAt,
+        started_at: null,
+        completed_at: null,
+        attempt: 1,
+        attempts: "[]",
+        parent_id: e.parentId,
+        tokens_used: 0,
+        time_saved: 0,
+        value: 0,
+        principal: JSON.stringify(e.principal),
+      })
+      .execute();
+  }
+
+  /**
+   * Applies `patch`. With `onlyIf`, the row changes only while its status is one of
+   * those (compare-and-set), and the return value says whether it did.
+   */
+  async update(id: string, patch: ExecutionPatch, onlyIf?: ExecutionStatus[], db: Db = this.db): Promise<boolean> {
+    let query = db.updateTable("executions").set(patchToColumns(patch)).where("id", "=", id);
+    if (onlyIf) query = query.where("status", "in", onlyIf);
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async get(id: string, db: Db = this.db): Promise<StoredExecution | null> {
+    const row = await db.selectFrom("executions").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  /** Newest first; `hasMore` says whether another page follows. */
+  async list(filter: ExecutionFilter): Promise<{ executions: StoredExecution[]; hasMore: boolean }> {
+    let query = this.db.selectFrom("executions").selectAll();
+    if (filter.orgId === null) query = query.where("organization_id", "is", null);
+    else if (filter.orgId !== undefined) query = query.where("organization_id", "=", filter.orgId);
+    if (filter.workflow) {
+      const w = filter.workflow;
+      query = query.where((eb) => eb.or([eb("workflow_name", "=", w), eb("workflow_id", "=", w)]));
+    }
+    if (filter.status && filter.status.length > 0) query = query.where("status", "in", filter.status);
+    if (filter.trigger) query = query.where("trigger", "=", filter.trigger);
+    if (filter.since) query = query.where("created_at", ">=", filter.since);
+    if (filter.until) query = query.where("created_at", "<", filter.until);
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(filter.limit + 1)
+      .offset(filter.offset)
+      .execute();
+    return { executions: rows.slice(0, filter.limit).map(toRecord), hasMore: rows.length > filter.limit };
+  }
+
+  async listByStatus(statuses: ExecutionStatus[]): Promise<StoredExecution[]> {
+    const rows = await this.db.selectFrom("executions").selectAll().where("status", "in", statuses).execute();
+    return rows.map(toRecord);
+  }
+
+  async appendLogs(lines: (LogLine & { executionId: string })[], db: Db = this.db): Promise<void> {
+    // SQLite allows at most 32,766 bound parameters per statement: 5 per row.
+    for (let i = 0; i < lines.length; i += 5000) {
+      const chunk = lines.slice(i, i + 5000);
+      await db
+        .insertInto("execution_logs")
+        .values(chunk.map((l) => ({ execution_id: l.executionId, seq: l.seq, level: l.level, message: l.message, ts: l.ts })))
+        .execute();
+    }
+  }
+
+  /** Lines with `seq` greater than `afterSeq`, in order; debug lines only when asked. */
+  async logs(id: string, options: { afterSeq?: number; includeDebug: boolean; limit?: number }): Promise<LogLine[]> {
+    let query = this.db
+      .selectFrom("execution_logs")
+      .select(["seq", "level", "message", "ts"])
+      .where("execution_id", "=", id)
+      .where("seq", ">", options.afterSeq ?? 0);
+    if (!options.includeDebug) query = query.where("level", "!=", "debug");
+    const rows = await query.orderBy("seq").limit(options.limit ?? 100_000).execute();
+    return rows.map((r) => ({ seq: r.seq, level: r.level as LogLevel, message: r.message, ts: r.ts }));
+  }
+}

@@ -1,0 +1,81 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Schema } from "./schema.js";
+
+export interface ClaimedJob {
+  id: number;
+  executionId: string;
+  runAt: string;
+}
+
+type Db = Kysely<Schema> | Transaction<Schema>;
+
+/** The durable jobs table behind the embedded queue. One row per queued execution. */
+export class JobsRepo {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  /** Queues an execution; queuing one that is already queued does nothing. */
+  async enqueue(executionId: string, runAt: string, now: string, db: Db = this.db): Promise<void> {
+    await db
+      .insertInto("jobs")
+      .values({ execution_id: executionId, run_at: runAt, locked_by: null, locked_at: null, created_at: now })
+      .onConflict((oc) => oc.column("execution_id").doNothing())
+      .execute();
+  }
+
+  /** Locks up to `limit` due jobs for `owner`, oldest first. */
+  async claim(owner: string, now: string, limit: number): Promise<ClaimedJob[]> {
+    const rows = await this.db
+      .updateTable("jobs")
+      .set({ locked_by: owner, locked_at: now })
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("jobs")
+          .select("id")
+          .where("locked_by", "is", null)
+          .where("run_at", "<=", now)
+          .orderBy("run_at")
+          .orderBy("id")
+          .limit(limit),
+      )
+      .where("locked_by", "is", null)
+      .returning(["id", "execution_id", "run_at"])
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), executionId: r.execution_id, runAt: r.run_at }));
+  }
+
+  async complete(id: number, db: Db = this.db): Promise<void> {
+    await db.deleteFrom("jobs").where("id", "=", id).execute();
+  }
+
+  async deleteForExecution(executionId: string, db: Db = this.db): Promise<boolean> {
+    const r = await db.deleteFrom("jobs").where("execution_id", "=", executionId).executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
+
+  /** When the earliest unlocked job is due, or null when none waits. */
+  async nextRunAt(): Promise<string | null> {
+    const row = await this.db
+      .selectFrom("jobs")
+      .select((eb) => eb.fn.min("run_at").as("next"))
+      .where("locked_by", "is", null)
+      .executeTakeFirst();
+    return (row?.next as string | null | undefined) ?? null;
+  }
+
+  /** Unlocks jobs held by owners that are gone (after a restart). */
+  async releaseLocked(exceptOwner: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable("jobs")
+      .set({ locked_by: null, locked_at: null })
+      .where("locked_by", "is not", null)
+      .where("locked_by", "!=", exceptOwner)
+      .returning(["execution_id"])
+      .execute();
+    return rows.map((r) => r.execution_id);
+  }
+
+  async countQueued(): Promise<number> {
+    const row = await this.db.selectFrom("jobs").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}

@@ -1,0 +1,133 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+
+type Dialect = "sqlite" | "postgres";
+
+/** Migrations are code, named in order; each must run on SQLite and PostgreSQL alike. */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const autoId = dialect === "sqlite" ? "integer" : "bigserial";
+  return {
+    "0001-initial": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("organizations")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("api_keys")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("organization_id", "text", (c) => c.references("organizations.id").onDelete("cascade"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("key_hash", "text", (c) => c.notNull().unique())
+          .addColumn("key_prefix", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("revoked_at", "text")
+          .execute();
+
+        await db.schema
+          .createTable("workflows")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("organization_id", "text")
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("file_path", "text", (c) => c.notNull())
+          .addColumn("export_name", "text", (c) => c.notNull())
+          .addColumn("settings", "text", (c) => c.notNull())
+          .addColumn("params_schema", "text", (c) => c.notNull())
+          .addColumn("source_hash", "text", (c) => c.notNull())
+          .addColumn("module_path", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("workflows_name").on("workflows").columns(["name"]).execute();
+
+        await db.schema
+          .createTable("workflow_files")
+          .addColumn("path", "text", (c) => c.primaryKey())
+          .addColumn("organization_id", "text")
+          .addColumn("source_hash", "text", (c) => c.notNull())
+          .addColumn("module_path", "text", (c) => c.notNull())
+          .addColumn("inputs", "text", (c) => c.notNull())
+          .addColumn("definitions", "text", (c) => c.notNull())
+          .addColumn("errors", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("executions")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("workflow_id", "text")
+          .addColumn("workflow_name", "text", (c) => c.notNull())
+          .addColumn("organization_id", "text")
+          .addColumn("user_id", "text")
+          .addColumn("trigger", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("input", "text")
+          .addColumn("result", "text")
+          .addColumn("error", "text")
+          .addColumn("error_type", "text")
+          .addColumn("error_stack", "text")
+          .addColumn("validation_errors", "text")
+          .addColumn("variables", "text")
+          .addColumn("duration_ms", "integer")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("started_at", "text")
+          .addColumn("completed_at", "text")
+          .addColumn("attempt", "integer", (c) => c.notNull())
+          .addColumn("attempts", "text", (c) => c.notNull())
+          .addColumn("parent_id", "text")
+          .addColumn("tokens_used", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("time_saved", "double precision", (c) => c.notNull().defaultTo(0))
+          .addColumn("value", "double precision", (c) => c.notNull().defaultTo(0))
+          .addColumn("principal", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("executions_org_created").on("executions").columns(["organization_id", "created_at"]).execute();
+        await db.schema.createIndex("executions_created").on("executions").columns(["created_at"]).execute();
+        await db.schema.createIndex("executions_status").on("executions").columns(["status"]).execute();
+
+        await db.schema
+          .createTable("execution_logs")
+          .addColumn("execution_id", "text", (c) => c.notNull())
+          .addColumn("seq", "integer", (c) => c.notNull())
+          .addColumn("level", "text", (c) => c.notNull())
+          .addColumn("message", "text", (c) => c.notNull())
+          .addColumn("ts", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("execution_logs_pk", ["execution_id", "seq"])
+          .execute();
+
+        await db.schema
+          .createTable("jobs")
+          .addColumn("id", sql.raw(autoId), (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn("execution_id", "text", (c) => c.notNull().unique())
+          .addColumn("run_at", "text", (c) => c.notNull())
+          .addColumn("locked_by", "text")
+          .addColumn("locked_at", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("jobs_run_at").on("jobs").columns(["locked_by", "run_at"]).execute();
+      },
+    },
+  };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+/** Brings the schema up to date; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
