@@ -58,6 +58,7 @@ export type IndexOutcome =
 export type ChildMessage =
   | { type: "ready"; pid: number }
   | { type: "log"; taskId: string; level: LogLevel; message: string; ts: string }
-  | { type: "run-done"; taskId: string; outcome: RunOutcome; heapUsed: number }
+  /** `retiring`: the child is about to exit (after a stray error) and must not get another task. */
+  | { type: "run-done"; taskId: string; outcome: RunOutcome; heapUsed: number; retiring?: boolean }
   | { type: "index-done"; taskId: string; outcome: IndexOutcome; heapUsed: number }
   | { type: "rpc"; id: number; taskId: string; method: string; args: unknown[] };

@@ -13,20 +13,27 @@ type Db = Kysely<Schema> | Transaction<Schema>;
 export class JobsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  /** Queues an execution; queuing one that is already queued does nothing. */
+  /**
+   * Queues an execution. One row per execution: queuing it again (a retry queued while
+   * its previous delivery is still finishing) re-arms the row with the new time and
+   * releases its lock, so the finishing delivery's `complete` leaves it alone.
+   */
   async enqueue(executionId: string, runAt: string, now: string, db: Db = this.db): Promise<void> {
     await db
       .insertInto("jobs")
       .values({ execution_id: executionId, run_at: runAt, locked_by: null, locked_at: null, created_at: now })
-      .onConflict((oc) => oc.column("execution_id").doNothing())
+      .onConflict((oc) => oc.column("execution_id").doUpdateSet({ run_at: runAt, locked_by: null, locked_at: null }))
       .execute();
   }
 
-  /** Locks up to `limit` due jobs for `owner`, oldest first. */
-  async claim(owner: string, now: string, limit: number): Promise<ClaimedJob[]> {
+  /**
+   * Locks up to `limit` due jobs with `token` (unique per claim, prefixed by the owner),
+   * oldest first.
+   */
+  async claim(token: string, now: string, limit: number): Promise<ClaimedJob[]> {
     const rows = await this.db
       .updateTable("jobs")
-      .set({ locked_by: owner, locked_at: now })
+      .set({ locked_by: token, locked_at: now })
       .where("id", "in", (eb) =>
         eb
           .selectFrom("jobs")
@@ -43,8 +50,9 @@ export class JobsRepo {
     return rows.map((r) => ({ id: Number(r.id), executionId: r.execution_id, runAt: r.run_at }));
   }
 
-  async complete(id: number, db: Db = this.db): Promise<void> {
-    await db.deleteFrom("jobs").where("id", "=", id).execute();
+  /** Removes a delivered job, unless it was re-armed (or re-claimed) since `token` claimed it. */
+  async complete(id: number, token: string, db: Db = this.db): Promise<void> {
+    await db.deleteFrom("jobs").where("id", "=", id).where("locked_by", "=", token).execute();
   }
 
   async deleteForExecution(executionId: string, db: Db = this.db): Promise<boolean> {
@@ -68,7 +76,7 @@ export class JobsRepo {
       .updateTable("jobs")
       .set({ locked_by: null, locked_at: null })
       .where("locked_by", "is not", null)
-      .where("locked_by", "!=", exceptOwner)
+      .where("locked_by", "not like", `${exceptOwner}:%`)
       .returning(["execution_id"])
       .execute();
     return rows.map((r) => r.execution_id);

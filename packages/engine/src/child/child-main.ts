@@ -49,8 +49,9 @@ let activeTask: RunTask | null = null;
 let activeVars: Map<string, unknown> | null = null;
 let activeRoi: { timeSaved: number; value: number } | null = null;
 
-function fail(task: RunTask, error: RunOutcome & { ok: false }): void {
-  send({ type: "run-done", taskId: task.taskId, outcome: error, heapUsed: process.memoryUsage().heapUsed });
+function fail(task: RunTask, error: RunOutcome & { ok: false }, retiring = false): void {
+  if (activeTask === task) activeTask = null;
+  send({ type: "run-done", taskId: task.taskId, outcome: error, heapUsed: process.memoryUsage().heapUsed, retiring });
 }
 
 async function loadExport(task: RunTask): Promise<{ fn: (p: unknown) => unknown; schema: z.ZodType | undefined }> {
@@ -124,6 +125,7 @@ async function run(task: RunTask): Promise<void> {
   } catch (error) {
     outcome = { ok: false, error: serializeError(error), variables: snapshotVariables(vars, task.maxVariableChars), roi };
   }
+  if (activeTask !== task) return; // a stray error already ended this run
   activeTask = null;
   send({ type: "run-done", taskId: task.taskId, outcome, heapUsed: process.memoryUsage().heapUsed });
 }
@@ -198,7 +200,8 @@ function fatal(error: unknown): void {
       error: serializeError(error),
       variables: activeVars ? snapshotVariables(activeVars, task.maxVariableChars) : {},
       roi: activeRoi ?? task.context.roi,
-    });
+    }, true);
+    activeTask = null;
   } else {
     process.stderr.write(`worker child: ${serializeError(error).stack ?? String(error)}\n`);
   }

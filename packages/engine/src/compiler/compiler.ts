@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { build, type Plugin } from "esbuild";
 import { transpileWithInstrumentation, wrapInlineSnippet } from "./instrument.js";
 
 /** Where the SDK's compiled entry points live, so user bundles import the host's copy. */
-const SDK_DIST = dirname(fileURLToPath(import.meta.resolve("bifrost")));
+const SDK_DIST = dirname(createRequire(import.meta.url).resolve("bifrost"));
 
 export interface CompiledModule {
   /** Absolute path of the self-contained ESM bundle (named by its content hash). */
@@ -39,8 +39,12 @@ function bifrostPlugin(entryPath: string, entrySource: string, mode: "module" | 
       b.onResolve({ filter: /.*/ }, (args) => (args.kind === "entry-point" ? { path: entryPath } : undefined));
       b.onLoad({ filter: /.*/ }, (args) => {
         if (args.path !== entryPath) return undefined;
-        const { code } = transpileWithInstrumentation(entrySource, entryPath, mode);
-        return { contents: code, loader: "js", resolveDir: dirname(entryPath) };
+        try {
+          const { code } = transpileWithInstrumentation(entrySource, entryPath, mode);
+          return { contents: code, loader: "js", resolveDir: dirname(entryPath) };
+        } catch (error) {
+          throw new CompileError(error instanceof Error ? error.message : String(error));
+        }
       });
     },
   };
@@ -82,11 +86,13 @@ export async function compileEntry(options: {
       banner: { js: `import { createRequire as __bifrost$cr } from "node:module"; const require = __bifrost$cr(import.meta.url);` },
     });
   } catch (error) {
+    if (error instanceof CompileError) throw error;
     const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
     const text = (failure.errors ?? [])
       .map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text))
       .join("\n");
-    throw new CompileError(text || (error instanceof Error ? error.message : String(error)));
+    const root = options.rootDir.endsWith("/") ? options.rootDir : `${options.rootDir}/`;
+    throw new CompileError((text || (error instanceof Error ? error.message : String(error))).replaceAll(root, ""));
   }
   const output = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
   if (!output) throw new CompileError("esbuild produced no output");

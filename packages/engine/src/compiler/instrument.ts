@@ -213,7 +213,7 @@ export interface Transpiled {
 export function transpileWithInstrumentation(source: string, fileName: string, mode: "module" | "inline"): Transpiled {
   const out = ts.transpileModule(source, {
     fileName,
-    reportDiagnostics: false,
+    reportDiagnostics: true,
     compilerOptions: {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -224,6 +224,20 @@ export function transpileWithInstrumentation(source: string, fileName: string, m
     },
     transformers: { before: [transformer(mode)] },
   });
+  // The transpiler is error-tolerant; a syntax error must fail the build, not run.
+  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    throw new SyntaxError(
+      errors
+        .map((d) => {
+          const text = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+          if (!d.file || d.start === undefined) return text;
+          const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+          return `${fileName}:${line + 1}:${character + 1}: ${text}`;
+        })
+        .join("\n"),
+    );
+  }
   // Appended, not prepended: the inline source map describes outputText's lines as they are.
   const marker = out.outputText.lastIndexOf("//# sourceMappingURL=");
   const code = marker < 0 ? `${out.outputText}\n${RECORDER_IMPORT}\n` : `${out.outputText.slice(0, marker)}${RECORDER_IMPORT}\n${out.outputText.slice(marker)}`;

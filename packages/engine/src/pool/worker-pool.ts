@@ -270,7 +270,8 @@ export class WorkerPool {
         const importFailed = message.type === "run-done" && !message.outcome.ok && message.outcome.error.code === "import";
         const tooBig = message.heapUsed > this.opts.memoryLimitMb * 1024 * 1024 * 0.7;
         this.finish(child, { kind: "done", outcome: message.outcome });
-        if (importFailed || tooBig || child.runs >= this.opts.maxRunsPerChild) {
+        const retiring = message.type === "run-done" && message.retiring === true;
+        if (importFailed || retiring || tooBig || child.runs >= this.opts.maxRunsPerChild) {
           this.kill(child, "retire");
         } else if (child.state === "busy") {
           child.state = "idle";

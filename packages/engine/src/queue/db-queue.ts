@@ -19,6 +19,7 @@ export class DbQueue implements Queue {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private claims = 0;
   private readonly active = new Set<Promise<void>>();
 
   constructor(
@@ -80,8 +81,9 @@ export class DbQueue implements Queue {
         this.again = false;
         const free = this.concurrency - this.inFlight;
         if (free <= 0 || !this.handler || this.stopped) break;
-        const claimed = await this.jobs.claim(this.owner, new Date().toISOString(), Math.min(free, 100));
-        for (const job of claimed) this.deliver(job.id, job.executionId);
+        const token = `${this.owner}:${++this.claims}`;
+        const claimed = await this.jobs.claim(token, new Date().toISOString(), Math.min(free, 100));
+        for (const job of claimed) this.deliver(job.id, job.executionId, token);
         if (claimed.length === free) this.again = true;
       } while (this.again);
       const next = await this.jobs.nextRunAt();
@@ -94,12 +96,12 @@ export class DbQueue implements Queue {
     }
   }
 
-  private deliver(jobId: number, executionId: string): void {
+  private deliver(jobId: number, executionId: string, token: string): void {
     this.inFlight++;
     const p = (async () => {
       try {
         await this.handler!({ executionId });
-        await this.jobs.complete(jobId);
+        await this.jobs.complete(jobId, token);
       } catch (error) {
         // The handler records failures itself; reaching here means the database is in
         // trouble. Leave the job locked: recovery re-runs it after a restart.

@@ -1,0 +1,75 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { FastifyInstance, InjectOptions } from "fastify";
+import { loadConfig } from "@bifrost/server/config.js";
+import { startPlatform, type Platform } from "@bifrost/server/platform.js";
+
+export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+
+export interface TestPlatform {
+  platform: Platform;
+  app: FastifyInstance;
+  dir: string;
+  workspace: string;
+  /** Writes a workspace file (creating folders). */
+  write(rel: string, source: string): void;
+  /** app.inject with the admin key unless `key` is given (null = no auth header). */
+  call(options: InjectOptions & { key?: string | null; org?: string }): ReturnType<FastifyInstance["inject"]>;
+  close(): Promise<void>;
+}
+
+/** A real embedded platform on a temp data dir and workspace, not listening (uses inject). */
+export async function startTestPlatform(
+  files: Record<string, string>,
+  env: Record<string, string> = {},
+  options: { listen?: boolean } = {},
+): Promise<TestPlatform> {
+  const dir = mkdtempSync(join(tmpdir(), "bifrost-test-"));
+  const workspace = join(dir, "workspace");
+  const write = (rel: string, source: string) => {
+    const path = join(workspace, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, source);
+  };
+  for (const [rel, source] of Object.entries(files)) write(rel, source);
+  mkdirSync(workspace, { recursive: true });
+  const config = loadConfig({
+    BIFROST_DATA_DIR: join(dir, "data"),
+    BIFROST_WORKSPACE: workspace,
+    BIFROST_ADMIN_API_KEY: ADMIN_KEY,
+    BIFROST_WORKERS: "2",
+    BIFROST_WORKER_MEMORY_MB: "128",
+    BIFROST_WATCH: "false",
+    BIFROST_LOG_LEVEL: "silent",
+    PORT: "0",
+    ...env,
+  });
+  const platform = await startPlatform(config, { listen: options.listen ?? false, log: () => undefined });
+  return {
+    platform,
+    app: platform.app,
+    dir,
+    workspace,
+    write,
+    call({ key, org, headers, ...rest }) {
+      const auth = key === null ? {} : { authorization: `Bearer ${key ?? ADMIN_KEY}` };
+      return platform.app.inject({ ...rest, headers: { ...auth, ...(org ? { "x-bifrost-org": org } : {}), ...headers } });
+    },
+    async close() {
+      await platform.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
