@@ -1,0 +1,241 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, eventually, startTestPlatform, type TestPlatform } from "./helpers.js";
+
+const CLI = join(import.meta.dirname, "../../cli/dist/main.js");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function api(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+/** Reads an SSE response into events until the stream ends. */
+async function readSse(res: Response, onEvent?: (e: { id?: string; event: string; data: any }) => void) {
+  const events: { id?: string; event: string; data: any }[] = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let idx;
+    while ((idx = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, idx);
+      buffer = buffer.slice(idx + 2);
+      const e: { id?: string; event: string; data: any } = { event: "message", data: null };
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id: ")) e.id = line.slice(4);
+        else if (line.startsWith("event: ")) e.event = line.slice(7);
+        else if (line.startsWith("data: ")) e.data = JSON.parse(line.slice(6));
+      }
+      if (e.data !== null) {
+        events.push(e);
+        onEvent?.(e);
+      }
+    }
+  }
+  return events;
+}
+
+describe("live server", () => {
+  let t: TestPlatform;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await startTestPlatform(
+      {
+        "stream.ts": `
+import { workflow, z, logger } from "bifrost";
+export const ticker = workflow({ params: z.object({ n: z.int() }) }, async ({ n }) => {
+  for (let i = 1; i <= n; i++) {
+    logger.info("tick " + i);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  return n;
+});`,
+      },
+      { BIFROST_WATCH: "true" },
+      { listen: true },
+    );
+    base = t.platform.url!;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("streams log lines live while the run goes on, then the final status", async () => {
+    const { json } = await api(base, "POST", "/api/workflows/ticker/run", { n: 8 });
+    const res = await fetch(`${base}/api/executions/${json.executionId}/logs/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const arrivals: number[] = [];
+    const events = await readSse(res, (e) => e.event === "log" && arrivals.push(Date.now()));
+    const logs = events.filter((e) => e.event === "log");
+    expect(logs.map((e) => e.data.message)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`));
+    expect(logs.map((e) => Number(e.id))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // live, not all at the end: the lines arrived spread over the run
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(250);
+    expect(events.at(-1)).toMatchObject({ event: "end", data: { status: "Success" } });
+  });
+
+  it("resumes after Last-Event-ID without gaps or repeats", async () => {
+    const { json } = await api(base, "POST", "/api/workflows/ticker/execute", { n: 5 });
+    const res = await fetch(`${base}/api/executions/${json.id}/logs/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}`, "last-event-id": "3" } });
+    const events = await readSse(res);
+    expect(events.filter((e) => e.event === "log").map((e) => e.data.message)).toEqual(["tick 4", "tick 5"]);
+  });
+
+  it("registers a saved file within a second, and drops it when deleted", async () => {
+    const saved = Date.now();
+    t.write("fresh.ts", `import { workflow, z } from "bifrost";\nexport const fresh = workflow({ params: z.object({ name: z.string().min(1) }) }, async ({ name }) => "hi " + name);`);
+    await eventually(async () => ((await api(base, "GET", "/api/workflows/fresh")).status === 200 ? true : undefined), 3000, "fresh to be listed");
+    expect(Date.now() - saved).toBeLessThan(1000);
+    expect((await api(base, "POST", "/api/workflows/fresh/execute", { name: "x" })).json.result).toBe("hi x");
+
+    t.write("fresh.ts", `import { workflow } from "bifrost";\nexport const fresh = workflow({}, async () => "changed");`);
+    await eventually(async () => ((await api(base, "POST", "/api/workflows/fresh/execute", {})).json.result === "changed" ? true : undefined), 3000, "the change to be live");
+
+    unlinkSync(join(t.workspace, "fresh.ts"));
+    await eventually(async () => ((await api(base, "GET", "/api/workflows/fresh")).status === 404 ? true : undefined), 3000, "fresh to be gone");
+  });
+
+  it("re-registers a workflow when a helper file it imports changes", async () => {
+    t.write("lib/greet.ts", `export const greet = (n: string) => "v1 " + n;`);
+    t.write("uses-lib.ts", `import { workflow } from "bifrost";\nimport { greet } from "./lib/greet";\nexport const usesLib = workflow({}, async () => greet("x"));`);
+    await eventually(async () => ((await api(base, "POST", "/api/workflows/usesLib/execute", {})).json.result === "v1 x" ? true : undefined), 3000, "usesLib v1");
+    t.write("lib/greet.ts", `export const greet = (n: string) => "v2 " + n;`);
+    await eventually(async () => ((await api(base, "POST", "/api/workflows/usesLib/execute", {})).json.result === "v2 x" ? true : undefined), 3000, "usesLib v2");
+  });
+});
+
+describe("host restart", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bifrost-restart-"));
+  let proc: ChildProcess | null = null;
+  let port = 0;
+
+  async function startCli(): Promise<string> {
+    port = port || (await freePort());
+    proc = spawn(process.execPath, [CLI, "start"], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        BIFROST_DATA_DIR: join(dir, "data"),
+        BIFROST_WORKSPACE: join(dir, "ws"),
+        BIFROST_ADMIN_API_KEY: ADMIN_KEY,
+        BIFROST_WORKERS: "1",
+        BIFROST_WATCH: "false",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    proc.stdout!.on("data", (c) => (out += c));
+    proc.stderr!.on("data", (c) => (out += c));
+    await eventually(() => (out.includes("listening") ? true : undefined), 15_000, `the CLI to start (${out})`);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  beforeAll(() => {
+    mkdirSync(join(dir, "ws"), { recursive: true });
+    writeFileSync(
+      join(dir, "ws", "jobs.ts"),
+      `import { workflow, z } from "bifrost";
+export const long = workflow({}, async () => { await new Promise((r) => setTimeout(r, 60_000)); return "never"; });
+export const quick = workflow({ params: z.object({ i: z.int() }) }, async ({ i }) => i * 2);
+export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 0, retryOn: ["crashed"] } }, async () => "second life");
+`,
+    );
+  });
+  afterAll(() => {
+    proc?.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("after kill -9 of the host: queued runs still run, the running one is marked Stuck, never left Running", async () => {
+    let base = await startCli();
+    const running = (await api(base, "POST", "/api/workflows/long/run", {})).json.executionId;
+    await eventually(async () => ((await api(base, "GET", `/api/executions/${running}`)).json.status === "Running" ? true : undefined), 10_000, "long to run");
+    // The only worker is busy, so these wait in the durable queue.
+    const queued: string[] = [];
+    for (let i = 0; i < 5; i++) queued.push((await api(base, "POST", "/api/workflows/quick/run", { i })).json.executionId);
+    const delayed = (await api(base, "POST", "/api/workflows/quick/run?delaySeconds=2", { i: 100 })).json.executionId;
+
+    proc!.kill("SIGKILL");
+    await new Promise((r) => proc!.once("exit", r));
+
+    base = await startCli();
+    const stuck = await eventually(async () => {
+      const e = (await api(base, "GET", `/api/executions/${running}`)).json;
+      return e.status === "Stuck" ? e : undefined;
+    }, 10_000, "the interrupted run to be Stuck");
+    expect(stuck.errorType).toBe("Stuck");
+    for (const [i, id] of queued.entries()) {
+      const e = await eventually(async () => {
+        const r = (await api(base, "GET", `/api/executions/${id}`)).json;
+        return r.status === "Success" ? r : undefined;
+      }, 10_000, "queued runs to complete");
+      expect(e.result).toBe(i * 2);
+    }
+    const late = await eventually(async () => {
+      const r = (await api(base, "GET", `/api/executions/${delayed}`)).json;
+      return r.status === "Success" ? r : undefined;
+    }, 10_000, "the delayed run");
+    expect(late.result).toBe(200);
+  }, 60_000);
+
+  it("a run whose policy retries crashes is retried after a host crash", async () => {
+    let base = `http://127.0.0.1:${port}`;
+    // Occupy the worker so `resilient` is claimed but we can kill the host while it is Running.
+    writeFileSync(
+      join(dir, "ws", "jobs.ts"),
+      `import { workflow, z, context } from "bifrost";
+export const long = workflow({}, async () => { await new Promise((r) => setTimeout(r, 60_000)); return "never"; });
+export const quick = workflow({ params: z.object({ i: z.int() }) }, async ({ i }) => i * 2);
+export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 0, retryOn: ["crashed"] } }, async () => {
+  if (context.attempt === 1) await new Promise((r) => setTimeout(r, 60_000));
+  return "second life";
+});
+`,
+    );
+    proc!.kill("SIGKILL");
+    await new Promise((r) => proc!.once("exit", r));
+    base = await startCli();
+    const id = (await api(base, "POST", "/api/workflows/resilient/run", {})).json.executionId;
+    await eventually(async () => ((await api(base, "GET", `/api/executions/${id}`)).json.status === "Running" ? true : undefined), 10_000, "resilient to run");
+    proc!.kill("SIGKILL");
+    await new Promise((r) => proc!.once("exit", r));
+    base = await startCli();
+    const e = await eventually(async () => {
+      const r = (await api(base, "GET", `/api/executions/${id}`)).json;
+      return r.status === "Success" ? r : undefined;
+    }, 10_000, "the retried run");
+    expect(e.result).toBe("second life");
+    expect(e.attempt).toBe(2);
+    expect(e.attempts[0]).toMatchObject({ attempt: 1, status: "Stuck" });
+  }, 60_000);
+
+  it("refuses to start a second platform on the same data directory", async () => {
+    const second = spawn(process.execPath, [CLI, "start"], {
+      env: { ...process.env, PORT: String(await freePort()), BIFROST_DATA_DIR: join(dir, "data"), BIFROST_WORKSPACE: join(dir, "ws"), BIFROST_ADMIN_API_KEY: ADMIN_KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    second.stderr!.on("data", (c) => (err += c));
+    const code = await new Promise((r) => second.once("exit", r));
+    expect(code).toBe(1);
+    expect(err).toContain("in use by another Bifrost process");
+  });
+});
