@@ -64,10 +64,11 @@ export class Engine {
     this.buildDir = join(config.dataDir, "build");
     this.batcher = new WriteBatcher(db);
     const env = safeChildEnv({ NODE_ENV: process.env.NODE_ENV ?? "production" });
-    this.pool = new WorkerPool({ size: config.workers, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: config.maxRunsPerChild, env, log });
+    const allowRead = [this.buildDir];
+    this.pool = new WorkerPool({ size: config.workers, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: config.maxRunsPerChild, env, log, allowRead });
     // Indexing imports user modules too: its own small pool, so a file with hostile
     // top-level code never delays or shares a process with executions.
-    this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log });
+    this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log, allowRead });
     this.queue = new DbQueue(this.repos.jobs, { onError: (e) => log("error", `queue: ${String(e)}`) });
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({ workspace: config.workspace, buildDir: this.buildDir, registry: this.registry, pool: this.indexPool, log });

@@ -61,7 +61,7 @@ async function pidOfNextRun(): Promise<number> {
 beforeAll(async () => {
   modulePath = await compile("workflows", WORKFLOWS);
   brokenPath = await compile("broken", `import { workflow } from "bifrost";\nthrow new Error("cannot load me");\nexport const x = workflow({}, async () => 1);`);
-  pool = new WorkerPool({ size: 1, memoryLimitMb: 64, rssHeadroomMb: 128, maxRunsPerChild: 1000 });
+  pool = new WorkerPool({ size: 1, memoryLimitMb: 64, rssHeadroomMb: 128, maxRunsPerChild: 1000, allowRead: [build] });
   await pool.start();
 });
 
@@ -158,7 +158,7 @@ describe("worker pool failure paths", () => {
 
 describe("worker pool lifecycle", () => {
   it("recycles a child after maxRunsPerChild runs", async () => {
-    const small = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 3 });
+    const small = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 3, allowRead: [build] });
     await small.start();
     try {
       const pids: number[] = [];
@@ -178,7 +178,7 @@ describe("worker pool lifecycle", () => {
   it("a child that fails to start is not used, and respawns back off", async () => {
     const entry = join(dir, "dies.mjs");
     writeFileSync(entry, "process.exit(1);\n");
-    const broken = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 10, childEntry: entry, maxBackoffMs: 400 });
+    const broken = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 10, childEntry: entry, maxBackoffMs: 400, allowRead: [build] });
     await broken.start();
     try {
       await new Promise((r) => setTimeout(r, 1500));

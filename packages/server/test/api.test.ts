@@ -36,6 +36,17 @@ export const slow = workflow({ timeoutSeconds: 1 }, async () => { await new Prom
 export const sleeper = workflow({}, async () => { await new Promise((r) => setTimeout(r, 20_000)); return "woke"; });
 export const roi = workflow({ timeSaved: 5, value: 10 }, async () => { context.roi.timeSaved = 42; return 1; });
 `,
+  "sandbox.ts": `
+import { workflow, z } from "bifrost";
+import { readFileSync, writeFileSync } from "node:fs";
+import { execSync } from "node:child_process";
+const attempt = (f: () => unknown) => { try { f(); return "allowed"; } catch (e) { return (e as { code?: string }).code ?? String(e); } };
+export const escape = workflow({ params: z.object({ db: z.string() }) }, async ({ db }) => ({
+  readDatabase: attempt(() => readFileSync(db)),
+  writeFile: attempt(() => writeFileSync(db + ".evil", "x")),
+  spawn: attempt(() => execSync("id")),
+  adminKeyInEnv: process.env.BIFROST_ADMIN_API_KEY ?? null,
+}));`,
   "dupe-a.ts": `import { workflow } from "bifrost";\nexport const one = workflow({ name: "same_name" }, async () => "a");`,
   "dupe-b.ts": `import { workflow } from "bifrost";\nexport const two = workflow({ name: "same_name" }, async () => "b");`,
   "broken.ts": `import { workflow } from "bifrost";\nexport const x = workflow({}, async () => { return ; ; ) });`,
@@ -362,6 +373,15 @@ describe("history", () => {
     expect(listA.every((x: { orgId: string }) => x.orgId === orgA)).toBe(true);
     expect((await t.call({ method: "GET", url: `/api/executions/${e.id}`, key: keyB })).statusCode).toBe(200);
     expect((await t.call({ method: "GET", url: `/api/executions/${e.id}` })).statusCode).toBe(200); // platform admin
+  });
+});
+
+describe("worker sandbox", () => {
+  it("user code cannot read the database, write files, spawn processes or see the platform's secrets", async () => {
+    const db = `${t.dir}/data/bifrost.db`;
+    const e = (await t.call({ method: "POST", url: "/api/workflows/escape/execute", payload: { db } })).json();
+    expect(e.status).toBe("Success");
+    expect(e.result).toEqual({ readDatabase: "ERR_ACCESS_DENIED", writeFile: "ERR_ACCESS_DENIED", spawn: "ERR_ACCESS_DENIED", adminKeyInEnv: null });
   });
 });
 

@@ -1,10 +1,20 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChildMessage, HostMessage, IndexOutcome, IndexTask, RunOutcome, RunTask } from "@bifrost/contracts/ipc.js";
 import type { LogLevel } from "@bifrost/contracts/execution.js";
 
 export const CHILD_ENTRY = fileURLToPath(new URL("../child/child-main.js", import.meta.url));
+
+/** Folders holding the platform's own code that a child must read: its packages and node_modules. */
+function platformCodeDirs(): string[] {
+  const packages = realpathSync(resolve(dirname(CHILD_ENTRY), "../../.."));
+  const zod = realpathSync(createRequire(import.meta.url).resolve("zod"));
+  const nodeModules = zod.slice(0, zod.lastIndexOf(`${sep}node_modules${sep}`) + `${sep}node_modules`.length);
+  return [...new Set([packages, nodeModules])];
+}
 
 export interface PoolOptions {
   /** Children kept running. */
@@ -22,6 +32,14 @@ export interface PoolOptions {
   childEntry?: string;
   /** Environment of the children: only these variables, never the host's secrets. */
   env?: Record<string, string>;
+  /**
+   * Folders a child may read besides the platform's own code (the compiled-module folder).
+   * Children run under Node's permission model: no other file reads, no file writes, no
+   * child processes, no native addons — the database and key files are out of reach.
+   */
+  allowRead?: string[];
+  /** Turn the permission model off (debugging only). Default on. */
+  sandbox?: boolean;
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -85,6 +103,7 @@ export class WorkerPool {
   private stopped = false;
   private taskSeq = 0;
   private readonly opts: Required<Omit<PoolOptions, "env" | "log">> & Pick<PoolOptions, "env" | "log">;
+  private readonly execArgv: string[];
 
   constructor(options: PoolOptions) {
     this.opts = {
@@ -92,8 +111,17 @@ export class WorkerPool {
       startTimeoutMs: 10_000,
       maxBackoffMs: 30_000,
       childEntry: CHILD_ENTRY,
+      allowRead: [],
+      sandbox: true,
       ...options,
     };
+    this.execArgv = [`--max-old-space-size=${this.opts.memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=30"];
+    if (this.opts.sandbox) {
+      const readable = [...platformCodeDirs(), dirname(this.opts.childEntry), ...this.opts.allowRead.map((p) => resolve(p))];
+      // Node 20 grants a whole folder only with a trailing wildcard.
+      const grants = readable.map((p) => `--allow-fs-read=${p.replace(/[\\/]+$/, "")}${sep}*`);
+      this.execArgv.push("--experimental-permission", ...grants, "--disable-warning=ExperimentalWarning");
+    }
   }
 
   /** Starts the children and resolves once the first is ready (or all failed to start). */
@@ -196,7 +224,7 @@ export class WorkerPool {
     let proc: ChildProcess;
     try {
       proc = fork(this.opts.childEntry, [], {
-        execArgv: [`--max-old-space-size=${this.opts.memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=30"],
+        execArgv: this.execArgv,
         stdio: ["ignore", "pipe", "pipe", "ipc"],
         env: this.opts.env ?? safeChildEnv(),
       });
