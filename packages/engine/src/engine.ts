@@ -69,7 +69,10 @@ export class Engine {
     // Indexing imports user modules too: its own small pool, so a file with hostile
     // top-level code never delays or shares a process with executions.
     this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log, allowRead });
-    this.queue = new DbQueue(this.repos.jobs, { onError: (e) => log("error", `queue: ${String(e)}`) });
+    this.queue = new DbQueue(this.repos.jobs, {
+      onError: (e) => log("error", `queue: ${String(e)}`),
+      write: (op) => this.batcher.write(op),
+    });
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({ workspace: config.workspace, buildDir: this.buildDir, registry: this.registry, pool: this.indexPool, log });
     this.logs = new LogSink({ executions: this.repos.executions, batcher: this.batcher, bus: this.bus, maxLines: config.maxLogLines });

@@ -125,7 +125,9 @@ function patchToColumns(patch: ExecutionPatch): Partial<Schema["executions"]> {
 export class ExecutionsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async insert(e: NewExecution, db: Db = this.db): Promise<void> {
+  /** Inserts a new execution; a full record (a run that already ended) is written as is. */
+  async insert(e: NewExecution | StoredExecution, db: Db = this.db): Promise<void> {
+    const full = "attempts" in e ? e : null;
     await db
       .insertInto("executions")
       .values({
@@ -137,25 +139,32 @@ export class ExecutionsRepo {
         trigger: e.trigger,
         status: e.status,
         input: toJson(e.input),
-        result: null,
-        error: null,
-        error_type: null,
-        error_stack: null,
-        validation_errors: null,
-        variables: null,
-        duration_ms: null,
+        result: toJson(full?.result),
+        error: full?.error ?? null,
+        error_type: full?.errorType ?? null,
+        error_stack: full?.errorStack ?? null,
+        validation_errors: toJson(full?.validationErrors),
+        variables: toJson(full?.variables),
+        duration_ms: full?.durationMs ?? null,
         created_at: e.createdAt,
-        started_at: null,
-        completed_at: null,
-        attempt: 1,
-        attempts: "[]",
+        started_at: full?.startedAt ?? null,
+        completed_at: full?.completedAt ?? null,
+        attempt: full?.attempt ?? 1,
+        attempts: JSON.stringify(full?.attempts ?? []),
         parent_id: e.parentId,
-        tokens_used: 0,
-        time_saved: 0,
-        value: 0,
+        tokens_used: full?.tokensUsed ?? 0,
+        time_saved: full?.timeSaved ?? 0,
+        value: full?.value ?? 0,
         principal: JSON.stringify(e.principal),
       })
       .execute();
+  }
+
+  /** Several executions by id, in one query. */
+  async getMany(ids: string[], db: Db = this.db): Promise<Map<string, StoredExecution>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom("executions").selectAll().where("id", "in", ids).execute();
+    return new Map(rows.map((r) => [r.id, toRecord(r)]));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ExecutionContextData } from "@bifrost/contracts/context.js";
-import { isTerminalStatus, type AttemptSummary, type ExecutionStatus, type Trigger } from "@bifrost/contracts/execution.js";
+import { isTerminalStatus, type AttemptSummary, type ExecutionStatus, type LogLine, type Trigger } from "@bifrost/contracts/execution.js";
 import type { ExecutionPatch, ExecutionPrincipal, ExecutionsRepo, StoredExecution } from "@bifrost/storage/executions.repo.js";
 import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -43,22 +43,72 @@ export interface ExecutorDeps {
 export const INLINE_WORKFLOW_NAME = "(inline code)";
 
 /**
+ * A sync run that ends within this time is written once, as its final record; one that
+ * runs longer is written as Running at this point, so a host crash leaves a trace that
+ * recovery marks Stuck. (A crash within the window loses a run whose caller got no answer.)
+ */
+export const SYNC_RECORD_DELAY_MS = 100;
+
+/** Whether a run's row exists yet: sync runs insert it late (see SYNC_RECORD_DELAY_MS). */
+interface RowState {
+  written: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+/** Coalesces the `get`s of one tick into one query (queued runs arrive in batches). */
+class ExecutionLoader {
+  private pending = new Map<string, ((e: StoredExecution | null) => void)[]>();
+  private scheduled = false;
+  constructor(private readonly repo: ExecutionsRepo) {}
+
+  load(id: string): Promise<StoredExecution | null> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(id) ?? [];
+      waiters.push(resolve);
+      this.pending.set(id, waiters);
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        const batch = this.pending;
+        this.pending = new Map();
+        this.scheduled = false;
+        this.repo.getMany([...batch.keys()]).then(
+          (found) => batch.forEach((ws, key) => ws.forEach((w) => w(found.get(key) ?? null))),
+          reject,
+        );
+      });
+    });
+  }
+}
+
+/**
  * The one engine path (SPEC §3): every run — sync or queued, workflow or inline code —
  * is created here, runs through `runAttempt` in a worker child, and ends with one
  * record. Sync callers just wait for the terminal state.
  */
 export class Executor {
   private readonly running = new Map<string, AbortController>();
+  private readonly loader: ExecutionLoader;
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(private readonly deps: ExecutorDeps) {
+    this.loader = new ExecutionLoader(deps.executions);
+  }
 
-  /** Runs now and resolves with the final record (after retries, if any). */
-  async executeSync(req: StartRequest): Promise<StoredExecution> {
-    const record = this.newRecord(req, "Pending");
-    void this.deps.batcher.write((trx) => this.deps.executions.insert(record, trx));
-    const after = await this.runAttempt(record, req.workflow, req.inline, true);
-    if (isTerminalStatus(after.status)) return after;
-    return this.waitForTerminal(record.id);
+  /**
+   * Runs now and resolves with the final record (after retries, if any). `logs` are the
+   * run's lines when it ended in one attempt; otherwise read them from the store.
+   */
+  async executeSync(req: StartRequest): Promise<{ record: StoredExecution; logs: LogLine[] | null }> {
+    // The caller is waiting, so the short wait for a free worker needs no state of its own.
+    const record = { ...this.newRecord(req, "Running"), startedAt: new Date().toISOString() };
+    const row: RowState = { written: false, timer: null };
+    row.timer = setTimeout(() => {
+      row.written = true;
+      void this.deps.batcher.write((trx) => this.deps.executions.insert(record, trx)).catch(() => undefined);
+    }, SYNC_RECORD_DELAY_MS);
+    const { record: after, logs } = await this.runAttempt(record, req.workflow, req.inline, row);
+    if (isTerminalStatus(after.status)) return { record: after, logs };
+    return { record: await this.waitForTerminal(record.id), logs: null };
   }
 
   /** Queues a run and resolves with its id once the record and the job are committed. */
@@ -75,7 +125,7 @@ export class Executor {
   /** The queue consumer: runs one delivered execution, at most once at a time. */
   async handleQueued(executionId: string): Promise<void> {
     if (this.running.has(executionId)) return;
-    const exec = await this.deps.executions.get(executionId);
+    const exec = await this.loader.load(executionId);
     if (!exec || isTerminalStatus(exec.status)) return; // a duplicate delivery finds it done
     if (exec.status === "Cancelling") {
       await this.finish(exec.id, { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: new Date().toISOString() });
@@ -92,10 +142,12 @@ export class Executor {
       return;
     }
     const startedAt = new Date().toISOString();
-    const claimed = await this.deps.executions.update(exec.id, { status: "Running", startedAt }, ["Pending", "Scheduled", "Running"]);
+    const claimed = await this.deps.batcher.write((trx) =>
+      this.deps.executions.update(exec.id, { status: "Running", startedAt }, ["Pending", "Scheduled", "Running"], trx),
+    );
     if (!claimed) return; // cancelled meanwhile
     this.deps.bus.publish(exec.id, { type: "status", status: "Running", terminal: false });
-    await this.runAttempt({ ...exec, startedAt }, workflow, undefined, false);
+    await this.runAttempt({ ...exec, startedAt }, workflow, undefined);
   }
 
   /**
@@ -204,8 +256,8 @@ export class Executor {
     exec: StoredExecution,
     workflow: StoredWorkflow | undefined,
     inline: InlineTarget | undefined,
-    markRunningOnStart: boolean,
-  ): Promise<StoredExecution> {
+    row: RowState = { written: true, timer: null },
+  ): Promise<{ record: StoredExecution; logs: LogLine[] }> {
     const { id } = exec;
     const timeoutSeconds = inline?.timeoutSeconds ?? workflow?.timeoutSeconds ?? 300;
     const controller = new AbortController();
@@ -213,7 +265,7 @@ export class Executor {
     const lastSeq = exec.attempt > 1 ? ((await this.deps.executions.logs(id, { includeDebug: true })).at(-1)?.seq ?? 0) : 0;
     this.deps.logs.open(id, lastSeq);
     if (exec.attempt > 1) this.deps.logs.append(id, "info", `Attempt ${exec.attempt} of ${(workflow?.retryPolicy?.maxRetries ?? 0) + 1}`, new Date().toISOString());
-    let startedAt = exec.startedAt ?? new Date().toISOString();
+    const startedAt = exec.startedAt ?? new Date().toISOString();
     let started = performance.now();
     const task = await this.deps.pool.run(
       {
@@ -229,10 +281,6 @@ export class Executor {
         signal: controller.signal,
         onStart: () => {
           started = performance.now();
-          if (!markRunningOnStart) return;
-          startedAt = new Date().toISOString();
-          void this.deps.batcher.write((trx) => this.deps.executions.update(id, { status: "Running", startedAt, attempt: exec.attempt }, ["Pending"], trx));
-          this.deps.bus.publish(id, { type: "status", status: "Running", terminal: false });
         },
         onLog: (level, message, ts) => this.deps.logs.append(id, level, message, ts),
       },
@@ -241,7 +289,7 @@ export class Executor {
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
     const outcome = toAttemptOutcome(task, timeoutSeconds, this.deps.workspace);
-    const flushed = this.deps.logs.close(id); // queued before the final write, so readers see all lines once it is visible
+    const { lines, written: flushed } = this.deps.logs.close(id); // queued before the final write, so readers see all lines once it is visible
     const delay = retryDelayMs(workflow, outcome, exec.attempt);
     const summary: AttemptSummary = {
       attempt: exec.attempt,
@@ -260,13 +308,16 @@ export class Executor {
         error: null,
         errorType: null,
       };
+      const next = { ...exec, ...patch, status: patch.status! } as StoredExecution;
+      const insert = this.takeRow(row);
       await this.deps.batcher.write(async (trx) => {
-        await this.deps.executions.update(id, patch, ["Running", "Pending"], trx);
+        if (insert) await this.deps.executions.insert(next, trx);
+        else await this.deps.executions.update(id, patch, ["Running", "Pending"], trx);
         await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay, trx });
       });
       await flushed;
       this.deps.bus.publish(id, { type: "status", status: patch.status!, terminal: false });
-      return { ...exec, ...patch, status: patch.status! } as StoredExecution;
+      return { record: next, logs: lines };
     }
     const patch: ExecutionPatch = {
       status: outcome.status,
@@ -283,9 +334,7 @@ export class Executor {
       timeSaved: outcome.status === "Success" ? outcome.roi.timeSaved : 0,
       value: outcome.status === "Success" ? outcome.roi.value : 0,
     };
-    await this.finish(id, patch);
-    await flushed;
-    return {
+    const record: StoredExecution = {
       ...exec,
       ...(patch as Required<Pick<ExecutionPatch, "status">>),
       result: outcome.result,
@@ -301,6 +350,22 @@ export class Executor {
       timeSaved: patch.timeSaved!,
       value: patch.value!,
     };
+    if (this.takeRow(row)) {
+      await this.deps.batcher.write((trx) => this.deps.executions.insert(record, trx));
+      this.deps.bus.publish(id, { type: "status", status: record.status, terminal: true });
+    } else {
+      await this.finish(id, patch);
+    }
+    await flushed;
+    return { record, logs: lines };
+  }
+
+  /** True when the run's row was never written: the caller inserts the final record instead. */
+  private takeRow(row: RowState): boolean {
+    if (row.timer) clearTimeout(row.timer);
+    const insert = !row.written;
+    row.written = true;
+    return insert;
   }
 
   private async finish(id: string, patch: ExecutionPatch): Promise<void> {

@@ -8,6 +8,8 @@ interface Buffer {
   kept: number;
   dropped: number;
   pending: LogLine[];
+  /** Every line of this attempt, so a sync caller gets them without reading them back. */
+  all: LogLine[];
 }
 
 /**
@@ -25,7 +27,7 @@ export class LogSink {
 
   /** Starts collecting for a run; `lastSeq` continues numbering after an earlier attempt. */
   open(executionId: string, lastSeq = 0): void {
-    this.buffers.set(executionId, { seq: lastSeq, kept: 0, dropped: 0, pending: [] });
+    this.buffers.set(executionId, { seq: lastSeq, kept: 0, dropped: 0, pending: [], all: [] });
   }
 
   append(executionId: string, level: LogLevel, message: string, ts: string): void {
@@ -38,6 +40,7 @@ export class LogSink {
     b.kept++;
     const line: LogLine = { seq: ++b.seq, level, message, ts };
     b.pending.push(line);
+    b.all.push(line);
     this.deps.bus.publish(executionId, { type: "log", line });
     this.timer ??= setTimeout(() => this.flushAll(), this.deps.flushMs ?? 50);
   }
@@ -51,20 +54,25 @@ export class LogSink {
     return this.buffers.get(executionId)?.seq ?? 0;
   }
 
-  /** Writes what is left for a run (and the dropped-lines note) and stops collecting. */
-  async close(executionId: string): Promise<number> {
+  /**
+   * Stops collecting for a run: queues what is left (and the dropped-lines note) for
+   * writing — synchronously, so a write queued right after lands after it — and returns
+   * this attempt's lines plus a promise of their being written.
+   */
+  close(executionId: string): { lines: LogLine[]; written: Promise<void> } {
     const b = this.buffers.get(executionId);
-    if (!b) return 0;
+    if (!b) return { lines: [], written: Promise.resolve() };
     if (b.dropped > 0) {
       b.kept = -Infinity;
       this.append(executionId, "warn", `${b.dropped} more log lines were dropped: a run keeps at most ${this.deps.maxLines}`, new Date().toISOString());
     }
     const lines = b.pending.splice(0);
     this.buffers.delete(executionId);
-    if (lines.length > 0) {
-      await this.deps.batcher.write((trx) => this.deps.executions.appendLogs(lines.map((l) => ({ ...l, executionId })), trx));
-    }
-    return b.seq;
+    const written =
+      lines.length > 0
+        ? this.deps.batcher.write((trx) => this.deps.executions.appendLogs(lines.map((l) => ({ ...l, executionId })), trx))
+        : Promise.resolve();
+    return { lines: b.all, written };
   }
 
   private flushAll(): void {

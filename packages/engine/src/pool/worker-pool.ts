@@ -81,6 +81,8 @@ class WorkerChild {
   runs = 0;
   task: ActiveTask | null = null;
   killReason: KillReason | null = null;
+  /** A replacement was already started (retired children are replaced before they exit). */
+  replaced = false;
   memoryDetail = "";
   stderrTail = "";
   constructor(readonly proc: ChildProcess) {}
@@ -328,7 +330,7 @@ export class WorkerPool {
     }
     if (this.stopped) return;
     if (wasStarting) this.onStartFailure(`exit code ${code} signal ${signal} ${child.stderrTail.slice(-500)}`);
-    else this.spawn();
+    else if (!child.replaced) this.spawn();
   }
 
   /** A child that never became ready: back off exponentially before the next try. */
@@ -350,6 +352,11 @@ export class WorkerPool {
     const i = this.idle.indexOf(child);
     if (i >= 0) this.idle.splice(i, 1);
     if (reason === "retire" || reason === "shutdown") {
+      if (reason === "retire" && !this.stopped) {
+        // Start the successor now, so the pool does not run a child short while this one exits.
+        child.replaced = true;
+        this.spawn();
+      }
       child.proc.kill("SIGTERM");
       setTimeout(() => child.proc.kill("SIGKILL"), 2000).unref();
     } else {

@@ -24,7 +24,12 @@ export class DbQueue implements Queue {
 
   constructor(
     private readonly jobs: JobsRepo,
-    private readonly options: { pollMs?: number; onError?: (error: unknown) => void } = {},
+    private readonly options: {
+      pollMs?: number;
+      onError?: (error: unknown) => void;
+      /** Runs a write, typically through the group-commit batcher so acks share commits. */
+      write?: <T>(op: (trx: Transaction<Schema>) => Promise<T>) => Promise<T>;
+    } = {},
   ) {}
 
   async enqueue(message: QueueMessage, options: { delayMs?: number; trx?: Transaction<Schema> } = {}): Promise<void> {
@@ -84,10 +89,14 @@ export class DbQueue implements Queue {
         const token = `${this.owner}:${++this.claims}`;
         const claimed = await this.jobs.claim(token, new Date().toISOString(), Math.min(free, 100));
         for (const job of claimed) this.deliver(job.id, job.executionId, token);
-        if (claimed.length === free) this.again = true;
+        if (claimed.length === free) {
+          this.again = true;
+        } else {
+          // Fewer due jobs than free slots: sleep until the next one is due.
+          const next = await this.jobs.nextRunAt();
+          this.schedule(next ? Date.parse(next) - Date.now() : (this.options.pollMs ?? 1000));
+        }
       } while (this.again);
-      const next = await this.jobs.nextRunAt();
-      this.schedule(next ? Date.parse(next) - Date.now() : (this.options.pollMs ?? 1000));
     } catch (error) {
       this.options.onError?.(error);
       this.schedule(this.options.pollMs ?? 1000);
@@ -101,7 +110,9 @@ export class DbQueue implements Queue {
     const p = (async () => {
       try {
         await this.handler!({ executionId });
-        await this.jobs.complete(jobId, token);
+        const write = this.options.write;
+        if (write) await write((trx) => this.jobs.complete(jobId, token, trx));
+        else await this.jobs.complete(jobId, token);
       } catch (error) {
         // The handler records failures itself; reaching here means the database is in
         // trouble. Leave the job locked: recovery re-runs it after a restart.

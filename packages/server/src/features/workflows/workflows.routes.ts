@@ -62,11 +62,12 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     };
   }
 
-  async function withLogs(p: Principal, id: string) {
-    const record = await engine.repos.executions.get(id);
-    if (!record) throw notFound("Execution");
-    const logs = await engine.repos.executions.logs(id, { includeDebug: p.isPlatformAdmin });
-    return executionView(record, logs);
+  /** The response of a sync run: the record and its logs (debug lines for admins only). */
+  async function respond(p: Principal, run: Awaited<ReturnType<typeof engine.executor.executeSync>>) {
+    const logs = run.logs
+      ? run.logs.filter((l) => p.isPlatformAdmin || l.level !== "debug")
+      : await engine.repos.executions.logs(run.record.id, { includeDebug: p.isPlatformAdmin });
+    return executionView(run.record, logs);
   }
 
   app.get<{ Querystring: { category?: string; tag?: string; type?: string; q?: string } }>("/api/workflows", async (req) => {
@@ -86,8 +87,7 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     const w = find(p, req.params.id);
     const input = inputOf(req);
     validate(w, input);
-    const done = await engine.executor.executeSync(request(p, w, input, "api"));
-    return withLogs(p, done.id);
+    return respond(p, await engine.executor.executeSync(request(p, w, input, "api")));
   });
 
   app.post<{ Params: { id: string }; Querystring: { delaySeconds?: string } }>("/api/workflows/:id/run", async (req, reply) => {
@@ -109,8 +109,7 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     const input = inputOf(req);
     validate(w, input);
     // A test run is one attempt: no retries, so the answer comes back at once.
-    const done = await engine.executor.executeSync(request(p, { ...w, retryPolicy: null }, input, "test"));
-    return withLogs(p, done.id);
+    return respond(p, await engine.executor.executeSync(request(p, { ...w, retryPolicy: null }, input, "test")));
   });
 
   app.post("/api/workflows/code/execute", async (req) => {
@@ -123,7 +122,7 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
       if (error instanceof CompileError) throw new HttpError(400, "compile_error", `The code does not compile: ${error.message}`);
       throw error;
     }
-    const done = await engine.executor.executeSync({
+    const run = await engine.executor.executeSync({
       inline,
       input: body.params,
       orgId: p.orgId,
@@ -131,6 +130,6 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
       principal: executionPrincipal(p),
       trigger: "code",
     });
-    return withLogs(p, done.id);
+    return respond(p, run);
   });
 }
