@@ -34,7 +34,7 @@ async function start(): Promise<void> {
   } else if (config.adminApiKey) {
     console.log(`  API key: the value of BIFROST_ADMIN_API_KEY (send it as "Authorization: Bearer <key>")`);
   } else {
-    console.log(`  API key: use the admin key printed on first start, or create one with "npx bifrost admin-key"`);
+    console.log(`  API key: use the admin key printed on first start, or create one with "npm run bifrost -- admin-key"`);
   }
   let stopping = false;
   const stop = (signal: string) => {

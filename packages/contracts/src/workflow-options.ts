@@ -117,7 +117,8 @@ export function resolveWorkflowSettings(kind: ExecutableKind, options: WorkflowO
     disableGlobalKey: options.disableGlobalKey ?? false,
     publicEndpoint: options.publicEndpoint ?? false,
     isTool: kind === "tool" || (options.isTool ?? false),
-    toolDescription: options.toolDescription ?? (kind === "tool" ? (options.description ?? null) : null),
+    toolDescription:
+      options.toolDescription ?? (kind === "tool" || options.isTool ? (options.description ?? null) : null),
     timeSaved: options.timeSaved ?? 0,
     value: options.value ?? 0,
     cacheTtl: options.cacheTtl ?? null,

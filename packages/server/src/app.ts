@@ -19,6 +19,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: deps.bodyLimitBytes, logger: deps.logger ?? false });
   registerErrorHandler(app);
 
+  // JSON only: a text/plain body is 415, not a string handed to validation.
+  app.removeAllContentTypeParsers();
   // An empty body is an empty object of parameters; anything else must be valid JSON.
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();

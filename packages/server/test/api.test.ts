@@ -50,6 +50,7 @@ export const escape = workflow({ params: z.object({ db: z.string() }) }, async (
   "dupe-a.ts": `import { workflow } from "bifrost";\nexport const one = workflow({ name: "same_name" }, async () => "a");`,
   "dupe-b.ts": `import { workflow } from "bifrost";\nexport const two = workflow({ name: "same_name" }, async () => "b");`,
   "broken.ts": `import { workflow } from "bifrost";\nexport const x = workflow({}, async () => { return ; ; ) });`,
+  "throws-on-load.ts": `import { workflow } from "bifrost";\nconst config = JSON.parse("{nope");\nexport const y = workflow({}, async () => config);`,
   "bad-options.ts": `import { workflow } from "bifrost";\nexport const badOptions = workflow({ timeoutSeconds: -5 } as never, async () => 1);`,
 };
 
@@ -145,7 +146,12 @@ describe("registry", () => {
   it("a file that fails to compile is listed with its error and breaks nothing else", async () => {
     const { workflows, loadErrors } = (await t.call({ method: "GET", url: "/api/workflows" })).json();
     const broken = loadErrors.find((e: { filePath: string }) => e.filePath === "broken.ts");
-    expect(broken.message).toMatch(/broken\.ts:2:\d+/);
+    expect(broken.message).toMatch(/^broken\.ts:2:\d+: /);
+    expect(broken.message).not.toContain("esbuild");
+    const throws = loadErrors.find((e: { filePath: string }) => e.filePath === "throws-on-load.ts");
+    expect(throws.message).toContain("SyntaxError");
+    expect(throws.message).toContain("throws-on-load.ts:2");
+    expect(throws.message).not.toContain(t.workspace); // no server paths in what users see
     expect(workflows.some((w: { name: string }) => w.name === "thrower")).toBe(true);
   });
 
@@ -180,6 +186,9 @@ describe("registry", () => {
     expect((await t.call({ method: "GET", url: `/api/workflows/${id}`, key: keyA })).statusCode).toBe(404);
     expect((await t.call({ method: "POST", url: `/api/workflows/${id}/execute`, key: keyA })).statusCode).toBe(404);
     expect((await t.call({ method: "POST", url: "/api/workflows/secret_sauce/execute", key: keyB })).json().result).toBe("b-only");
+    // A platform admin without X-Bifrost-Org runs it in its own organization.
+    const asAdmin = (await t.call({ method: "POST", url: `/api/workflows/${id}/execute` })).json();
+    expect(asAdmin.orgId).toBe(orgB);
   });
 });
 
@@ -235,6 +244,9 @@ describe("execute", () => {
     const big = await t.call({ method: "POST", url: "/api/workflows/hello/execute", payload: { name: "x".repeat(5000) } });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe("payload_too_large");
+    const text = await t.call({ method: "POST", url: "/api/workflows/hello/execute", payload: "name=x", headers: { "content-type": "text/plain" } });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error.code).toBe("unsupported_media_type");
     const unknown = await t.call({ method: "POST", url: "/api/workflows/nope/execute", payload: {} });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.message).toContain("nope");

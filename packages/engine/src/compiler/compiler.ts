@@ -43,7 +43,8 @@ function bifrostPlugin(entryPath: string, entrySource: string, mode: "module" | 
           const { code } = transpileWithInstrumentation(entrySource, entryPath, mode);
           return { contents: code, loader: "js", resolveDir: dirname(entryPath) };
         } catch (error) {
-          throw new CompileError(error instanceof Error ? error.message : String(error));
+          // Returned, not thrown: esbuild would prefix a thrown error with its own location.
+          return { errors: [{ text: error instanceof Error ? error.message : String(error) }] };
         }
       });
     },
@@ -86,7 +87,6 @@ export async function compileEntry(options: {
       banner: { js: `import { createRequire as __bifrost$cr } from "node:module"; const require = __bifrost$cr(import.meta.url);` },
     });
   } catch (error) {
-    if (error instanceof CompileError) throw error;
     const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
     const text = (failure.errors ?? [])
       .map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text))

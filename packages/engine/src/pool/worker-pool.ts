@@ -338,6 +338,13 @@ export class WorkerPool {
     this.startFailures++;
     const delay = Math.min(this.opts.maxBackoffMs, 100 * 2 ** Math.min(this.startFailures - 1, 16));
     this.opts.log?.("error", `worker child failed to start (${this.startFailures} in a row, next try in ${delay} ms): ${detail.trim()}`);
+    // With no live child at all, waiting would be forever: fail what waits, clearly.
+    if (this.children.size === 0) {
+      for (const w of this.waiting.splice(0)) {
+        if (w.onAbort) w.hooks.signal?.removeEventListener("abort", w.onAbort);
+        w.resolve({ kind: "crashed", exitCode: null, signal: null, stderr: `no worker process could be started: ${detail.trim().slice(-300)}` });
+      }
+    }
     if (this.respawnTimer) return;
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;

@@ -5,6 +5,7 @@ import { join, relative, sep } from "node:path";
 import type { StoredFile } from "@bifrost/storage/workflows.repo.js";
 import { CompileError, compileEntry } from "../compiler/compiler.js";
 import type { WorkerPool } from "../pool/worker-pool.js";
+import { cleanStack } from "../executor/outcome.js";
 import type { Registry } from "./registry.js";
 
 const INDEX_TIMEOUT_MS = 15_000;
@@ -169,8 +170,8 @@ export class Indexer {
           file.definitions = result.outcome.definitions;
           file.errors = result.outcome.errors;
         } else {
-          const stack = result.outcome.error.stack?.split("\n").slice(0, 4).join("\n");
-          file.errors = [{ exportName: null, message: `failed to load: ${stack ?? result.outcome.error.message}` }];
+          const stack = cleanStack(result.outcome.error.stack, this.deps.workspace);
+          file.errors = [{ exportName: null, message: `failed to load: ${stack?.split("\n").slice(0, 4).join("\n") ?? result.outcome.error.message}` }];
         }
         break;
       case "timeout":

@@ -51,15 +51,11 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     return p.orgId ?? w.orgId;
   }
 
-  function request(p: Principal, w: StoredWorkflow, input: Record<string, unknown>, trigger: Trigger) {
-    return {
-      workflow: w,
-      input,
-      orgId: runOrg(p, w),
-      userId: p.keyId,
-      principal: executionPrincipal({ ...p, orgName: p.orgId ? p.orgName : null }),
-      trigger,
-    };
+  async function request(p: Principal, w: StoredWorkflow, input: Record<string, unknown>, trigger: Trigger) {
+    const orgId = runOrg(p, w);
+    // An admin without X-Bifrost-Org running an organization's workflow acts in that organization.
+    const orgName = orgId === p.orgId ? p.orgName : ((await engine.repos.organizations.get(orgId!))?.name ?? null);
+    return { workflow: w, input, orgId, userId: p.keyId, principal: executionPrincipal({ ...p, orgName }), trigger };
   }
 
   /** The response of a sync run: the record and its logs (debug lines for admins only). */
@@ -87,7 +83,7 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     const w = find(p, req.params.id);
     const input = inputOf(req);
     validate(w, input);
-    return respond(p, await engine.executor.executeSync(request(p, w, input, "api")));
+    return respond(p, await engine.executor.executeSync(await request(p, w, input, "api")));
   });
 
   app.post<{ Params: { id: string }; Querystring: { delaySeconds?: string } }>("/api/workflows/:id/run", async (req, reply) => {
@@ -99,7 +95,7 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     if (!Number.isFinite(delay) || delay < 0 || delay > 31_536_000) {
       throw validationFailed([{ path: "delaySeconds", message: "must be a number of seconds between 0 and 31536000" }]);
     }
-    const queued = await engine.executor.enqueue(request(p, w, input, "api"), delay * 1000);
+    const queued = await engine.executor.enqueue(await request(p, w, input, "api"), delay * 1000);
     return reply.status(202).send({ executionId: queued.id, status: queued.status });
   });
 
@@ -109,7 +105,7 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine }):
     const input = inputOf(req);
     validate(w, input);
     // A test run is one attempt: no retries, so the answer comes back at once.
-    return respond(p, await engine.executor.executeSync(request(p, { ...w, retryPolicy: null }, input, "test")));
+    return respond(p, await engine.executor.executeSync(await request(p, { ...w, retryPolicy: null }, input, "test")));
   });
 
   app.post("/api/workflows/code/execute", async (req) => {
