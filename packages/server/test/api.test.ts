@@ -47,6 +47,21 @@ export const escape = workflow({ params: z.object({ db: z.string() }) }, async (
   spawn: attempt(() => execSync("id")),
   adminKeyInEnv: process.env.BIFROST_ADMIN_API_KEY ?? null,
 }));`,
+  "limits.ts": `
+import { workflow, logger } from "bifrost";
+export const bigVariable = workflow({}, async () => {
+  const huge = "x".repeat(50_000);
+  const small = { ok: true };
+  return huge.length;
+});
+export const chatty = workflow({}, async () => {
+  for (let i = 1; i <= 40; i++) logger.info("line " + i);
+  return "done";
+});
+export const pidder = workflow({}, async () => {
+  logger.info("pid " + process.pid);
+  await new Promise((r) => setTimeout(r, 30_000));
+});`,
   "dupe-a.ts": `import { workflow } from "bifrost";\nexport const one = workflow({ name: "same_name" }, async () => "a");`,
   "dupe-b.ts": `import { workflow } from "bifrost";\nexport const two = workflow({ name: "same_name" }, async () => "b");`,
   "broken.ts": `import { workflow } from "bifrost";\nexport const x = workflow({}, async () => { return ; ; ) });`,
@@ -61,7 +76,7 @@ let keyA: string;
 let keyB: string;
 
 beforeAll(async () => {
-  t = await startTestPlatform(FILES, { BIFROST_BODY_LIMIT_BYTES: "2048" });
+  t = await startTestPlatform(FILES, { BIFROST_BODY_LIMIT_BYTES: "2048", BIFROST_MAX_LOG_LINES: "25", BIFROST_MAX_VARIABLE_CHARS: "100" });
   orgA = (await t.call({ method: "POST", url: "/api/organizations", payload: { name: "Contoso" } })).json().id;
   orgB = (await t.call({ method: "POST", url: "/api/organizations", payload: { name: "Fabrikam" } })).json().id;
   keyA = (await t.call({ method: "POST", url: "/api/api-keys", payload: { name: "a", organizationId: orgA } })).json().key;
@@ -310,6 +325,45 @@ describe("execute", () => {
     const ok = (await t.call({ method: "POST", url: "/api/workflows/hello/test", payload: { name: "T" } })).json();
     expect(ok.logs.length).toBe(3);
     expect(ok.variables.greeting).toBe("Hello, T!");
+  });
+});
+
+describe("limits", () => {
+  it("truncates large variable values and keeps small ones whole", async () => {
+    const e = (await t.call({ method: "POST", url: "/api/workflows/bigVariable/execute" })).json();
+    expect(e.result).toBe(50_000);
+    expect(e.variables.small).toEqual({ ok: true });
+    expect(typeof e.variables.huge).toBe("string");
+    expect(e.variables.huge.length).toBeLessThan(200);
+    expect(e.variables.huge).toContain("truncated, 50002 characters");
+  });
+
+  it("keeps at most BIFROST_MAX_LOG_LINES lines per run and says how many were dropped", async () => {
+    const e = (await t.call({ method: "POST", url: "/api/workflows/chatty/execute" })).json();
+    expect(e.logs).toHaveLength(26);
+    expect(e.logs[24].message).toBe("line 25");
+    expect(e.logs[25]).toMatchObject({ level: "warn", message: expect.stringContaining("15 more log lines were dropped") });
+    const stored = (await t.call({ method: "GET", url: `/api/executions/${e.id}/logs` })).json().logs;
+    expect(stored).toHaveLength(26);
+  });
+});
+
+describe("worker crash", () => {
+  it("kill -9 of the worker mid-run ends that execution Failed (WorkerCrashed) and the platform keeps serving", async () => {
+    const { executionId } = (await t.call({ method: "POST", url: "/api/workflows/pidder/run" })).json();
+    const pid = await eventually(async () => {
+      const logs = (await t.call({ method: "GET", url: `/api/executions/${executionId}/logs` })).json().logs;
+      const line = logs.find((l: { message: string }) => l.message.startsWith("pid "));
+      return line ? Number(line.message.slice(4)) : undefined;
+    });
+    process.kill(pid, "SIGKILL");
+    const e = await eventually(async () => {
+      const r = (await t.call({ method: "GET", url: `/api/executions/${executionId}` })).json();
+      return r.status === "Failed" ? r : undefined;
+    });
+    expect(e.errorType).toBe("WorkerCrashed");
+    expect(e.error).toContain("SIGKILL");
+    expect((await t.call({ method: "POST", url: "/api/workflows/hello/execute", payload: { name: "still here" } })).json().status).toBe("Success");
   });
 });
 
