@@ -35,6 +35,9 @@ export interface SerializedError {
   type: string;
   message: string;
   stack?: string;
+  /** For failed SDK calls: the API's error code (`not_found`, `forbidden`…) and HTTP status. */
+  apiCode?: string;
+  status?: number;
 }
 
 /** Whether a failure with this code may be retried by a workflow's `retryPolicy`. */

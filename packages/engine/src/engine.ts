@@ -8,7 +8,8 @@ import { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { WorkflowsRepo } from "@bifrost/storage/workflows.repo.js";
 import { compileEntry } from "./compiler/compiler.js";
 import { MemoryEventBus, type EventBus } from "./events/event-bus.js";
-import { Executor, type InlineTarget } from "./executor/executor.js";
+import { Executor, type InlineTarget, type SdkHandler } from "./executor/executor.js";
+import { Redactor } from "./executor/redactor.js";
 import { InputValidator } from "./executor/input-validator.js";
 import { LogSink } from "./executor/log-sink.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
@@ -46,7 +47,9 @@ export class Engine {
   readonly logs: LogSink;
   readonly executor: Executor;
   readonly validator = new InputValidator();
+  readonly redactor = new Redactor();
   readonly buildDir: string;
+  private sdkHandler: SdkHandler | null = null;
 
   constructor(
     readonly database: Database,
@@ -75,7 +78,13 @@ export class Engine {
     });
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({ workspace: config.workspace, buildDir: this.buildDir, registry: this.registry, pool: this.indexPool, log });
-    this.logs = new LogSink({ executions: this.repos.executions, batcher: this.batcher, bus: this.bus, maxLines: config.maxLogLines });
+    this.logs = new LogSink({
+      executions: this.repos.executions,
+      batcher: this.batcher,
+      bus: this.bus,
+      maxLines: config.maxLogLines,
+      redact: (id, text) => this.redactor.text(id, text),
+    });
     this.executor = new Executor({
       executions: this.repos.executions,
       batcher: this.batcher,
@@ -84,6 +93,8 @@ export class Engine {
       pool: this.pool,
       registry: this.registry,
       logs: this.logs,
+      redactor: this.redactor,
+      sdk: () => this.sdkHandler,
       workspace: config.workspace,
       maxVariableChars: config.maxVariableChars,
     });
@@ -105,6 +116,11 @@ export class Engine {
       this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
     }
     this.queue.consume((m) => this.executor.handleQueued(m.executionId), { concurrency: this.config.workers });
+  }
+
+  /** Installs what performs the SDK calls of running workflows (the server's method registry). */
+  setSdkHandler(handler: SdkHandler): void {
+    this.sdkHandler = handler;
   }
 
   /** Compiles inline code (SPEC: code/execute) into a module a worker can run. */

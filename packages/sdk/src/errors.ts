@@ -49,9 +49,30 @@ export class NonRetriableError extends Error {
   }
 }
 
-/** Thrown by the SDK when it is used where it cannot work (for example `context` outside a run). */
+/**
+ * Thrown by the SDK when a platform call fails (`code` is the API's error code, such as
+ * `not_found`, `forbidden` or `validation_failed`, and `status` its HTTP status), or when
+ * the SDK is used where it cannot work (for example `context` outside a run).
+ *
+ * @example
+ * ```ts
+ * import { config, BifrostError } from "bifrost";
+ *
+ * try {
+ *   await config.set("smtp_host", "mail.example.com", { scope: "global" });
+ * } catch (error) {
+ *   if (error instanceof BifrostError && error.code === "forbidden") {
+ *     // only platform admins may change global values
+ *   } else throw error;
+ * }
+ * ```
+ */
 export class BifrostError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: string = "sdk_error",
+    readonly status?: number,
+  ) {
     super(message);
     this.name = "BifrostError";
   }

@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   BIFROST_DATA_DIR: z.string().default("./data"),
   BIFROST_WORKSPACE: z.string().default("./workspace"),
   BIFROST_ADMIN_API_KEY: z.string().min(24, "BIFROST_ADMIN_API_KEY must be at least 24 characters").optional(),
+  BIFROST_SECRET_KEY: z.string().optional(),
   BIFROST_WORKERS: int("BIFROST_WORKERS", 1, 256).optional(),
   BIFROST_WORKER_MEMORY_MB: int("BIFROST_WORKER_MEMORY_MB", 32, 65536).default(512),
   BIFROST_WORKER_MAX_RUNS: int("BIFROST_WORKER_MAX_RUNS", 1, 10_000_000).default(10_000),
@@ -31,6 +32,8 @@ export interface PlatformConfig {
   dataDir: string;
   workspace: string;
   adminApiKey: string | null;
+  /** BIFROST_SECRET_KEY as given (64 hex or base64 of 32 bytes); null = generated into the data dir. */
+  secretKey: string | null;
   workers: number;
   workerMemoryMb: number;
   workerMaxRuns: number;
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     dataDir: resolve(e.BIFROST_DATA_DIR),
     workspace: resolve(e.BIFROST_WORKSPACE),
     adminApiKey: e.BIFROST_ADMIN_API_KEY ?? null,
+    secretKey: e.BIFROST_SECRET_KEY ?? null,
     workers: e.BIFROST_WORKERS ?? Math.max(2, availableParallelism()),
     workerMemoryMb: e.BIFROST_WORKER_MEMORY_MB,
     workerMaxRuns: e.BIFROST_WORKER_MAX_RUNS,

@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Engine } from "@bifrost/engine/engine.js";
@@ -38,6 +39,17 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(path, { force: true });
 }
 
+/**
+ * The key that seals secrets: BIFROST_SECRET_KEY, or one generated into the data dir on
+ * the first embedded start (readable by its owner only). Losing it loses the secrets.
+ */
+function loadSecretKey(config: PlatformConfig): Buffer {
+  if (config.secretKey) return SecretBox.parseKey(config.secretKey);
+  const path = join(config.dataDir, "secret.key");
+  if (!existsSync(path)) writeFileSync(path, `${SecretBox.generateKey()}\n`, { mode: 0o600, flag: "wx" });
+  return SecretBox.parseKey(readFileSync(path, "utf8"));
+}
+
 /** The embedded composition root: SQLite, the engine, the HTTP app; listening unless told not to. */
 export async function startPlatform(
   config: PlatformConfig,
@@ -47,6 +59,7 @@ export async function startPlatform(
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.workspace, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
+  const secretKey = loadSecretKey(config);
   const database = await openSqlite(join(config.dataDir, "bifrost.db"));
   const engine = new Engine(
     database,
@@ -71,6 +84,7 @@ export async function startPlatform(
 
   const app = await buildApp({
     engine,
+    secretKey,
     adminApiKey: config.adminApiKey,
     bodyLimitBytes: config.bodyLimitBytes,
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },

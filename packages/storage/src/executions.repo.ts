@@ -18,6 +18,8 @@ export interface ExecutionPrincipal {
   email: string | null;
   orgName: string | null;
   isPlatformAdmin: boolean;
+  /** `workflows.run` nesting depth of this run (0 or absent = started from outside). */
+  depth?: number;
 }
 
 export interface NewExecution {

@@ -110,6 +110,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("jobs_run_at").on("jobs").columns(["locked_by", "run_at"]).execute();
       },
     },
+    "0002-config": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("config_values")
+          .addColumn("scope", "text", (c) => c.notNull()) // an organization id, or "global"
+          .addColumn("key", "text", (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("value", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("config_values_pk", ["scope", "key"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -98,7 +98,19 @@ export interface JobsTable {
   created_at: string;
 }
 
+export interface ConfigValuesTable {
+  /** An organization id, or "global". */
+  scope: string;
+  key: string;
+  type: string;
+  /** JSON of the value; for secrets, the AES-256-GCM envelope (see secret-box.ts). */
+  value: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
+  config_values: ConfigValuesTable;
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
   workflows: WorkflowsTable;

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { isExecutable } from "bifrost/define";
 import { formatLogMessage } from "bifrost/logger";
 import { currentScope, runInScope, type ExecutionScope } from "bifrost/runtime";
-import { z } from "bifrost";
+import { BifrostError, z } from "bifrost";
 import type { ChildMessage, HostMessage, IndexTask, RunOutcome, RunTask } from "@bifrost/contracts/ipc.js";
 import type { FieldError, LogLevel } from "@bifrost/contracts/execution.js";
 import { WorkflowOptionsSchema, type IndexedDefinition } from "@bifrost/contracts/workflow-options.js";
@@ -181,8 +181,8 @@ process.on("message", (message: HostMessage) => {
       pendingRpc.delete(message.id);
       if (message.ok) pending.resolve(message.value);
       else {
-        const e = new Error(message.error?.message ?? "SDK call failed");
-        e.name = message.error?.type ?? "Error";
+        const e = new BifrostError(message.error?.message ?? "SDK call failed", message.error?.apiCode ?? "sdk_error", message.error?.status);
+        if (message.error?.type && message.error.type !== "HttpError") e.name = message.error.type;
         pending.reject(e);
       }
       break;

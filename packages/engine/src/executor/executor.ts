@@ -7,8 +7,10 @@ import type { EventBus } from "../events/event-bus.js";
 import type { WorkerPool } from "../pool/worker-pool.js";
 import type { Queue } from "../queue/queue.js";
 import type { Registry } from "../registry/registry.js";
+import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { LogSink } from "./log-sink.js";
 import { retryDelayMs, toAttemptOutcome } from "./outcome.js";
+import type { Redactor } from "./redactor.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
 /** Inline code compiled for one run (`POST /api/workflows/code/execute`). */
@@ -36,9 +38,14 @@ export interface ExecutorDeps {
   pool: WorkerPool;
   registry: Registry;
   logs: LogSink;
+  redactor: Redactor;
+  /** Performs SDK calls made by running workflows (set by the server; null = none available). */
+  sdk: () => SdkHandler | null;
   workspace: string;
   maxVariableChars: number;
 }
+
+export type SdkHandler = (caller: SdkCaller, method: string, args: unknown[]) => Promise<unknown>;
 
 export const INLINE_WORKFLOW_NAME = "(inline code)";
 
@@ -279,16 +286,22 @@ export class Executor {
       {
         timeoutMs: timeoutSeconds * 1000,
         signal: controller.signal,
+        nested: (exec.principal.depth ?? 0) > 0 && exec.parentId !== null,
         onStart: () => {
           started = performance.now();
         },
         onLog: (level, message, ts) => this.deps.logs.append(id, level, message, ts),
+        onRpc: (method, args) => {
+          const handler = this.deps.sdk();
+          if (!handler) return Promise.reject(new Error(`SDK call ${method} is not available on this platform`));
+          return handler(this.callerOf(exec), method, args);
+        },
       },
     );
     this.running.delete(id);
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
-    const outcome = toAttemptOutcome(task, timeoutSeconds, this.deps.workspace);
+    const outcome = this.redact(id, toAttemptOutcome(task, timeoutSeconds, this.deps.workspace));
     const { lines, written: flushed } = this.deps.logs.close(id); // queued before the final write, so readers see all lines once it is visible
     const delay = retryDelayMs(workflow, outcome, exec.attempt);
     const summary: AttemptSummary = {
@@ -350,6 +363,7 @@ export class Executor {
       timeSaved: patch.timeSaved!,
       value: patch.value!,
     };
+    this.deps.redactor.release(id);
     if (this.takeRow(row)) {
       await this.deps.batcher.write((trx) => this.deps.executions.insert(record, trx));
       this.deps.bus.publish(id, { type: "status", status: record.status, terminal: true });
@@ -358,6 +372,35 @@ export class Executor {
     }
     await flushed;
     return { record, logs: lines };
+  }
+
+  /** Who the run's SDK calls act as: the principal that started it, in its organization. */
+  private callerOf(exec: StoredExecution): SdkCaller {
+    return {
+      orgId: exec.orgId,
+      orgName: exec.principal.orgName,
+      isPlatformAdmin: exec.principal.isPlatformAdmin,
+      keyId: exec.principal.keyId,
+      userName: exec.principal.userName,
+      executionId: exec.id,
+      depth: exec.principal.depth ?? 0,
+    };
+  }
+
+  /** Secrets the run read never reach its stored result, variables or error. */
+  private redact<T extends { result: unknown; variables: Record<string, unknown> | null; error: string | null; errorStack: string | null }>(
+    id: string,
+    outcome: T,
+  ): T {
+    const r = this.deps.redactor;
+    if (!r.has(id)) return outcome;
+    return {
+      ...outcome,
+      result: r.value(id, outcome.result),
+      variables: r.value(id, outcome.variables),
+      error: r.text(id, outcome.error),
+      errorStack: r.text(id, outcome.errorStack),
+    };
   }
 
   /** True when the run's row was never written: the caller inserts the final record instead. */

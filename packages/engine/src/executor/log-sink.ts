@@ -22,7 +22,15 @@ export class LogSink {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly deps: { executions: ExecutionsRepo; batcher: WriteBatcher; bus: EventBus; maxLines: number; flushMs?: number },
+    private readonly deps: {
+      executions: ExecutionsRepo;
+      batcher: WriteBatcher;
+      bus: EventBus;
+      maxLines: number;
+      flushMs?: number;
+      /** Removes secrets the run has read from each line as it arrives. */
+      redact?: (executionId: string, text: string) => string;
+    },
   ) {}
 
   /** Starts collecting for a run; `lastSeq` continues numbering after an earlier attempt. */
@@ -38,7 +46,7 @@ export class LogSink {
       return;
     }
     b.kept++;
-    const line: LogLine = { seq: ++b.seq, level, message, ts };
+    const line: LogLine = { seq: ++b.seq, level, message: this.deps.redact ? this.deps.redact(executionId, message) : message, ts };
     b.pending.push(line);
     b.all.push(line);
     this.deps.bus.publish(executionId, { type: "log", line });

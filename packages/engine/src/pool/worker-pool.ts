@@ -40,6 +40,12 @@ export interface PoolOptions {
   allowRead?: string[];
   /** Turn the permission model off (debugging only). Default on. */
   sandbox?: boolean;
+  /**
+   * Most extra children alive at once for nested runs. A chain of nested runs needs one
+   * process per level, so this must cover the nesting limit for every top-level run.
+   * Default: size × 11.
+   */
+  maxBurst?: number;
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -57,6 +63,11 @@ export interface TaskHooks {
   onRpc?: (method: string, args: unknown[]) => Promise<unknown>;
   /** Called once a child has taken the task. */
   onStart?: () => void;
+  /**
+   * A run its (running) parent waits for (`workflows.run`): it goes first, and when every
+   * child is busy an extra child is started for it, so parents cannot deadlock the pool.
+   */
+  nested?: boolean;
 }
 
 type KillReason = "timeout" | "cancelled" | "memory" | "retire" | "start-timeout" | "shutdown";
@@ -85,7 +96,11 @@ class WorkerChild {
   replaced = false;
   memoryDetail = "";
   stderrTail = "";
-  constructor(readonly proc: ChildProcess) {}
+  constructor(
+    readonly proc: ChildProcess,
+    /** An extra child started for nested runs: it serves one task, then leaves. */
+    readonly burst = false,
+  ) {}
 }
 
 const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/i;
@@ -104,6 +119,7 @@ export class WorkerPool {
   private memoryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private taskSeq = 0;
+  private burstChildren = 0;
   private readonly opts: Required<Omit<PoolOptions, "env" | "log">> & Pick<PoolOptions, "env" | "log">;
   private readonly execArgv: string[];
 
@@ -115,6 +131,7 @@ export class WorkerPool {
       childEntry: CHILD_ENTRY,
       allowRead: [],
       sandbox: true,
+      maxBurst: options.size * 11,
       ...options,
     };
     this.execArgv = [`--max-old-space-size=${this.opts.memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=30"];
@@ -181,7 +198,12 @@ export class WorkerPool {
         };
         hooks.signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.waiting.push(waiter);
+      if (hooks.nested) {
+        this.waiting.unshift(waiter);
+        if (this.idle.length === 0 && this.burstChildren < this.opts.maxBurst) this.spawn(true);
+      } else {
+        this.waiting.push(waiter);
+      }
       this.dispatch();
     });
   }
@@ -221,7 +243,7 @@ export class WorkerPool {
     task.resolve(result);
   }
 
-  private spawn(): void {
+  private spawn(burst = false): void {
     if (this.stopped) return;
     let proc: ChildProcess;
     try {
@@ -234,7 +256,8 @@ export class WorkerPool {
       this.onStartFailure(`fork failed: ${String(error)}`);
       return;
     }
-    const child = new WorkerChild(proc);
+    const child = new WorkerChild(proc, burst);
+    if (burst) this.burstChildren++;
     this.children.add(child);
     const startTimer = setTimeout(() => {
       if (child.state === "starting") this.kill(child, "start-timeout");
@@ -283,13 +306,21 @@ export class WorkerPool {
         }
         handler(message.method, message.args).then(
           (value) => reply({ type: "rpc-reply", id: message.id, ok: true, value }),
-          (error: unknown) =>
+          (error: unknown) => {
+            const e = error as { name?: string; message?: string; code?: unknown; status?: unknown };
             reply({
               type: "rpc-reply",
               id: message.id,
               ok: false,
-              error: { code: "unexpected", type: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) },
-            }),
+              error: {
+                code: "unexpected",
+                type: error instanceof Error ? (e.name ?? "Error") : "Error",
+                message: error instanceof Error ? String(e.message) : String(error),
+                ...(typeof e.code === "string" ? { apiCode: e.code } : {}),
+                ...(typeof e.status === "number" ? { status: e.status } : {}),
+              },
+            });
+          },
         );
         return;
       }
@@ -301,7 +332,10 @@ export class WorkerPool {
         const tooBig = message.heapUsed > this.opts.memoryLimitMb * 1024 * 1024 * 0.7;
         this.finish(child, { kind: "done", outcome: message.outcome });
         const retiring = message.type === "run-done" && message.retiring === true;
-        if (importFailed || retiring || tooBig || child.runs >= this.opts.maxRunsPerChild) {
+        if (child.burst) {
+          child.replaced = true; // an extra child leaves without a successor
+          this.kill(child, "retire");
+        } else if (importFailed || retiring || tooBig || child.runs >= this.opts.maxRunsPerChild) {
           this.kill(child, "retire");
         } else if (child.state === "busy") {
           child.state = "idle";
@@ -316,6 +350,7 @@ export class WorkerPool {
   private onExit(child: WorkerChild, code: number | null, signal: NodeJS.Signals | null): void {
     const wasStarting = child.state === "starting";
     child.state = "dead";
+    if (child.burst) this.burstChildren--;
     this.children.delete(child);
     const i = this.idle.indexOf(child);
     if (i >= 0) this.idle.splice(i, 1);
@@ -329,6 +364,7 @@ export class WorkerPool {
       } else this.finish(child, { kind: "crashed", exitCode: code, signal, stderr: child.stderrTail });
     }
     if (this.stopped) return;
+    if (child.burst) return;
     if (wasStarting) this.onStartFailure(`exit code ${code} signal ${signal} ${child.stderrTail.slice(-500)}`);
     else if (!child.replaced) this.spawn();
   }
@@ -359,7 +395,7 @@ export class WorkerPool {
     const i = this.idle.indexOf(child);
     if (i >= 0) this.idle.splice(i, 1);
     if (reason === "retire" || reason === "shutdown") {
-      if (reason === "retire" && !this.stopped) {
+      if (reason === "retire" && !this.stopped && !child.replaced) {
         // Start the successor now, so the pool does not run a child short while this one exits.
         child.replaced = true;
         this.spawn();

@@ -4,7 +4,9 @@ import { EXECUTION_STATUSES, TRIGGERS, isTerminalStatus, type LogLine } from "@b
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
 import { principalOf, visibleOrg, type Principal } from "../../auth.js";
-import { HttpError, notFound } from "../../http-error.js";
+import { HttpError } from "../../http-error.js";
+import { callerOf } from "../sdk/scope.js";
+import { visibleExecution } from "./executions.sdk.js";
 import { parseBody } from "../../parse.js";
 import { executionView } from "./execution-view.js";
 
@@ -34,13 +36,7 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
   const { engine } = deps;
   const repo = engine.repos.executions;
 
-  /** Another organization's execution is "not found": its existence is not revealed. */
-  async function visible(p: Principal, id: string): Promise<StoredExecution> {
-    const record = await repo.get(id);
-    const org = visibleOrg(p);
-    if (!record || (org !== undefined && record.orgId !== org)) throw notFound("Execution");
-    return record;
-  }
+  const visible = (p: Principal, id: string): Promise<StoredExecution> => visibleExecution(repo, callerOf(p), id);
 
   app.get("/api/executions", async (req) => {
     const p = principalOf(req);

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { principalOf } from "../../auth.js";
+import { notFound } from "../../http-error.js";
+import { parseBody } from "../../parse.js";
+import type { SdkRegistry } from "../sdk/sdk-registry.js";
+import { callerOf } from "../sdk/scope.js";
+import { CONFIG_TYPES, ConfigKey, type ConfigService } from "./config.service.js";
+
+const Scope = z.object({ scope: z.string().min(1).optional() }).strict();
+const SetBody = z
+  .object({
+    value: z.unknown(),
+    type: z.enum(CONFIG_TYPES).optional(),
+    secret: z.boolean().optional(),
+    scope: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `/api/config`: the same operations as the SDK's `config` module, for the UI and CLI. */
+export function configRoutes(app: FastifyInstance, deps: { config: ConfigService }): void {
+  app.get("/api/config", async (req) => {
+    const { scope } = parseBody(Scope, req.query);
+    return { values: await deps.config.list(callerOf(principalOf(req)), { scope }) };
+  });
+
+  app.get<{ Params: { key: string } }>("/api/config/:key", async (req) => {
+    const { scope } = parseBody(Scope, req.query);
+    return deps.config.describe(callerOf(principalOf(req)), parseBody(ConfigKey, req.params.key), { scope });
+  });
+
+  app.put<{ Params: { key: string } }>("/api/config/:key", async (req) => {
+    const key = parseBody(ConfigKey, req.params.key);
+    const { value, ...options } = parseBody(SetBody, req.body);
+    return deps.config.set(callerOf(principalOf(req)), key, value, options);
+  });
+
+  app.delete<{ Params: { key: string } }>("/api/config/:key", async (req, reply) => {
+    const { scope } = parseBody(Scope, req.query);
+    if (!(await deps.config.delete(callerOf(principalOf(req)), parseBody(ConfigKey, req.params.key), { scope }))) throw notFound("Config key");
+    return reply.status(204).send();
+  });
+}
+
+const Options = z.object({ scope: z.string().min(1).optional() }).strict();
+
+export function registerConfigSdk(sdk: SdkRegistry, config: ConfigService): void {
+  sdk.register(
+    "config.get",
+    ["key", "options"],
+    z.tuple([ConfigKey, z.object({ default: z.unknown().optional(), scope: z.string().min(1).optional() }).strict().optional()]),
+    (caller, key, options) => config.get(caller, key, options),
+  );
+  sdk.register(
+    "config.set",
+    ["key", "value", "options"],
+    z.tuple([ConfigKey, z.unknown(), z.object({ secret: z.boolean().optional(), type: z.enum(CONFIG_TYPES).optional(), scope: z.string().min(1).optional() }).strict().optional()]),
+    async (caller, key, value, options) => {
+      await config.set(caller, key, value, options);
+      return null;
+    },
+  );
+  sdk.register("config.list", ["options"], z.tuple([Options.optional()]), (caller, options) => config.list(caller, options));
+  sdk.register("config.delete", ["key", "options"], z.tuple([ConfigKey, Options.optional()]), (caller, key, options) => config.delete(caller, key, options));
+}
