@@ -31,7 +31,17 @@ export const WorkflowOptionsSchema = z
       .strict()
       .optional(),
     schedule: z
-      .union([z.string(), z.object({ cron: z.string(), timezone: z.string().optional() }).strict()])
+      .union([
+        z.string(),
+        z
+          .object({
+            cron: z.string(),
+            timezone: z.string().optional(),
+            catchUp: z.enum(["skip", "once"]).optional(),
+            overlap: z.enum(["skip", "allow"]).optional(),
+          })
+          .strict(),
+      ])
       .optional(),
     endpointEnabled: z.boolean().optional(),
     allowedMethods: z.array(z.enum(HTTP_METHODS)).optional(),
@@ -45,6 +55,22 @@ export const WorkflowOptionsSchema = z
   })
   .strict();
 export type WorkflowOptionsData = z.infer<typeof WorkflowOptionsSchema>;
+
+export interface ScheduleOption {
+  cron: string;
+  /** IANA time zone the cron expression is read in. Default UTC. */
+  timezone?: string;
+  /** Ticks missed while the platform was down: "skip" (default) or run "once". */
+  catchUp?: "skip" | "once";
+  /** A tick that comes while the previous scheduled run still goes: "skip" (default) or "allow". */
+  overlap?: "skip" | "allow";
+}
+
+/** A schedule with its defaults filled in. */
+export function normalizeSchedule(schedule: string | ScheduleOption): Required<Omit<ScheduleOption, "timezone">> & { timezone: string } {
+  const s = typeof schedule === "string" ? { cron: schedule } : schedule;
+  return { cron: s.cron, timezone: s.timezone ?? "UTC", catchUp: s.catchUp ?? "skip", overlap: s.overlap ?? "skip" };
+}
 
 /** What the indexer learns about one exported definition, without running it. */
 export interface IndexedDefinition {
@@ -70,7 +96,7 @@ export interface WorkflowSummary {
   executionMode: "sync" | "async";
   timeoutSeconds: number;
   retryPolicy: { maxRetries: number; delaySeconds: number; backoff: "fixed" | "exponential"; retryOn: ("failed" | "timeout" | "crashed")[] } | null;
-  schedule: string | { cron: string; timezone?: string } | null;
+  schedule: string | ScheduleOption | null;
   endpointEnabled: boolean;
   allowedMethods: HttpMethod[];
   disableGlobalKey: boolean;

@@ -5,8 +5,11 @@ import type { Database } from "@bifrost/storage/database.js";
 import { ExecutionsRepo } from "@bifrost/storage/executions.repo.js";
 import { JobsRepo } from "@bifrost/storage/jobs.repo.js";
 import { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
+import { SchedulesRepo } from "@bifrost/storage/schedules.repo.js";
 import { WorkflowsRepo } from "@bifrost/storage/workflows.repo.js";
+import { Scheduler } from "./scheduler/scheduler.js";
 import { compileEntry } from "./compiler/compiler.js";
+import { MemoryCache, type Cache } from "./events/cache.js";
 import { MemoryEventBus, type EventBus } from "./events/event-bus.js";
 import { Executor, type InlineTarget, type SdkHandler } from "./executor/executor.js";
 import { Redactor } from "./executor/redactor.js";
@@ -30,6 +33,8 @@ export interface EngineConfig {
   maxVariableChars: number;
   /** Watch the workspace for saves (off in some tests). */
   watch: boolean;
+  /** Run the scheduler in this process. Default true. */
+  scheduler?: boolean;
 }
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -38,6 +43,8 @@ export type HostLog = (level: "info" | "warn" | "error", message: string) => voi
 export class Engine {
   readonly repos;
   readonly bus: EventBus = new MemoryEventBus();
+  /** Data-provider results and other short-lived values. */
+  readonly cache: Cache = new MemoryCache();
   readonly batcher: WriteBatcher;
   readonly pool: WorkerPool;
   readonly indexPool: WorkerPool;
@@ -46,6 +53,7 @@ export class Engine {
   readonly indexer: Indexer;
   readonly logs: LogSink;
   readonly executor: Executor;
+  readonly scheduler: Scheduler;
   readonly validator = new InputValidator();
   readonly redactor = new Redactor();
   readonly buildDir: string;
@@ -63,6 +71,7 @@ export class Engine {
       workflows: new WorkflowsRepo(db),
       executions: new ExecutionsRepo(db),
       jobs: new JobsRepo(db),
+      schedules: new SchedulesRepo(db),
     };
     this.buildDir = join(config.dataDir, "build");
     this.batcher = new WriteBatcher(db);
@@ -98,6 +107,15 @@ export class Engine {
       workspace: config.workspace,
       maxVariableChars: config.maxVariableChars,
     });
+    this.scheduler = new Scheduler({
+      registry: this.registry,
+      schedules: this.repos.schedules,
+      executions: this.repos.executions,
+      organizations: this.repos.organizations,
+      executor: this.executor,
+      validator: this.validator,
+      log,
+    });
   }
 
   /** Loads the registry, indexes the workspace, recovers interrupted runs and starts consuming. */
@@ -116,6 +134,7 @@ export class Engine {
       this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
     }
     this.queue.consume((m) => this.executor.handleQueued(m.executionId), { concurrency: this.config.workers });
+    if (this.config.scheduler !== false) await this.scheduler.start();
   }
 
   /** Installs what performs the SDK calls of running workflows (the server's method registry). */
@@ -137,6 +156,7 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    await this.scheduler.stop();
     await this.indexer.stop();
     await this.queue.stop();
     await Promise.all([this.pool.stop(), this.indexPool.stop()]);

@@ -42,8 +42,13 @@ export interface WorkflowOptions<P extends AnyParams = EmptyParams> extends Comm
   /** `"sync"` callers wait for the result; `"async"` runs are queued. Default: async, or sync when `endpointEnabled`. */
   executionMode?: "sync" | "async";
   retryPolicy?: RetryPolicy;
-  /** A cron expression (`"0 9 * * *"`), or `{ cron, timezone }`. */
-  schedule?: string | { cron: string; timezone?: string };
+  /**
+   * A cron expression (`"0 9 * * *"`, UTC), or `{ cron, timezone, catchUp, overlap }`:
+   * `catchUp: "once"` runs one missed tick after downtime (default "skip");
+   * `overlap: "allow"` starts a run even while the previous scheduled one still goes
+   * (default "skip"). Scheduled runs get no input: params need defaults.
+   */
+  schedule?: string | { cron: string; timezone?: string; catchUp?: "skip" | "once"; overlap?: "skip" | "allow" };
   /** Answer at `/api/endpoints/{name}`. */
   endpointEnabled?: boolean;
   /** HTTP methods the endpoint accepts. Default `["POST"]`. */

@@ -26,6 +26,8 @@ export { UserError, NonRetriableError, BifrostError } from "./errors.js";
 export { configure } from "./transport.js";
 export type { ClientOptions } from "./transport.js";
 export * as config from "./config.js";
+export * as files from "./files.js";
 export * as workflows from "./workflows.js";
 export * as executions from "./executions.js";
 export * as organizations from "./organizations.js";
+export * as tables from "./tables.js";

@@ -27,6 +27,11 @@ import { isExecutable, type Executable } from "./define.js";
 import { BifrostError } from "./errors.js";
 import { formatLogMessage } from "./logger.js";
 import { currentScope, runInScope, type ExecutionScope } from "./runtime.js";
+import { MemoryTables } from "./testing/tables-memory.js";
+
+export { MemoryTables } from "./testing/tables-memory.js";
+
+const TABLE_METHODS = ["create", "list", "drop", "insert", "upsert", "get", "update", "deleteDocument", "insertBatch", "upsertBatch", "deleteBatch", "query", "count"] as const;
 
 // As on the platform, console.* inside a run belongs to that run's log; outside runs it is untouched.
 const CONSOLE_PATCHED = Symbol.for("bifrost.testing.console");
@@ -84,15 +89,18 @@ interface StoredRun {
 }
 
 /**
- * An in-memory stand-in for the platform's SDK surface: config (with secrets), workflows
- * (calling other definitions in-process), executions of those runs, organizations. Other
- * modules answer with a clear "not available in bifrost/testing" error.
+ * An in-memory stand-in for the platform's SDK surface: config (with secrets), tables (the
+ * same filter semantics as the platform, checked by property tests), workflows (calling
+ * other definitions in-process), executions of those runs, organizations. Other modules
+ * answer with a clear "not available in bifrost/testing" error.
  */
 export class TestPlatform {
   private readonly configValues = new Map<string, { value: unknown; secret: boolean }>();
   private readonly definitions = new Map<string, Executable>();
   readonly runs: StoredRun[] = [];
   readonly organizations: { id: string; name: string; createdAt: string; updatedAt: string }[];
+  /** The in-memory `tables` module: seed or inspect documents directly in tests. */
+  readonly tables = new MemoryTables("org");
   private readonly handlers = new Map<string, Handler>();
   private seq = 0;
 
@@ -141,6 +149,10 @@ export class TestPlatform {
   }
 
   private installHandlers(): void {
+    for (const method of TABLE_METHODS) {
+      const fn = (this.tables[method] as (...a: unknown[]) => Promise<unknown>).bind(this.tables);
+      this.handlers.set(`tables.${method}`, (_c, args) => fn(...args));
+    }
     const scopeOf = (options: unknown) => ((options as { scope?: string } | undefined)?.scope === "global" ? "global" : "org");
     this.handlers.set("config.get", (_c, [key, options]) => {
       const o = (options ?? {}) as { default?: unknown; scope?: string };

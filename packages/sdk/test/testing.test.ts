@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { config, context, logger, workflow, workflows, organizations, z, UserError } from "bifrost";
+import { config, context, logger, tables, workflow, workflows, organizations, z, UserError } from "bifrost";
 import { runWorkflow, TestPlatform } from "bifrost/testing";
 
 const greet = workflow(
@@ -64,6 +64,20 @@ describe("bifrost/testing", () => {
     expect((await runWorkflow(greet, { name: "roi" })).context.roi.timeSaved).toBe(30);
     const partial = workflow({}, async () => ({ success: false, failed: 2 }));
     expect((await runWorkflow(partial)).status).toBe("CompletedWithErrors");
+  });
+
+  it("answers tables in memory with the platform's filter semantics", async () => {
+    const platform = new TestPlatform();
+    await platform.tables.create("devices");
+    await platform.tables.insertBatch("devices", [
+      { id: "a", ram: 16, os: "Windows 11" },
+      { id: "b", ram: 8, os: "macOS" },
+      { id: "c", ram: "32", os: "Windows 10" },
+    ]);
+    const bigWindows = workflow({}, async () => tables.query("devices", { where: { ram: { gte: 8 }, os: { startsWith: "Windows" } }, orderBy: "ram" }));
+    const run = await runWorkflow(bigWindows, {}, { platform });
+    // "32" is a string: it never compares with a number
+    expect((run.result as { documents: { id: string }[] }).documents.map((d) => d.id)).toEqual(["a"]);
   });
 
   it("says clearly when a module has no in-memory stand-in, and lets tests add one", async () => {

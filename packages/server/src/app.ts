@@ -6,7 +6,22 @@ import { executionsRoutes } from "./features/executions/executions.routes.js";
 import { organizationsRoutes } from "./features/organizations/organizations.routes.js";
 import { configRoutes, registerConfigSdk } from "./features/config/config.routes.js";
 import { ConfigService } from "./features/config/config.service.js";
+import { tablesRoutes } from "./features/tables/tables.routes.js";
+import { registerTablesSdk } from "./features/tables/tables.sdk.js";
+import { TablesService } from "./features/tables/tables.service.js";
+import { WorkspaceEditor } from "./features/files/editor.service.js";
+import { filesRoutes, registerFilesSdk } from "./features/files/files.routes.js";
+import { FilesService, localFileStores } from "./features/files/files.service.js";
 import { registerExecutionsSdk } from "./features/executions/executions.sdk.js";
+import { DataProvidersService } from "./features/forms/data-providers.service.js";
+import { formsRoutes } from "./features/forms/forms.routes.js";
+import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
+import { RateLimiter } from "./features/endpoints/rate-limiter.js";
+import { mcpRoutes } from "./features/mcp/mcp.routes.js";
+import { schedulesRoutes } from "./features/schedules/schedules.routes.js";
+import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
+import { reportsRoutes } from "./features/reports/reports.routes.js";
+import { ReportsService } from "./features/reports/reports.service.js";
 import { registerOrganizationsSdk } from "./features/organizations/organizations.sdk.js";
 import { SdkRegistry } from "./features/sdk/sdk-registry.js";
 import { sdkRoutes } from "./features/sdk/sdk.routes.js";
@@ -14,6 +29,7 @@ import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
 import { registerWorkflowsSdk } from "./features/workflows/workflows.sdk.js";
 import { WorkflowsService } from "./features/workflows/workflows.service.js";
 import { ConfigRepo } from "@bifrost/storage/config.repo.js";
+import { TablesRepo } from "@bifrost/storage/tables.repo.js";
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { HttpError, registerErrorHandler } from "./http-error.js";
 
@@ -24,6 +40,10 @@ export interface AppDeps {
   adminApiKey: string | null;
   bodyLimitBytes: number;
   logger?: boolean | { level: string };
+  /** Largest file the files module reads or writes. Default 50 MiB. */
+  maxFileBytes?: number;
+  /** Endpoint calls allowed per key (or per client address, for public endpoints) a minute. */
+  endpointRateLimit?: number;
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -52,6 +72,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sdk = new SdkRegistry();
   const workflows = new WorkflowsService(engine);
   const config = new ConfigService({ repo: new ConfigRepo(db), box: new SecretBox(deps.secretKey), organizations, redactor: engine.redactor });
+  const tables = new TablesService({ repo: new TablesRepo(engine.database), organizations });
+  const files = new FilesService({
+    workspace: engine.config.workspace,
+    stores: localFileStores(engine.config.dataDir),
+    organizations,
+    refresh: (paths) => engine.indexer.refresh(paths),
+    log: (message) => app.log.warn(message),
+    maxFileBytes: deps.maxFileBytes,
+  });
+  files.start();
+  app.addHook("onClose", () => files.stop());
+
+  const endpointKeys = new EndpointKeysRepo(db);
+  // Endpoints authenticate with X-Bifrost-Key (or none), not with API keys: outside the API plugin.
+  await app.register(async (pub) => {
+    endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(deps.endpointRateLimit ?? 600) });
+  });
 
   await app.register(async (api) => {
     const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey });
@@ -60,9 +97,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     workflowsRoutes(api, { engine, workflows });
     executionsRoutes(api, { engine });
     configRoutes(api, { config });
+    tablesRoutes(api, { tables });
+    filesRoutes(api, { files, editor: new WorkspaceEditor({ files, registry: engine.registry }) });
     sdkRoutes(api, { sdk });
+    reportsRoutes(api, { reports: new ReportsService(db) });
+    mcpRoutes(api, { engine, workflows });
+    schedulesRoutes(api, { engine, workflows });
+    endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
+    formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
 
     registerConfigSdk(sdk, config);
+    registerTablesSdk(sdk, tables);
+    registerFilesSdk(sdk, files);
     registerWorkflowsSdk(sdk, engine, workflows);
     registerExecutionsSdk(sdk, engine.repos.executions);
     registerOrganizationsSdk(sdk, organizations, evictOrg);

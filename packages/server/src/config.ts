@@ -23,6 +23,9 @@ const EnvSchema = z.object({
   BIFROST_MAX_LOG_LINES: int("BIFROST_MAX_LOG_LINES", 10, 10_000_000).default(10_000),
   BIFROST_MAX_VARIABLE_CHARS: int("BIFROST_MAX_VARIABLE_CHARS", 16, 10_000_000).default(4096),
   BIFROST_WATCH: z.enum(["true", "false"]).default("true"),
+  BIFROST_MAX_FILE_BYTES: int("BIFROST_MAX_FILE_BYTES", 1024, 1024 * 1024 * 1024 * 16).default(50 * 1024 * 1024),
+  BIFROST_SCHEDULER: z.enum(["true", "false"]).default("true"),
+  BIFROST_ENDPOINT_RATE_LIMIT: int("BIFROST_ENDPOINT_RATE_LIMIT", 1, 1_000_000).default(600),
   BIFROST_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
@@ -41,6 +44,12 @@ export interface PlatformConfig {
   maxLogLines: number;
   maxVariableChars: number;
   watch: boolean;
+  /** Largest file the files module reads or writes. */
+  maxFileBytes: number;
+  /** Run the cron scheduler in this process. */
+  scheduler: boolean;
+  /** Endpoint calls per key a minute. */
+  endpointRateLimit: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
 
@@ -71,6 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     maxLogLines: e.BIFROST_MAX_LOG_LINES,
     maxVariableChars: e.BIFROST_MAX_VARIABLE_CHARS,
     watch: e.BIFROST_WATCH === "true",
+    endpointRateLimit: e.BIFROST_ENDPOINT_RATE_LIMIT,
+    scheduler: e.BIFROST_SCHEDULER === "true",
+    maxFileBytes: e.BIFROST_MAX_FILE_BYTES,
     logLevel: e.BIFROST_LOG_LEVEL,
   };
 }

@@ -72,6 +72,7 @@ export async function startPlatform(
       maxLogLines: config.maxLogLines,
       maxVariableChars: config.maxVariableChars,
       watch: config.watch,
+      scheduler: config.scheduler,
     },
     log,
   );
@@ -87,6 +88,8 @@ export async function startPlatform(
     secretKey,
     adminApiKey: config.adminApiKey,
     bodyLimitBytes: config.bodyLimitBytes,
+    endpointRateLimit: config.endpointRateLimit,
+    maxFileBytes: config.maxFileBytes,
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
   });
   let url: string | null = null;

@@ -63,6 +63,16 @@ export async function startTestPlatform(
   };
 }
 
+/** Creates an organization and an API key for it through the API (as the platform admin). */
+export async function createOrgWithKey(t: TestPlatform, name: string): Promise<{ orgId: string; key: string }> {
+  const org = await t.call({ method: "POST", url: "/api/organizations", payload: { name } });
+  if (org.statusCode !== 201) throw new Error(`creating organization ${name}: ${org.body}`);
+  const orgId = org.json().id as string;
+  const key = await t.call({ method: "POST", url: "/api/api-keys", payload: { name: `${name} key`, organizationId: orgId } });
+  if (key.statusCode !== 201) throw new Error(`creating a key for ${name}: ${key.body}`);
+  return { orgId, key: key.json().key as string };
+}
+
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;

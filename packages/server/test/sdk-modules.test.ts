@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startTestPlatform, type TestPlatform } from "./helpers.js";
+import { ADMIN_KEY, createOrgWithKey, startTestPlatform, type TestPlatform } from "./helpers.js";
 
 const run = promisify(execFile);
 
@@ -79,10 +79,8 @@ const exec = async (name: string, payload: unknown = {}, key?: string) =>
 
 beforeAll(async () => {
   t = await startTestPlatform(FILES, {}, { listen: true });
-  orgA = (await t.call({ method: "POST", url: "/api/organizations", payload: { name: "Alpha" } })).json().id;
-  orgB = (await t.call({ method: "POST", url: "/api/organizations", payload: { name: "Beta" } })).json().id;
-  keyA = (await t.call({ method: "POST", url: "/api/api-keys", payload: { name: "a", organizationId: orgA } })).json().key;
-  keyB = (await t.call({ method: "POST", url: "/api/api-keys", payload: { name: "b", organizationId: orgB } })).json().key;
+  ({ orgId: orgA, key: keyA } = await createOrgWithKey(t, "Alpha"));
+  ({ orgId: orgB, key: keyB } = await createOrgWithKey(t, "Beta"));
 });
 afterAll(async () => {
   await t?.close();
@@ -232,6 +230,28 @@ describe("workflows, executions and organizations inside workflows", () => {
   it("organizations are for platform admins only", async () => {
     expect((await exec("orgs", {})).result).toEqual(expect.arrayContaining(["Alpha", "Beta"]));
     expect((await exec("orgs", {}, keyA)).result).toMatchObject({ code: "forbidden" });
+  });
+});
+
+describe("deleting an organization", () => {
+  it("removes its keys, config, secrets, tables and endpoint keys, and nothing of other organizations", async () => {
+    const { orgId, key } = await createOrgWithKey(t, "Doomed");
+    await t.call({ method: "PUT", url: "/api/config/doomed_value", payload: { value: 1 }, key });
+    await t.call({ method: "PUT", url: "/api/config/doomed_secret", payload: { value: "s3cr3t!", secret: true }, key });
+    await t.call({ method: "POST", url: "/api/tables", payload: { name: "doomed_table" }, key });
+    await t.call({ method: "POST", url: "/api/tables/doomed_table/documents", payload: { id: "d1", x: 1 }, key });
+    const db = t.platform.engine.database.db;
+    const count = async (table: "config_values" | "tables" | "table_documents", scope: string) =>
+      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).where("scope", "=", scope).executeTakeFirst())?.n);
+    expect(await count("config_values", orgId)).toBe(2);
+    expect(await count("table_documents", orgId)).toBe(1);
+    const othersBefore = await count("config_values", orgA);
+    expect((await t.call({ method: "DELETE", url: `/api/organizations/${orgId}` })).statusCode).toBe(204);
+    expect(await count("config_values", orgId)).toBe(0);
+    expect(await count("tables", orgId)).toBe(0);
+    expect(await count("table_documents", orgId)).toBe(0);
+    expect(await count("config_values", orgA)).toBe(othersBefore);
+    expect((await t.call({ method: "GET", url: "/api/config", key })).statusCode).toBe(401);
   });
 });
 

@@ -124,6 +124,69 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0003-tables": {
+      async up(db: Kysely<unknown>) {
+        // One generic document store: a row per user table, a row per document (JSON text).
+        await db.schema
+          .createTable("tables")
+          .addColumn("scope", "text", (c) => c.notNull()) // an organization id, or "global"
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("tables_pk", ["scope", "name"])
+          .execute();
+
+        await db.schema
+          .createTable("table_documents")
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("table_name", "text", (c) => c.notNull())
+          .addColumn("id", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("table_documents_pk", ["scope", "table_name", "id"])
+          .addForeignKeyConstraint("table_documents_table_fk", ["scope", "table_name"], "tables", ["scope", "name"], (fk) => fk.onDelete("cascade"))
+          .execute();
+        // The default order of a query: insertion time, then id.
+        await db.schema.createIndex("table_documents_created").on("table_documents").columns(["scope", "table_name", "created_at", "id"]).execute();
+      },
+    },
+    "0004-triggers": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("endpoint_keys")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("scope", "text", (c) => c.notNull()) // the organization runs act in, or "global"
+          .addColumn("workflow_id", "text") // null = the scope's global endpoint key
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("key_hash", "text", (c) => c.notNull().unique())
+          .addColumn("key_prefix", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("rotated_at", "text")
+          .addColumn("revoked_at", "text")
+          .execute();
+
+        await db.schema
+          .createTable("schedule_state")
+          .addColumn("workflow_id", "text", (c) => c.primaryKey())
+          .addColumn("paused", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("cron", "text", (c) => c.notNull())
+          .addColumn("last_tick", "text") // the last tick handled (fired or skipped)
+          .addColumn("last_execution_id", "text")
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+
+        // One row per tick fired: the primary key is what makes two schedulers fire it once.
+        await db.schema
+          .createTable("schedule_ticks")
+          .addColumn("workflow_id", "text", (c) => c.notNull())
+          .addColumn("tick", "text", (c) => c.notNull())
+          .addColumn("execution_id", "text")
+          .addColumn("fired_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("schedule_ticks_pk", ["workflow_id", "tick"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -41,9 +41,21 @@ export class OrganizationsRepo {
     return this.get(id);
   }
 
-  /** Deletes the organization and its API keys; returns false when it did not exist. */
+  /**
+   * Deletes the organization with everything stored for it — API keys, endpoint keys,
+   * config values and secrets, tables and their documents — in one transaction. Its
+   * execution history stays (an audit trail). Returns false when it did not exist.
+   */
   async delete(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom("organizations").where("id", "=", id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom("organizations").where("id", "=", id).executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await trx.deleteFrom("api_keys").where("organization_id", "=", id).execute();
+      await trx.deleteFrom("endpoint_keys").where("scope", "=", id).execute();
+      await trx.deleteFrom("config_values").where("scope", "=", id).execute();
+      await trx.deleteFrom("table_documents").where("scope", "=", id).execute();
+      await trx.deleteFrom("tables").where("scope", "=", id).execute();
+      return true;
+    });
   }
 }

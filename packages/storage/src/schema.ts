@@ -109,8 +109,60 @@ export interface ConfigValuesTable {
   updated_at: string;
 }
 
+/** A user table (SPEC §2 `tables`); its documents live in `table_documents`. */
+export interface TablesTable {
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  created_at: string;
+}
+
+export interface TableDocumentsTable {
+  scope: string;
+  table_name: string;
+  id: string;
+  /** JSON of the whole document, `id` included: filters read it with the dialect's JSON functions. */
+  data: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EndpointKeysTable {
+  id: string;
+  scope: string;
+  workflow_id: string | null;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at: string;
+  rotated_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ScheduleStateTable {
+  workflow_id: string;
+  paused: number;
+  cron: string;
+  last_tick: string | null;
+  last_execution_id: string | null;
+  updated_at: string;
+}
+
+export interface ScheduleTicksTable {
+  workflow_id: string;
+  tick: string;
+  execution_id: string | null;
+  fired_by: string;
+  created_at: string;
+}
+
 export interface Schema {
+  endpoint_keys: EndpointKeysTable;
+  schedule_state: ScheduleStateTable;
+  schedule_ticks: ScheduleTicksTable;
   config_values: ConfigValuesTable;
+  tables: TablesTable;
+  table_documents: TableDocumentsTable;
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
   workflows: WorkflowsTable;

@@ -1,0 +1,166 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { HttpMethod } from "@bifrost/contracts/workflow-options.js";
+import type { SdkCaller } from "@bifrost/contracts/sdk.js";
+import type { Engine } from "@bifrost/engine/engine.js";
+import { hashApiKey } from "@bifrost/storage/api-keys.repo.js";
+import type { EndpointKey, EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
+import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
+import { principalOf } from "../../auth.js";
+import { forbidden, HttpError, notFound } from "../../http-error.js";
+import { parseBody } from "../../parse.js";
+import { coerceQuery } from "../forms/forms.routes.js";
+import { callerOf, GLOBAL, resolveScope } from "../sdk/scope.js";
+import { visibleOrgOf, type WorkflowsService } from "../workflows/workflows.service.js";
+import type { RateLimiter } from "./rate-limiter.js";
+
+const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
+
+/**
+ * `endpointEnabled` workflows as HTTP endpoints (SPEC §4/§5). Key rules: the workflow's own
+ * key always works; the scope's global endpoint key works unless `disableGlobalKey`;
+ * `publicEndpoint` needs none. Runs act in the key's organization (a public endpoint: in
+ * the workflow's own scope), with trigger `endpoint`.
+ */
+export function endpointsRoutes(
+  app: FastifyInstance,
+  deps: { engine: Engine; workflows: WorkflowsService; keys: EndpointKeysRepo; limiter: RateLimiter },
+): void {
+  const { engine, workflows, keys, limiter } = deps;
+
+  async function keyFrom(raw: string | undefined): Promise<EndpointKey | null> {
+    if (!raw) return null;
+    const key = await keys.findActiveByHash(hashApiKey(raw));
+    if (!key) throw unauthorized("Invalid or revoked endpoint key");
+    return key;
+  }
+
+  function callerFor(scope: string | null, key: EndpointKey | null): SdkCaller {
+    return { orgId: scope, orgName: null, isPlatformAdmin: false, keyId: key?.id ?? null, userName: key ? `endpoint key ${key.name}` : "public endpoint", executionId: null, depth: 0 };
+  }
+
+  async function serve(req: FastifyRequest, reply: FastifyReply, name: string | null, key: EndpointKey | null) {
+    let w: StoredWorkflow | undefined;
+    let scope: string | null;
+    if (key) {
+      scope = key.scope === GLOBAL ? null : key.scope;
+      if (key.workflowId) {
+        w = engine.registry.getById(key.workflowId);
+        if (!w || (name !== null && name !== w.name && name !== w.id)) throw unauthorized("This endpoint key belongs to another workflow");
+      } else {
+        if (name === null) throw unauthorized("/api/execute/{key} needs a workflow's own key");
+        w = engine.registry.resolve(name, scope);
+        if (w?.disableGlobalKey) throw unauthorized(`Workflow "${w.name}" does not accept the global endpoint key: use its own key`);
+      }
+    } else {
+      w = name === null ? undefined : engine.registry.resolve(name, null);
+      if (w && !w.publicEndpoint && w.endpointEnabled) throw unauthorized("Send an endpoint key in the X-Bifrost-Key header");
+      scope = w?.orgId ?? null;
+    }
+    if (!w || !w.endpointEnabled || w.kind === "data_provider") throw notFound(`Endpoint "${name ?? "?"}"`);
+    if (!w.allowedMethods.includes(req.method as HttpMethod)) {
+      reply.header("allow", w.allowedMethods.join(", "));
+      throw new HttpError(405, "method_not_allowed", `Endpoint "${w.name}" accepts ${w.allowedMethods.join(", ")}, not ${req.method}`);
+    }
+    const wait = limiter.take(key ? `key:${key.id}` : `ip:${req.ip}:${w.id}`);
+    if (wait > 0) {
+      reply.header("retry-after", String(wait));
+      throw new HttpError(429, "rate_limited", `Too many requests for this endpoint key: retry in ${wait} s`);
+    }
+    const body = req.body ?? {};
+    if (typeof body !== "object" || Array.isArray(body)) throw new HttpError(422, "validation_failed", "The body must be a JSON object");
+    const input = { ...coerceQuery((req.query ?? {}) as Record<string, unknown>, w.paramsSchema), ...(body as Record<string, unknown>) };
+    const caller = callerFor(scope, key);
+    if (w.executionMode === "async") {
+      const queued = await workflows.enqueue(caller, w.id, input, "endpoint");
+      return reply.status(202).header("x-bifrost-execution-id", queued.id).send({ executionId: queued.id, status: queued.status });
+    }
+    const { record } = await workflows.executeSync(caller, w.id, input, "endpoint");
+    reply.header("x-bifrost-execution-id", record.id).header("x-bifrost-status", record.status);
+    switch (record.status) {
+      case "Success":
+      case "CompletedWithErrors":
+        // Always JSON, even for a plain string result (Fastify would send that as text).
+        return reply.status(200).type("application/json; charset=utf-8").send(JSON.stringify(record.result ?? null));
+      case "Timeout":
+        throw new HttpError(504, "timeout", `${record.error} (execution ${record.id})`);
+      default:
+        return reply.status(500).send({
+          error: { code: "execution_failed", message: record.error ?? record.status, errorType: record.errorType, executionId: record.id, status: record.status },
+        });
+    }
+  }
+
+  const header = (req: FastifyRequest) => {
+    const v = req.headers["x-bifrost-key"];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  app.route<{ Params: { name: string } }>({
+    method: METHODS,
+    url: "/api/endpoints/:name",
+    handler: async (req, reply) => serve(req, reply, req.params.name, await keyFrom(header(req))),
+  });
+  app.route<{ Params: { key: string } }>({
+    method: METHODS,
+    url: "/api/execute/:key",
+    handler: async (req, reply) => serve(req, reply, null, await keyFrom(req.params.key)),
+  });
+}
+
+const CreateKey = z
+  .object({
+    name: z.string().trim().min(1, "is required").max(200),
+    /** A workflow's name or id: the key works for that workflow only. Absent = the scope's global endpoint key. */
+    workflow: z.string().min(1).optional(),
+    scope: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Endpoint keys: created (shown once), listed, rotated and revoked through the API. */
+export function endpointKeysRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService; keys: EndpointKeysRepo }): void {
+  const { keys, workflows, engine } = deps;
+
+  async function owned(req: FastifyRequest, id: string): Promise<EndpointKey> {
+    const caller = callerOf(principalOf(req));
+    const key = await keys.get(id);
+    const visible = visibleOrgOf(caller);
+    if (!key || key.revokedAt || (visible !== undefined && key.scope !== (visible ?? GLOBAL))) throw notFound("Endpoint key");
+    if (key.scope === GLOBAL && !caller.isPlatformAdmin) throw forbidden("Only platform admins manage global endpoint keys");
+    return key;
+  }
+
+  app.post("/api/endpoint-keys", async (req, reply) => {
+    const caller = callerOf(principalOf(req));
+    const body = parseBody(CreateKey, req.body);
+    let scope = await resolveScope(caller, body.scope, "write", engine.repos.organizations);
+    let workflowId: string | null = null;
+    if (body.workflow) {
+      const w = workflows.find(caller, body.workflow);
+      if (!w.endpointEnabled) throw new HttpError(422, "validation_failed", `Workflow "${w.name}" is not endpointEnabled`, [{ path: "workflow", message: "is not endpointEnabled" }]);
+      workflowId = w.id;
+      if (body.scope === undefined && caller.orgId === null && w.orgId) scope = w.orgId;
+    }
+    const { key, endpointKey } = await keys.create(scope, workflowId, body.name);
+    return reply.status(201).send({ ...endpointKey, key });
+  });
+
+  app.get("/api/endpoint-keys", async (req) => {
+    const visible = visibleOrgOf(callerOf(principalOf(req)));
+    return { endpointKeys: await keys.list(visible === undefined ? undefined : (visible ?? GLOBAL)) };
+  });
+
+  app.post<{ Params: { id: string } }>("/api/endpoint-keys/:id/rotate", async (req) => {
+    const key = await owned(req, req.params.id);
+    const secret = await keys.rotate(key.id);
+    if (!secret) throw notFound("Endpoint key");
+    return { ...(await keys.get(key.id)), key: secret };
+  });
+
+  app.delete<{ Params: { id: string } }>("/api/endpoint-keys/:id", async (req, reply) => {
+    const key = await owned(req, req.params.id);
+    await keys.revoke(key.id);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { principalOf } from "../../auth.js";
+import { notFound } from "../../http-error.js";
+import { parseBody } from "../../parse.js";
+import { callerOf } from "../sdk/scope.js";
+import type { WorkspaceEditor } from "./editor.service.js";
+
+const TreeQuery = z.object({ path: z.string().default("") }).strict();
+const FileQuery = z.object({ path: z.string() }).strict();
+const SaveBody = z.object({ path: z.string(), content: z.string(), encoding: z.enum(["utf8", "base64"]).optional() }).strict();
+const DirectoryBody = z.object({ path: z.string() }).strict();
+
+/**
+ * `/api/files/editor/*`: the browser editor over the workspace. Anyone reads what their
+ * organization may see; only platform admins save, delete and create folders.
+ */
+export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor }): void {
+  const { editor } = deps;
+
+  app.get("/api/files/editor/tree", async (req) => {
+    const { path } = parseBody(TreeQuery, req.query);
+    return editor.tree(callerOf(principalOf(req)), path);
+  });
+
+  app.get("/api/files/editor/file", async (req) => {
+    const { path } = parseBody(FileQuery, req.query);
+    return editor.open(callerOf(principalOf(req)), path);
+  });
+
+  app.post("/api/files/editor/file", async (req) => {
+    const { path, content, encoding } = parseBody(SaveBody, req.body);
+    return editor.save(callerOf(principalOf(req)), path, content, encoding);
+  });
+
+  app.delete("/api/files/editor/file", async (req, reply) => {
+    const { path } = parseBody(FileQuery, req.query);
+    if (!(await editor.remove(callerOf(principalOf(req)), path))) throw notFound(`File "workspace/${path}"`);
+    return reply.status(204).send();
+  });
+
+  app.post("/api/files/editor/directory", async (req, reply) => {
+    const { path } = parseBody(DirectoryBody, req.body);
+    return reply.status(201).send(await editor.mkdir(callerOf(principalOf(req)), path));
+  });
+}
