@@ -4,7 +4,8 @@
  * queue and workspace watcher in one process, with SQLite in BIFROST_DATA_DIR.
  */
 import { ConfigError, loadConfig } from "@bifrost/server/config.js";
-import { startPlatform } from "@bifrost/server/platform.js";
+import { engineConfig, startPlatform } from "@bifrost/server/platform.js";
+import { Engine } from "@bifrost/engine/engine.js";
 import { openSqlite } from "@bifrost/storage/database.js";
 import { ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
 import { join } from "node:path";
@@ -13,6 +14,8 @@ const USAGE = `Usage: bifrost <command>
 
 Commands:
   start              Run the platform (API, workers, queue) on PORT (default 3000)
+  scheduler          Run only the cron scheduler against the data directory of a running
+                     platform (any number may run: each tick still fires once)
   admin-key [name]   Create a new platform-admin API key and print it (the platform may be running)
 
 Configuration comes from the environment: PORT, HOST, BIFROST_DATA_DIR, BIFROST_WORKSPACE,
@@ -49,6 +52,34 @@ async function start(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
+/**
+ * A scheduler process beside `bifrost start`: it reads the registry the platform keeps in
+ * the database and queues scheduled runs into the same durable queue. Tick claims in
+ * the database make any number of schedulers fire each tick once.
+ */
+async function schedulerOnly(): Promise<void> {
+  const config = loadConfig();
+  const database = await openSqlite(join(config.dataDir, "bifrost.db"));
+  const log = (level: string, message: string) => console.log(`[${level}] ${message}`);
+  const engine = new Engine(database, engineConfig(config), log);
+  await engine.registry.load();
+  await engine.scheduler.start();
+  console.log(`Bifrost scheduler ${engine.scheduler.id} running on ${config.dataDir}`);
+  // Workflows change in the platform process: follow the registry it writes.
+  const reload = setInterval(() => {
+    void engine.registry
+      .load()
+      .then(() => engine.scheduler.sync())
+      .catch((e) => log("error", String(e)));
+  }, 2000);
+  const stop = () => {
+    clearInterval(reload);
+    void engine.scheduler.stop().then(() => database.close()).then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
 async function adminKey(name: string): Promise<void> {
   const config = loadConfig();
   const database = await openSqlite(join(config.dataDir, "bifrost.db"));
@@ -62,6 +93,9 @@ try {
   switch (command) {
     case "start":
       await start();
+      break;
+    case "scheduler":
+      await schedulerOnly();
       break;
     case "admin-key":
       await adminKey(args[0] ?? "admin key (cli)");

@@ -14,7 +14,9 @@ import { filesRoutes, registerFilesSdk } from "./features/files/files.routes.js"
 import { FilesService, localFileStores } from "./features/files/files.service.js";
 import { registerExecutionsSdk } from "./features/executions/executions.sdk.js";
 import { DataProvidersService } from "./features/forms/data-providers.service.js";
+import { customFormsRoutes } from "./features/forms/custom-forms.routes.js";
 import { formsRoutes } from "./features/forms/forms.routes.js";
+import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
 import { RateLimiter } from "./features/endpoints/rate-limiter.js";
 import { mcpRoutes } from "./features/mcp/mcp.routes.js";
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     schedulesRoutes(api, { engine, workflows });
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
+    customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
 
     registerConfigSdk(sdk, config);
     registerTablesSdk(sdk, tables);

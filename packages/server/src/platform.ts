@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { Engine } from "@bifrost/engine/engine.js";
+import { Engine, type EngineConfig } from "@bifrost/engine/engine.js";
 import { openSqlite } from "@bifrost/storage/database.js";
 import { buildApp } from "./app.js";
 import type { PlatformConfig } from "./config.js";
@@ -15,6 +15,21 @@ export interface Platform {
   /** A platform-admin key created on this start, shown once (first start without BIFROST_ADMIN_API_KEY). */
   createdAdminKey: string | null;
   close(): Promise<void>;
+}
+
+/** The engine's part of the platform's configuration. */
+export function engineConfig(config: PlatformConfig): EngineConfig {
+  return {
+    dataDir: config.dataDir,
+    workspace: config.workspace,
+    workers: config.workers,
+    memoryLimitMb: config.workerMemoryMb,
+    maxRunsPerChild: config.workerMaxRuns,
+    maxLogLines: config.maxLogLines,
+    maxVariableChars: config.maxVariableChars,
+    watch: config.watch,
+    scheduler: config.scheduler,
+  };
 }
 
 /** One data directory belongs to one running platform: a second start fails clearly. */
@@ -61,21 +76,7 @@ export async function startPlatform(
   const unlock = lockDataDir(config.dataDir);
   const secretKey = loadSecretKey(config);
   const database = await openSqlite(join(config.dataDir, "bifrost.db"));
-  const engine = new Engine(
-    database,
-    {
-      dataDir: config.dataDir,
-      workspace: config.workspace,
-      workers: config.workers,
-      memoryLimitMb: config.workerMemoryMb,
-      maxRunsPerChild: config.workerMaxRuns,
-      maxLogLines: config.maxLogLines,
-      maxVariableChars: config.maxVariableChars,
-      watch: config.watch,
-      scheduler: config.scheduler,
-    },
-    log,
-  );
+  const engine = new Engine(database, engineConfig(config), log);
   await engine.start();
 
   let createdAdminKey: string | null = null;

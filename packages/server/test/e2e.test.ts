@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, eventually, startTestPlatform, type TestPlatform } from "./helpers.js";
 
@@ -238,4 +239,58 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
     expect(code).toBe(1);
     expect(err).toContain("in use by another Bifrost process");
   });
+});
+
+describe("two scheduler processes on one database", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bifrost-2sched-"));
+  const procs: ChildProcess[] = [];
+
+  afterAll(() => {
+    for (const p of procs) p.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fire each tick exactly once", async () => {
+    mkdirSync(join(dir, "ws"), { recursive: true });
+    writeFileSync(join(dir, "ws", "tick.ts"), `import { workflow } from "bifrost";\nexport const tick = workflow({ name: "tick", schedule: "* * * * * *" }, async () => "t");\n`);
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      BIFROST_DATA_DIR: join(dir, "data"),
+      BIFROST_WORKSPACE: join(dir, "ws"),
+      BIFROST_ADMIN_API_KEY: ADMIN_KEY,
+      BIFROST_WORKERS: "1",
+      BIFROST_WATCH: "false",
+    };
+    const start = (args: string[], ready: string) => {
+      const p = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      procs.push(p);
+      let out = "";
+      p.stdout!.on("data", (c) => (out += c));
+      p.stderr!.on("data", (c) => (out += c));
+      return eventually(() => (out.includes(ready) ? true : undefined), 15_000, `${args[0]} to start (${out})`);
+    };
+    await start(["start"], "listening");
+    await start(["scheduler"], "scheduler");
+    await new Promise((r) => setTimeout(r, 5000));
+    for (const p of procs) p.kill("SIGKILL");
+    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
+
+    const db = new Database(join(dir, "data", "bifrost.db"), { readonly: true });
+    try {
+      const ticks = db.prepare("select tick, execution_id, fired_by from schedule_ticks order by tick").all() as { tick: string; execution_id: string | null; fired_by: string }[];
+      const runs = db.prepare("select id from executions where trigger = 'schedule'").all() as { id: string }[];
+      expect(ticks.length).toBeGreaterThanOrEqual(3);
+      // one execution per tick, and no tick twice (the primary key would refuse it)
+      expect(new Set(ticks.map((x) => x.tick)).size).toBe(ticks.length);
+      expect(runs.length).toBe(ticks.filter((x) => x.execution_id).length);
+      expect(new Set(ticks.map((x) => x.execution_id)).size).toBe(ticks.length);
+      // consecutive seconds: nothing skipped while both ran
+      const seconds = ticks.map((x) => Date.parse(x.tick) / 1000);
+      expect(seconds.every((s, i) => i === 0 || s - seconds[i - 1]! === 1)).toBe(true);
+    } finally {
+      db.close();
+    }
+  }, 40_000);
 });

@@ -40,11 +40,12 @@ let t: TestPlatform;
 let orgA: string;
 let keyA: string;
 let keyB: string;
+let orgB: string;
 
 beforeAll(async () => {
   t = await startTestPlatform(FILES);
   ({ orgId: orgA, key: keyA } = await createOrgWithKey(t, "Alpha"));
-  ({ key: keyB } = await createOrgWithKey(t, "Beta"));
+  ({ orgId: orgB, key: keyB } = await createOrgWithKey(t, "Beta"));
 });
 afterAll(async () => {
   await t?.close();
@@ -168,5 +169,55 @@ describe("forms", () => {
     const queued = await t.call({ method: "POST", url: "/api/forms/queued_form/submit", payload: { n: 3 }, key: keyA });
     expect(queued.statusCode).toBe(202);
     expect((await t.call({ method: "GET", url: "/api/forms/departments", key: keyA })).statusCode).toBe(404);
+  });
+});
+
+describe("custom forms", () => {
+  it("an admin stores field order, labels, help and hidden values; anyone who may run the workflow submits it", async () => {
+    const created = await t.call({
+      method: "POST",
+      url: "/api/custom-forms",
+      payload: {
+        name: "Senior hire",
+        workflow: "onboarding",
+        title: "Hire a senior engineer",
+        fields: [
+          { name: "email", label: "Work email", helpText: "first.last@company" },
+          { name: "fullName" },
+          { name: "level", hidden: true, default: "senior" },
+        ],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id;
+    const form = (await t.call({ method: "GET", url: `/api/custom-forms/${id}`, key: keyA })).json();
+    expect(form.render.map((f: { name: string }) => f.name)).toEqual(["email", "fullName", "department", "licenses", "remote"]);
+    expect(form.render[0]).toMatchObject({ label: "Work email", helpText: "first.last@company", type: "email" });
+    const submitted = await t.call({ method: "POST", url: `/api/custom-forms/${id}/submit`, payload: { email: "ada@example.com", fullName: "Ada L", department: "eng", level: "junior" }, key: keyA });
+    expect(submitted.json()).toMatchObject({ status: "Success", trigger: "form", input: { level: "senior" } });
+    const bad = await t.call({ method: "POST", url: `/api/custom-forms/${id}/submit`, payload: { fullName: "A" }, key: keyA });
+    expect(bad.statusCode).toBe(422);
+    expect((await t.call({ method: "GET", url: "/api/custom-forms", key: keyB })).json().forms.map((f: { id: string }) => f.id)).toContain(id);
+  });
+
+  it("only admins define forms; bad fields are 422; an organization's forms stay in it", async () => {
+    expect((await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "x", workflow: "onboarding" }, key: keyA })).statusCode).toBe(403);
+    const unknownField = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "x", workflow: "onboarding", fields: [{ name: "salary" }] } });
+    expect(unknownField.statusCode).toBe(422);
+    expect(unknownField.json().error.fields[0]).toMatchObject({ path: "fields.0.name" });
+    const hiddenNoDefault = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "x", workflow: "onboarding", fields: [{ name: "email", hidden: true }] } });
+    expect(hiddenNoDefault.json().error.fields[0].path).toBe("fields.0.default");
+    expect((await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "x", workflow: "nope" } })).statusCode).toBe(404);
+
+    const own = (await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "Alpha only", workflow: "onboarding", scope: orgA } })).json();
+    expect((await t.call({ method: "GET", url: `/api/custom-forms/${own.id}`, key: keyA })).statusCode).toBe(200);
+    expect((await t.call({ method: "GET", url: `/api/custom-forms/${own.id}`, key: keyB })).statusCode).toBe(404);
+    expect((await t.call({ method: "POST", url: `/api/custom-forms/${own.id}/submit`, payload: {}, key: keyB })).statusCode).toBe(404);
+    expect((await t.call({ method: "GET", url: "/api/custom-forms", key: keyB })).json().forms.some((f: { id: string }) => f.id === own.id)).toBe(false);
+    const dup = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "Alpha only", workflow: "onboarding", scope: orgA } });
+    expect(dup.statusCode).toBe(409);
+    expect((await t.call({ method: "DELETE", url: `/api/custom-forms/${own.id}`, key: keyA })).statusCode).toBe(403);
+    expect((await t.call({ method: "DELETE", url: `/api/custom-forms/${own.id}` })).statusCode).toBe(204);
+    expect(orgB).toBeTruthy();
   });
 });

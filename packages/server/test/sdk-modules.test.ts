@@ -62,6 +62,10 @@ export const peek = workflow({ params: z.object({ id: z.string() }) }, async ({ 
   catch (e) { return { code: (e as BifrostError).code }; }
 });
 export const recent = workflow({}, async () => (await executions.list({ workflow: "child", limit: 5 })).map((e) => e.orgId));
+export const callByName = workflow({ params: z.object({ name: z.string() }) }, async ({ name }) => {
+  try { return { result: await workflows.run(name), listed: (await workflows.list()).map((w) => w.name).includes(name) }; }
+  catch (e) { return { code: (e as BifrostError).code, listed: (await workflows.list()).map((w) => w.name).includes(name) }; }
+});
 export const orgs = workflow({}, async () => {
   try { return (await organizations.list()).map((o) => o.name); }
   catch (e) { return { code: (e as BifrostError).code, message: (e as Error).message }; }
@@ -81,6 +85,8 @@ beforeAll(async () => {
   t = await startTestPlatform(FILES, {}, { listen: true });
   ({ orgId: orgA, key: keyA } = await createOrgWithKey(t, "Alpha"));
   ({ orgId: orgB, key: keyB } = await createOrgWithKey(t, "Beta"));
+  t.write(`orgs/${orgB}/private.ts`, `import { workflow } from "bifrost";\nexport const bPrivate = workflow({ name: "b_private" }, async () => "b's secret");`);
+  await t.platform.engine.indexer.refresh([`orgs/${orgB}/private.ts`]);
 });
 afterAll(async () => {
   await t?.close();
@@ -225,6 +231,13 @@ describe("workflows, executions and organizations inside workflows", () => {
     const orgIds = (await exec("recent", {}, keyA)).result as string[];
     expect(orgIds.length).toBeGreaterThan(0);
     expect(new Set(orgIds)).toEqual(new Set([orgA]));
+  });
+
+  it("an organization's workflows cannot run, list or get another organization's", async () => {
+    expect((await exec("callByName", { name: "b_private" }, keyB)).result).toEqual({ result: "b's secret", listed: true });
+    expect((await exec("callByName", { name: "b_private" }, keyA)).result).toEqual({ code: "not_found", listed: false });
+    const id = (await t.call({ method: "GET", url: "/api/workflows/b_private", key: keyB })).json().id;
+    expect((await exec("callByName", { name: id }, keyA)).result).toEqual({ code: "not_found", listed: false });
   });
 
   it("organizations are for platform admins only", async () => {

@@ -187,6 +187,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0005-custom-forms": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("custom_forms")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("scope", "text", (c) => c.notNull()) // an organization id, or "global"
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("workflow_id", "text", (c) => c.notNull())
+          .addColumn("title", "text")
+          .addColumn("description", "text")
+          .addColumn("fields", "text", (c) => c.notNull()) // JSON: [{ name, label?, helpText?, hidden?, default? }] in display order
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addUniqueConstraint("custom_forms_scope_name", ["scope", "name"])
+          .execute();
+      },
+    },
   };
 }
 

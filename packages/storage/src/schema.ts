@@ -156,7 +156,20 @@ export interface ScheduleTicksTable {
   created_at: string;
 }
 
+export interface CustomFormsTable {
+  id: string;
+  scope: string;
+  name: string;
+  workflow_id: string;
+  title: string | null;
+  description: string | null;
+  fields: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
+  custom_forms: CustomFormsTable;
   endpoint_keys: EndpointKeysTable;
   schedule_state: ScheduleStateTable;
   schedule_ticks: ScheduleTicksTable;

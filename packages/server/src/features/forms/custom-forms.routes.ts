@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { SdkCaller } from "@bifrost/contracts/sdk.js";
+import type { CustomForm, CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
+import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
+import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
+import { principalOf, requireAdmin } from "../../auth.js";
+import { HttpError, notFound, validationFailed } from "../../http-error.js";
+import { parseBody } from "../../parse.js";
+import { callerOf, GLOBAL, resolveScope } from "../sdk/scope.js";
+import { visibleOrgOf, type WorkflowsService } from "../workflows/workflows.service.js";
+import { formFields, type FormField } from "./form-fields.js";
+
+const FieldInput = z
+  .object({
+    name: z.string().min(1),
+    label: z.string().min(1).max(200).optional(),
+    helpText: z.string().max(2000).optional(),
+    hidden: z.boolean().optional(),
+    default: z.unknown().optional(),
+  })
+  .strict();
+
+const FormInput = z
+  .object({
+    name: z.string().trim().min(1, "is required").max(200),
+    /** The workflow the form launches, by name or id. */
+    workflow: z.string().min(1),
+    title: z.string().max(200).optional(),
+    description: z.string().max(4000).optional(),
+    /** Display order, labels and fixed values; params not listed follow in their own order. */
+    fields: z.array(FieldInput).max(200).default([]),
+    scope: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * Custom forms: an admin's presentation of a workflow — which fields in which order,
+ * with which labels and help, and which hidden values it always sends — stored in the
+ * database. Anyone who may run the workflow may open and submit the form.
+ */
+export function customFormsRoutes(
+  app: FastifyInstance,
+  deps: { forms: CustomFormsRepo; workflows: WorkflowsService; organizations: OrganizationsRepo },
+): void {
+  const { forms, workflows } = deps;
+
+  /** The form's fields: the workflow's, reordered and relabelled; hidden ones left out. */
+  function render(form: CustomForm, w: StoredWorkflow): FormField[] {
+    const derived = new Map(formFields(w.paramsSchema).map((f) => [f.name, f]));
+    const listed = form.fields.map((f) => {
+      const base = derived.get(f.name)!;
+      derived.delete(f.name);
+      return f.hidden ? null : { ...base, ...(f.label ? { label: f.label } : {}), ...(f.helpText ? { helpText: f.helpText } : {}), ...(f.default !== undefined ? { default: f.default, required: false } : {}) };
+    });
+    return [...listed.filter((f): f is FormField => f !== null), ...derived.values()];
+  }
+
+  function checkFields(w: StoredWorkflow, fields: z.output<typeof FieldInput>[]): void {
+    const known = new Set(Object.keys((w.paramsSchema.properties ?? {}) as object));
+    const errors = fields.flatMap((f, i) => {
+      if (!known.has(f.name)) return [{ path: `fields.${i}.name`, message: `"${f.name}" is not a parameter of workflow "${w.name}"` }];
+      if (f.hidden && f.default === undefined) return [{ path: `fields.${i}.default`, message: "a hidden field needs a default value" }];
+      return [];
+    });
+    const names = fields.map((f) => f.name);
+    const dupe = names.find((n, i) => names.indexOf(n) !== i);
+    if (dupe) errors.push({ path: "fields", message: `"${dupe}" is listed twice` });
+    if (errors.length) throw validationFailed(errors);
+  }
+
+  async function visibleForm(caller: SdkCaller, id: string): Promise<{ form: CustomForm; workflow: StoredWorkflow }> {
+    const form = await forms.get(id);
+    const org = visibleOrgOf(caller);
+    if (!form || (org !== undefined && form.scope !== GLOBAL && form.scope !== org)) throw notFound("Form");
+    let workflow: StoredWorkflow;
+    try {
+      workflow = workflows.find(caller, form.workflowId);
+    } catch {
+      throw new HttpError(409, "workflow_missing", `The workflow of form "${form.name}" no longer exists`);
+    }
+    return { form, workflow };
+  }
+
+  async function input(req: FastifyRequest) {
+    const caller = callerOf(requireAdmin(req));
+    const body = parseBody(FormInput, req.body);
+    const scope = await resolveScope(caller, body.scope, "write", deps.organizations);
+    const w = workflows.find({ ...caller, orgId: scope === GLOBAL ? null : scope }, body.workflow);
+    if (w.kind === "data_provider") throw validationFailed([{ path: "workflow", message: "is a data provider, not a workflow" }]);
+    checkFields(w, body.fields);
+    return { scope, values: { name: body.name, workflowId: w.id, title: body.title ?? null, description: body.description ?? null, fields: body.fields } };
+  }
+
+  app.post("/api/custom-forms", async (req, reply) => {
+    const { scope, values } = await input(req);
+    if (await forms.findByName(scope, values.name)) throw new HttpError(409, "conflict", `A form named "${values.name}" already exists`);
+    return reply.status(201).send(await forms.create(scope, values));
+  });
+
+  app.get("/api/custom-forms", async (req) => {
+    const org = visibleOrgOf(callerOf(principalOf(req)));
+    return { forms: await forms.list(org === undefined ? undefined : [GLOBAL, ...(org ? [org] : [])]) };
+  });
+
+  app.get<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
+    const { form, workflow } = await visibleForm(callerOf(principalOf(req)), req.params.id);
+    return {
+      ...form,
+      workflow: { id: workflow.id, name: workflow.name, executionMode: workflow.executionMode },
+      render: render(form, workflow),
+      submit: `/api/custom-forms/${form.id}/submit`,
+    };
+  });
+
+  app.put<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
+    if (!(await forms.get(req.params.id))) throw notFound("Form");
+    const { values } = await input(req);
+    return forms.update(req.params.id, values);
+  });
+
+  app.delete<{ Params: { id: string } }>("/api/custom-forms/:id", async (req, reply) => {
+    requireAdmin(req);
+    if (!(await forms.delete(req.params.id))) throw notFound("Form");
+    return reply.status(204).send();
+  });
+
+  /** Runs the form's workflow with the values (hidden fields fixed), trigger `form`. */
+  app.post<{ Params: { id: string } }>("/api/custom-forms/:id/submit", async (req, reply) => {
+    const caller = callerOf(principalOf(req));
+    const { form, workflow } = await visibleForm(caller, req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body !== "object" || Array.isArray(body)) throw validationFailed([{ path: "(body)", message: "must be a JSON object" }]);
+    const values: Record<string, unknown> = { ...body };
+    for (const f of form.fields) if (f.hidden) values[f.name] = f.default;
+    if (workflow.executionMode === "async") {
+      const queued = await workflows.enqueue(caller, workflow.id, values, "form");
+      return reply.status(202).send({ executionId: queued.id, status: queued.status });
+    }
+    return workflows.view(caller, await workflows.executeSync(caller, workflow.id, values, "form"));
+  });
+}
