@@ -343,6 +343,22 @@ describe("the external SDK over HTTP", () => {
     }
   });
 
+  it("gives up after BIFROST_TIMEOUT_MS when the platform does not answer", async () => {
+    const silent: Server = createServer(() => {
+      /* accepts the request and never answers */
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const path = scriptIn(`const t0 = Date.now(); try { await config.set("x", 1); } catch (e) { console.log(e.code + " " + (Date.now() - t0 < 5000)); }`);
+    try {
+      expect(await node(path, { BIFROST_URL: url, BIFROST_API_KEY: keyA, BIFROST_TIMEOUT_MS: "300" })).toBe("timeout true");
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+      (await import("node:fs")).rmSync(path, { force: true });
+    }
+  });
+
   it("the SDK endpoint rejects unknown methods and bad payloads", async () => {
     const unknown = await t.call({ method: "POST", url: "/api/sdk/call", payload: { method: "nope.nothing", args: [] }, key: keyA });
     expect(unknown.statusCode).toBe(404);
