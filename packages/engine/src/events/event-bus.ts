@@ -7,7 +7,9 @@ import type { ExecutionStatus, LogLine } from "@bifrost/contracts/execution.js";
 
 export type ExecutionEvent =
   | { type: "log"; line: LogLine }
-  | { type: "status"; status: ExecutionStatus; terminal: boolean };
+  | { type: "status"; status: ExecutionStatus; terminal: boolean }
+  /** Asks whichever process runs the execution to stop it (cancellation across processes). */
+  | { type: "cancel" };
 
 export interface EventBus {
   publish(executionId: string, event: ExecutionEvent): void;

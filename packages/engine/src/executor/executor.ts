@@ -158,15 +158,18 @@ export class Executor {
   }
 
   /**
-   * Cancels a pending or running execution. Running ones are stopped by killing their
-   * worker child; returns the status it moved to, or null when it was not cancellable.
+   * Cancels a pending or running execution. A running one is marked Cancelling and a
+   * `cancel` event goes out on its channel: whichever process runs it kills its worker
+   * child (the bus carries it across processes in the distributed mode). Returns the
+   * status it moved to, or null when it was not cancellable.
    */
   async cancel(executionId: string): Promise<ExecutionStatus | null> {
-    const controller = this.running.get(executionId);
-    if (controller) {
-      await this.deps.batcher.write((trx) => this.deps.executions.update(executionId, { status: "Cancelling" }, ["Running", "Pending"], trx));
+    const running = await this.deps.batcher.write((trx) =>
+      this.deps.executions.update(executionId, { status: "Cancelling" }, ["Running"], trx),
+    );
+    if (running || this.running.has(executionId)) {
       this.deps.bus.publish(executionId, { type: "status", status: "Cancelling", terminal: false });
-      controller.abort();
+      this.deps.bus.publish(executionId, { type: "cancel" });
       return "Cancelling";
     }
     const now = new Date().toISOString();
@@ -269,6 +272,9 @@ export class Executor {
     const timeoutSeconds = inline?.timeoutSeconds ?? workflow?.timeoutSeconds ?? 300;
     const controller = new AbortController();
     this.running.set(id, controller);
+    const offCancel = this.deps.bus.subscribe(id, (event) => {
+      if (event.type === "cancel") controller.abort();
+    });
     const lastSeq = exec.attempt > 1 ? ((await this.deps.executions.logs(id, { includeDebug: true })).at(-1)?.seq ?? 0) : 0;
     this.deps.logs.open(id, lastSeq);
     if (exec.attempt > 1) this.deps.logs.append(id, "info", `Attempt ${exec.attempt} of ${(workflow?.retryPolicy?.maxRetries ?? 0) + 1}`, new Date().toISOString());
@@ -299,6 +305,7 @@ export class Executor {
       },
     );
     this.running.delete(id);
+    offCancel();
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
     const outcome = this.redact(id, toAttemptOutcome(task, timeoutSeconds, this.deps.workspace));

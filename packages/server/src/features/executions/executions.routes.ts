@@ -109,7 +109,7 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
     };
     const handle = (e: (typeof backlog)[number]) => {
       if (e.type === "log") send(e.line);
-      else if (e.terminal) void finish(e.status);
+      else if (e.type === "status" && e.terminal) void finish(e.status);
     };
     const off = engine.bus.subscribe(record.id, (e) => (replaying ? backlog.push(e) : handle(e)));
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
