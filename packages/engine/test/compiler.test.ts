@@ -96,6 +96,18 @@ describe("compile", () => {
     await expect(load("missing.ts", `import { nope } from "./does-not-exist";\nexport const w = nope;`)).rejects.toBeInstanceOf(CompileError);
   });
 
+  it("refuses imports outside the workspace, into another organization's folder, or with attributes", async () => {
+    writeFileSync(join(dir, "outside.ts"), "export const x = 1;");
+    await expect(load("escape.ts", `import { x } from "../outside";\nexport const y = x;`)).rejects.toThrow(/outside the workspace/);
+    await expect(load("attr.ts", `import t from "./lib/math.ts" with { type: "text" };\nexport const y = t;`)).rejects.toThrow(/import attributes/);
+    mkdirSync(join(dir, "ws", "orgs", "b"), { recursive: true });
+    mkdirSync(join(dir, "ws", "orgs", "a"), { recursive: true });
+    writeFileSync(join(dir, "ws", "orgs", "b", "secret.ts"), "export const s = 'b';");
+    await expect(load("orgs/a/steal.ts", `import { s } from "../b/secret";\nexport const y = s;`)).rejects.toThrow(/another organization/);
+    const own = await load("orgs/b/own.ts", `import { s } from "./secret";\nimport { twice } from "../../lib/math";\nexport const y = s + twice(1);`);
+    expect(own.mod.y).toBe("b2");
+  });
+
   it("maps positions back to the .ts source", () => {
     const out = transpileWithInstrumentation("const a: number = 1;\nexport const b = a;\n", "/x/file.ts", "module");
     expect(out.code).toContain("sourceMappingURL=data:application/json;base64,");

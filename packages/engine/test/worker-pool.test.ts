@@ -156,6 +156,39 @@ describe("worker pool failure paths", () => {
   });
 });
 
+describe("tenant isolation", () => {
+  it("a child that ran one tenant's code never runs another tenant's task", async () => {
+    const spy = await compile(
+      "spy",
+      `import { workflow } from "bifrost";
+const seen: unknown[] = [];
+process.on("message", (m) => seen.push(m));
+export const plant = workflow({}, async () => ({ pid: process.pid }));
+export const report = workflow({}, async () => ({ pid: process.pid, seen: seen.length }));`,
+    );
+    const one = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 100, allowRead: [build] });
+    await one.start();
+    try {
+      const runAs = async (tenant: string, exportName: string) => {
+        const r = await one.run({ type: "run", modulePath: spy, exportName, params: {}, context, maxVariableChars: 100 }, { timeoutMs: 5000, tenant });
+        if (r.kind !== "done" || !r.outcome.ok) throw new Error(JSON.stringify(r));
+        return r.outcome.result as { pid: number; seen?: number };
+      };
+      const a1 = await runAs("org:a", "plant");
+      const a2 = await runAs("org:a", "report");
+      expect(a2.pid).toBe(a1.pid); // the same tenant keeps its warm child…
+      expect(a2.seen).toBe(1); // …where resident code does see later tasks (the attack this prevents)
+      const b = await runAs("org:b", "report");
+      expect(b.pid).not.toBe(a1.pid); // another tenant gets a fresh process…
+      expect(b.seen).toBe(0); // …where nothing of tenant a's was ever resident
+      const admin = await runAs("admin:a", "report");
+      expect([a1.pid, b.pid]).not.toContain(admin.pid);
+    } finally {
+      await one.stop();
+    }
+  });
+});
+
 describe("worker pool lifecycle", () => {
   it("recycles a child after maxRunsPerChild runs", async () => {
     const small = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 3, allowRead: [build] });

@@ -459,10 +459,33 @@ describe("inline code", () => {
       "logger.info(`in ${context.orgId}`);",
       "return { doubled, org: context.orgId };",
     ].join("\n");
-    const e = (await t.call({ method: "POST", url: "/api/workflows/code/execute", payload: { code, params: { n: 21 } }, key: keyA })).json();
+    const e = (await t.call({ method: "POST", url: "/api/workflows/code/execute", payload: { code, params: { n: 21 }, }, org: orgA })).json();
     expect(e).toMatchObject({ status: "Success", trigger: "code", workflowName: "(inline code)", result: { doubled: 42, org: orgA } });
     expect(e.variables).toMatchObject({ doubled: 42 });
     expect(e.logs[0].message).toBe(`in ${orgA}`);
+  });
+
+  it("is for platform admins: an organization key gets 403 and nothing runs", async () => {
+    const r = await t.call({ method: "POST", url: "/api/workflows/code/execute", payload: { code: "return 1;" }, key: keyA });
+    expect(r.statusCode).toBe(403);
+  });
+
+  it("may import only the SDK and Node's built-ins: no host files, no attributes, no workspace files", async () => {
+    const attempts = [
+      `import k from "${t.dir}/data/secret.key" with { type: "text" };\nreturn k;`,
+      `import p from "/etc/passwd" with { type: "text" };\nreturn p;`,
+      `import "../data/bifrost.db";\nreturn 1;`,
+      `import { hello } from "./hello";\nreturn hello;`,
+      `import { z } from "zod";\nreturn z.string().parse("x");`,
+    ];
+    for (const code of attempts) {
+      const r = await t.call({ method: "POST", url: "/api/workflows/code/execute", payload: { code } });
+      expect(r.statusCode, code).toBe(400);
+      expect(r.json().error.message).toContain("is not allowed");
+      expect(r.json().error.message).not.toContain("root:");
+    }
+    const builtin = await t.call({ method: "POST", url: "/api/workflows/code/execute", payload: { code: 'import { createHash } from "node:crypto";\nreturn createHash("sha1").update("x").digest("hex");' } });
+    expect(builtin.json().result).toBe("11f6ad8ec52a2984abaafd7c3b516503785c2072");
   });
 
   it("keeps the snippet's line numbers in stack traces", async () => {

@@ -20,10 +20,10 @@ let t: TestPlatform;
 let orgA: string;
 let keyA: string;
 
-async function connect(key: string | null) {
+async function connect(key: string | null, org?: string) {
   const client = new Client({ name: "test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(`${t.platform.url}/mcp`), {
-    requestInit: { headers: key ? { authorization: `Bearer ${key}` } : {} },
+    requestInit: { headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(org ? { "x-bifrost-org": org } : {}) } },
   });
   await client.connect(transport);
   return client;
@@ -41,11 +41,14 @@ afterAll(async () => {
 });
 
 describe("MCP server", () => {
-  it("lists the organization's tools with their JSON Schema, plus execute_code", async () => {
+  it("lists the organization's tools with their JSON Schema (execute_code for platform admins only)", async () => {
     const client = await connect(keyA);
     const { tools } = await client.listTools();
     const names = tools.map((x) => x.name).sort();
-    expect(names).toEqual(["execute_code", "broken_tool", "lookup_user", "reset_password"].sort());
+    expect(names).toEqual(["broken_tool", "lookup_user", "reset_password"]);
+    const admin = await connect(ADMIN_KEY, orgA);
+    expect((await admin.listTools()).tools.map((x) => x.name)).toContain("execute_code");
+    await admin.close();
     const lookup = tools.find((x) => x.name === "lookup_user")!;
     expect(lookup.description).toBe("Find a user by email");
     expect(lookup.inputSchema).toMatchObject({ type: "object", properties: { email: { type: "string", format: "email" } }, required: ["email"] });
@@ -81,8 +84,13 @@ describe("MCP server", () => {
     await client.close();
   });
 
-  it("execute_code runs inline TypeScript with the SDK in the caller's organization", async () => {
-    const client = await connect(keyA);
+  it("execute_code runs inline TypeScript with the SDK in the organization a platform admin acts in", async () => {
+    const orgClient = await connect(keyA);
+    const denied = await orgClient.callTool({ name: "execute_code", arguments: { code: "return 1;" } });
+    expect(denied.isError).toBe(true);
+    expect((denied.content as { text: string }[])[0]!.text).toContain("platform admins only");
+    await orgClient.close();
+    const client = await connect(ADMIN_KEY, orgA);
     const ok = await client.callTool({
       name: "execute_code",
       arguments: { code: 'import { context } from "bifrost";\nreturn { sum: params.a + params.b, org: context.orgId };', params: { a: 2, b: 3 } },
@@ -91,6 +99,8 @@ describe("MCP server", () => {
     const bad = await client.callTool({ name: "execute_code", arguments: { code: "return (" } });
     expect(bad.isError).toBe(true);
     expect((bad.content as { text: string }[])[0]!.text).toContain("does not compile");
+    const huge = await client.callTool({ name: "execute_code", arguments: { code: "return 1;", timeoutSeconds: 2_000_000 } });
+    expect(huge.isError).toBe(true);
     const runs = (await t.call({ method: "GET", url: "/api/executions?trigger=tool&limit=50", key: keyA })).json().executions;
     expect(runs.some((e: { workflowName: string }) => e.workflowName === "(inline code)")).toBe(true);
     await client.close();

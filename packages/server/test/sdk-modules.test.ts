@@ -10,7 +10,7 @@ const run = promisify(execFile);
 
 const FILES = {
   "cfg.ts": `
-import { workflow, z, config, logger, BifrostError } from "bifrost";
+import { workflow, workflows, z, config, logger, BifrostError } from "bifrost";
 export const cfgSet = workflow({ params: z.object({ key: z.string(), value: z.unknown(), secret: z.boolean().default(false), scope: z.string().optional() }) },
   async ({ key, value, secret, scope }) => { await config.set(key, value, { secret, scope }); return "ok"; });
 export const cfgGet = workflow({ params: z.object({ key: z.string(), scope: z.string().optional() }) },
@@ -29,6 +29,23 @@ export const leakyResult = workflow({}, async () => {
 export const tryGlobalWrite = workflow({}, async () => {
   try { await config.set("g", 1, { scope: "global" }); return "written"; }
   catch (e) { return { code: (e as BifrostError).code, name: (e as Error).name, message: (e as Error).message }; }
+});
+export const passesSecret = workflow({}, async () => {
+  const token = await config.get<string>("api_token");
+  return workflows.run("echoToken", { token: token! });
+});
+export const echoToken = workflow({ params: z.object({ token: z.string() }) }, async ({ token }) => {
+  logger.info("child got " + token);
+  return { echoed: token };
+});
+export const quoted = workflow({}, async () => {
+  await config.get("quoted_secret");
+  return { a: "x", y: "z" };
+});
+export const readsGlobalSecret = workflow({}, async () => {
+  const v = await config.get<string>("global_token");
+  logger.info("global " + v);
+  return v === "GLOBAL-TOKEN-123" ? "got it" : "missing";
 });
 export const badArgs = workflow({}, async () => {
   try { await config.get("bad key with spaces"); return "accepted"; }
@@ -158,6 +175,36 @@ describe("secrets", () => {
   it("are redacted from the result", async () => {
     const e = await exec("leakyResult", {}, keyA);
     expect(e.result).toEqual({ echoed: "[REDACTED]", nested: { again: "x[REDACTED]y" } });
+  });
+
+  it("a nested run's record never shows a secret its parent passed it", async () => {
+    const e = await exec("passesSecret", {}, keyA);
+    expect(e.status, JSON.stringify(e.error)).toBe("Success");
+    expect(e.result).toEqual({ echoed: "[REDACTED]" });
+    const child = (await t.call({ method: "GET", url: `/api/executions?workflow=echoToken&limit=1`, key: keyA })).json().executions[0];
+    const full = (await t.call({ method: "GET", url: `/api/executions/${child.id}`, key: keyA })).json();
+    expect(full.parentId).toBe(e.id);
+    expect(JSON.stringify(full)).not.toContain("tok-9f8e7d6c5b4a");
+    expect(full.input).toEqual({ token: "[REDACTED]" });
+    expect(full.logs[0].message).toBe("child got [REDACTED]");
+  });
+
+  it("a secret with quotes in it never breaks a run's record", async () => {
+    await exec("cfgSet", { key: "quoted_secret", value: 'x","y', secret: true }, keyA);
+    const e = await exec("quoted", {}, keyA);
+    expect(e).toMatchObject({ status: "Success", result: { a: "x", y: "z" } });
+  });
+
+  it("global secrets are usable inside an organization's runs but not readable by its key from outside", async () => {
+    expect((await t.call({ method: "PUT", url: "/api/config/global_token", payload: { value: "GLOBAL-TOKEN-123", secret: true, scope: "global" } })).statusCode).toBe(200);
+    const inside = await exec("readsGlobalSecret", {}, keyA);
+    expect(inside.result).toBe("got it");
+    expect(inside.logs[0].message).toBe("global [REDACTED]");
+    const outside = await t.call({ method: "POST", url: "/api/sdk/call", payload: { method: "config.get", args: ["global_token"] }, key: keyA });
+    expect(outside.statusCode).toBe(403);
+    expect(outside.body).not.toContain("GLOBAL-TOKEN-123");
+    const admin = await t.call({ method: "POST", url: "/api/sdk/call", payload: { method: "config.get", args: ["global_token"] } });
+    expect(admin.json().value).toBe("GLOBAL-TOKEN-123");
   });
 
   it("a wrong BIFROST_SECRET_KEY fails loudly rather than returning garbage", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { createRequire, isBuiltin } from "node:module";
 import { build, type Plugin } from "esbuild";
 import { transpileWithInstrumentation, wrapInlineSnippet } from "./instrument.js";
 
@@ -29,14 +29,41 @@ function sdkPath(specifier: string): string {
   return join(SDK_DIST, `${sub}.js`);
 }
 
-function bifrostPlugin(entryPath: string, entrySource: string, mode: "module" | "inline"): Plugin {
+const within = (root: string, target: string) => {
+  const rel = relative(root, target);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+};
+
+/**
+ * What a file may import is decided here, in the API process, before esbuild reads
+ * anything: inline code only the SDK and Node's built-ins; workspace files anything
+ * inside the workspace (an organization's files not another organization's folder) and
+ * npm packages. Import attributes (`with { type: "text" }`) are refused: they would let
+ * a file pull any host file into its bundle.
+ */
+function bifrostPlugin(entryPath: string, entrySource: string, mode: "module" | "inline", rootDir: string): Plugin {
+  const root = resolve(rootDir);
+  const ownOrg = /^orgs[\\/]([^\\/]+)[\\/]/.exec(relative(root, entryPath))?.[1] ?? null;
   return {
     name: "bifrost",
     setup(b) {
       // Every bundle shares the host's SDK instance, so context and logging work.
       b.onResolve({ filter: /^bifrost(\/[\w-]+)?$/ }, (args) => ({ path: sdkPath(args.path), external: true }));
-      // The entry may be virtual (inline code): its contents come from onLoad below.
-      b.onResolve({ filter: /.*/ }, (args) => (args.kind === "entry-point" ? { path: entryPath } : undefined));
+      b.onResolve({ filter: /.*/ }, (args) => {
+        // The entry may be virtual (inline code): its contents come from onLoad below.
+        if (args.kind === "entry-point") return { path: entryPath };
+        const refuse = (why: string) => ({ errors: [{ text: `import "${args.path}" is not allowed: ${why}` }] });
+        if (args.with && Object.keys(args.with).length > 0) return refuse("import attributes are not supported");
+        if (isBuiltin(args.path)) return { path: args.path, external: true };
+        if (mode === "inline") return refuse('inline code may import only from "bifrost" and Node\'s built-in modules');
+        if (args.path.startsWith(".") || isAbsolute(args.path)) {
+          const target = resolve(args.resolveDir, args.path);
+          if (!within(root, target)) return refuse("it is outside the workspace");
+          const org = /^orgs[\\/]([^\\/]+)([\\/]|$)/.exec(relative(root, target))?.[1];
+          if (org && org !== ownOrg) return refuse("it belongs to another organization's folder");
+        }
+        return undefined; // npm packages and workspace files: esbuild's own resolution
+      });
       b.onLoad({ filter: /.*/ }, (args) => {
         if (args.path !== entryPath) return undefined;
         try {
@@ -82,7 +109,7 @@ export async function compileEntry(options: {
       metafile: true,
       logLevel: "silent",
       outfile: join(options.outDir, "bundle.mjs"),
-      plugins: [bifrostPlugin(entryPath, source, options.mode)],
+      plugins: [bifrostPlugin(entryPath, source, options.mode, options.rootDir)],
       // Bundled CommonJS packages may call require(); give them one.
       banner: { js: `import { createRequire as __bifrost$cr } from "node:module"; const require = __bifrost$cr(import.meta.url);` },
     });

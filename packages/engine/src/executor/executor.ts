@@ -111,7 +111,7 @@ export class Executor {
     const row: RowState = { written: false, timer: null };
     row.timer = setTimeout(() => {
       row.written = true;
-      void this.deps.batcher.write((trx) => this.deps.executions.insert(record, trx)).catch(() => undefined);
+      void this.deps.batcher.write((trx) => this.deps.executions.insert(this.storable(record), trx)).catch(() => undefined);
     }, SYNC_RECORD_DELAY_MS);
     const { record: after, logs } = await this.runAttempt(record, req.workflow, req.inline, row);
     if (isTerminalStatus(after.status)) return { record: after, logs };
@@ -120,7 +120,8 @@ export class Executor {
 
   /** Queues a run and resolves with its id once the record and the job are committed. */
   async enqueue(req: StartRequest, delayMs = 0): Promise<StoredExecution> {
-    const record = this.newRecord(req, delayMs > 0 ? "Scheduled" : "Pending");
+    // A queued run's input is read back from the store: secrets in it arrive redacted.
+    const record = this.storable(this.newRecord(req, delayMs > 0 ? "Scheduled" : "Pending"));
     await this.deps.batcher.write(async (trx) => {
       await this.deps.executions.insert(record, trx);
       await this.deps.queue.enqueue({ executionId: record.id }, { delayMs, trx });
@@ -212,10 +213,18 @@ export class Executor {
     return this.running.has(executionId);
   }
 
+  /** The record as it may be stored: input with the secrets the run knows redacted. */
+  private storable<T extends StoredExecution>(record: T): T {
+    return this.deps.redactor.has(record.id) ? { ...record, input: this.deps.redactor.value(record.id, record.input) } : record;
+  }
+
   private newRecord(req: StartRequest, status: ExecutionStatus): StoredExecution {
     const now = new Date().toISOString();
+    const id = randomUUID();
+    // A nested run knows its parent's secrets: they are redacted from its record too.
+    if (req.parentId) this.deps.redactor.inherit(req.parentId, id);
     return {
-      id: randomUUID(),
+      id,
       workflowId: req.workflow?.id ?? null,
       workflowName: req.workflow?.name ?? INLINE_WORKFLOW_NAME,
       orgId: req.orgId,
@@ -293,6 +302,8 @@ export class Executor {
         timeoutMs: timeoutSeconds * 1000,
         signal: controller.signal,
         nested: (exec.principal.depth ?? 0) > 0 && exec.parentId !== null,
+        // One worker process never serves two tenants (nor an admin and an organization).
+        tenant: `${exec.principal.isPlatformAdmin ? "admin" : "org"}:${exec.orgId ?? "global"}`,
         onStart: () => {
           started = performance.now();
         },
@@ -306,6 +317,40 @@ export class Executor {
     );
     this.running.delete(id);
     offCancel();
+    try {
+      return await this.conclude(exec, workflow, row, task, started, startedAt, timeoutSeconds);
+    } catch (error) {
+      // Whatever went wrong while recording the outcome, the run must not stay Running.
+      this.deps.logs.close(id);
+      this.deps.redactor.release(id);
+      const message = error instanceof Error ? error.message : String(error);
+      const patch: ExecutionPatch = {
+        status: "Failed",
+        error: `The platform could not record this run's outcome: ${message}`,
+        errorType: "InternalError",
+        completedAt: new Date().toISOString(),
+      };
+      if (this.takeRow(row)) {
+        await this.deps.batcher.write((trx) => this.deps.executions.insert({ ...exec, ...patch, status: "Failed" } as StoredExecution, trx)).catch(() => undefined);
+        this.deps.bus.publish(id, { type: "status", status: "Failed", terminal: true });
+      } else {
+        await this.finish(id, patch).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** Maps the task's result to the run's new state and writes it (final, or a retry). */
+  private async conclude(
+    exec: StoredExecution,
+    workflow: StoredWorkflow | undefined,
+    row: RowState,
+    task: Awaited<ReturnType<WorkerPool["run"]>>,
+    started: number,
+    startedAt: string,
+    timeoutSeconds: number,
+  ): Promise<{ record: StoredExecution; logs: LogLine[] }> {
+    const { id } = exec;
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
     const outcome = this.redact(id, toAttemptOutcome(task, timeoutSeconds, this.deps.workspace));
@@ -331,7 +376,7 @@ export class Executor {
       const next = { ...exec, ...patch, status: patch.status! } as StoredExecution;
       const insert = this.takeRow(row);
       await this.deps.batcher.write(async (trx) => {
-        if (insert) await this.deps.executions.insert(next, trx);
+        if (insert) await this.deps.executions.insert(this.storable(next), trx);
         else await this.deps.executions.update(id, patch, ["Running", "Pending"], trx);
         await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay, trx });
       });
@@ -370,9 +415,10 @@ export class Executor {
       timeSaved: patch.timeSaved!,
       value: patch.value!,
     };
+    const stored = this.storable(record);
     this.deps.redactor.release(id);
     if (this.takeRow(row)) {
-      await this.deps.batcher.write((trx) => this.deps.executions.insert(record, trx));
+      await this.deps.batcher.write((trx) => this.deps.executions.insert(stored, trx));
       this.deps.bus.publish(id, { type: "status", status: record.status, terminal: true });
     } else {
       await this.finish(id, patch);

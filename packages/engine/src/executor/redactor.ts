@@ -31,16 +31,37 @@ export class Redactor {
   text(executionId: string, text: string | null): string | null {
     const set = this.secrets.get(executionId);
     if (!set || text === null) return text;
+    // Only the raw form: the JSON-escaped forms are for text that is JSON.
     let out = text;
     // Longest first, so a secret containing another is replaced whole.
     for (const s of [...set].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
     return out;
   }
 
-  /** A JSON value with every secret replaced inside its strings (and keys). */
+  /**
+   * A JSON value with every secret replaced inside its strings and keys. Walks the value
+   * (rewriting JSON text could break it: a secret may contain quotes).
+   */
   value<T>(executionId: string, value: T): T {
     if (!this.secrets.has(executionId) || value === null || value === undefined) return value;
-    return JSON.parse(this.text(executionId, JSON.stringify(value))) as T;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === "string") return this.text(executionId, v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.text(executionId, k), walk(x)]));
+      }
+      return v;
+    };
+    return walk(value) as T;
+  }
+
+  /** Copies what one run has read to another (a nested run gets its parent's secrets). */
+  inherit(from: string, to: string): void {
+    const set = this.secrets.get(from);
+    if (!set) return;
+    const target = this.secrets.get(to) ?? new Set<string>();
+    for (const s of set) target.add(s);
+    this.secrets.set(to, target);
   }
 
   release(executionId: string): void {

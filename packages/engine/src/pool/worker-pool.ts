@@ -68,6 +68,12 @@ export interface TaskHooks {
    * child is busy an extra child is started for it, so parents cannot deadlock the pool.
    */
   nested?: boolean;
+  /**
+   * Who the task runs for (organization, and admin or not). A child only ever serves one
+   * tenant: code one tenant ran can stay resident in its process (listeners, globals,
+   * timers), so another tenant's task always gets a different process.
+   */
+  tenant?: string;
 }
 
 type KillReason = "timeout" | "cancelled" | "memory" | "retire" | "start-timeout" | "shutdown";
@@ -94,6 +100,8 @@ class WorkerChild {
   killReason: KillReason | null = null;
   /** A replacement was already started (retired children are replaced before they exit). */
   replaced = false;
+  /** The tenant this child serves, fixed by its first task (null = has run nothing). */
+  tenant: string | null = null;
   memoryDetail = "";
   stderrTail = "";
   constructor(
@@ -208,17 +216,34 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Hands waiting tasks to idle children of their tenant, or to fresh ones. When only
+   * other tenants' children are idle, one of them is retired: its successor starts fresh
+   * and takes the task when ready.
+   */
   private dispatch(): void {
-    while (this.idle.length > 0 && this.waiting.length > 0) {
-      const child = this.idle.pop()!;
-      const waiter = this.waiting.shift()!;
-      if (waiter.onAbort) waiter.hooks.signal?.removeEventListener("abort", waiter.onAbort);
-      this.assign(child, waiter);
+    let i = 0;
+    while (i < this.waiting.length && this.idle.length > 0) {
+      const waiter = this.waiting[i]!;
+      const tenant = waiter.hooks.tenant ?? "";
+      let at = this.idle.findIndex((c) => c.tenant === tenant);
+      if (at < 0) at = this.idle.findIndex((c) => c.tenant === null);
+      if (at >= 0) {
+        const [child] = this.idle.splice(at, 1);
+        this.waiting.splice(i, 1);
+        if (waiter.onAbort) waiter.hooks.signal?.removeEventListener("abort", waiter.onAbort);
+        child!.tenant = tenant;
+        this.assign(child!, waiter);
+        continue;
+      }
+      this.kill(this.idle[0]!, "retire"); // its successor (fresh) serves this waiter
+      i++;
     }
   }
 
   private assign(child: WorkerChild, waiter: Waiter): void {
     child.state = "busy";
+    child.stderrTail = ""; // a crash report shows this task's stderr, never an earlier one's
     const task: ActiveTask = {
       message: waiter.message,
       hooks: waiter.hooks,

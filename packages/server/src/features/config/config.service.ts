@@ -4,7 +4,7 @@ import type { Redactor } from "@bifrost/engine/executor/redactor.js";
 import type { ConfigRepo, ConfigRow } from "@bifrost/storage/config.repo.js";
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import type { SecretBox } from "@bifrost/storage/secret-box.js";
-import { notFound, validationFailed } from "../../http-error.js";
+import { forbidden, notFound, validationFailed } from "../../http-error.js";
 import { GLOBAL, resolveScope } from "../sdk/scope.js";
 
 export const CONFIG_TYPES = ["string", "int", "bool", "json", "secret"] as const;
@@ -68,6 +68,11 @@ export class ConfigService {
     const scope = await resolveScope(caller, options.scope, "read", this.deps.organizations);
     const row = (await this.deps.repo.get(scope, key)) ?? (scope !== GLOBAL && options.scope === undefined ? await this.deps.repo.get(GLOBAL, key) : null);
     if (!row) return options.default ?? null;
+    if (row.type === "secret" && row.scope === GLOBAL && !caller.executionId && !caller.isPlatformAdmin) {
+      // Organizations use the platform's global secrets inside runs (where they are
+      // redacted), but an organization key cannot read them out from outside.
+      throw forbidden(`Config key "${key}" is a global secret: readable inside workflows only`);
+    }
     const value = this.decode(row);
     if (row.type === "secret" && caller.executionId) this.deps.redactor.add(caller.executionId, value);
     return value;

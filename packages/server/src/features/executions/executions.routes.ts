@@ -100,9 +100,13 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
       if (!includeDebug && line.level === "debug") return;
       res.write(`id: ${line.seq}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`);
     };
+    let finishing = false;
     const finish = async (status: string) => {
-      if (closed) return;
+      // Claimed synchronously: the backlog and the final check may both get here.
+      if (closed || finishing) return;
+      finishing = true;
       for (const line of await repo.logs(record.id, { afterSeq: last, includeDebug: true })) send(line);
+      if (closed) return;
       res.write(`event: end\ndata: ${JSON.stringify({ status })}\n\n`);
       cleanup();
       res.end();

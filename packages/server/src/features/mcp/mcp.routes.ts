@@ -48,17 +48,19 @@ export function mcpRoutes(app: FastifyInstance, deps: { engine: Engine; workflow
         const { $schema: _schema, ...inputSchema } = w.paramsSchema;
         return { name: w.name, description: w.toolDescription ?? w.description ?? w.name, inputSchema: { type: "object" as const, ...inputSchema } };
       });
-    return [
-      ...listed,
-      { name: EXECUTE_CODE_TOOL, description: "Run a TypeScript snippet with the Bifrost SDK in this organization.", inputSchema: EXECUTE_CODE_SCHEMA as never },
-    ];
+    // Arbitrary code is for platform admins only (as on POST /api/workflows/code/execute).
+    if (!caller.isPlatformAdmin) return listed;
+    return [...listed, { name: EXECUTE_CODE_TOOL, description: "Run a TypeScript snippet with the Bifrost SDK in this organization.", inputSchema: EXECUTE_CODE_SCHEMA as never }];
   }
 
   async function call(caller: SdkCaller, name: string, args: Record<string, unknown>, principal: ReturnType<typeof principalOf>): Promise<CallToolResult> {
     try {
       if (name === EXECUTE_CODE_TOOL) {
+        if (!caller.isPlatformAdmin) return textResult("execute_code is available to platform admins only", true);
         if (typeof args.code !== "string" || args.code.length === 0) return textResult("execute_code: `code` is required and must be a string", true);
-        const inline = await engine.compileInline(args.code, typeof args.timeoutSeconds === "number" ? args.timeoutSeconds : 60);
+        const timeout = args.timeoutSeconds === undefined ? 60 : args.timeoutSeconds;
+        if (typeof timeout !== "number" || !(timeout > 0 && timeout <= 3600)) return textResult("execute_code: `timeoutSeconds` must be a number from 1 to 3600", true);
+        const inline = await engine.compileInline(args.code, timeout);
         const params = typeof args.params === "object" && args.params !== null ? (args.params as Record<string, unknown>) : {};
         const { record } = await engine.executor.executeSync({ inline, input: params, orgId: caller.orgId, userId: caller.keyId, principal: executionPrincipal(principal), trigger: "tool" });
         return record.status === "Success"

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { CompileError } from "@bifrost/engine/compiler/compiler.js";
-import { executionPrincipal, principalOf } from "../../auth.js";
+import { executionPrincipal, principalOf, requireAdmin } from "../../auth.js";
 import { HttpError, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { callerOf } from "../sdk/scope.js";
@@ -54,8 +54,10 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine; wo
     return workflows.view(caller, await workflows.executeSync(caller, req.params.id, bodyOf(req), "test", { noRetries: true }));
   });
 
+  // Arbitrary code is a platform-admin capability (acting in an organization with
+  // X-Bifrost-Org): organizations run the workflows the platform's admins registered.
   app.post("/api/workflows/code/execute", async (req) => {
-    const p = principalOf(req);
+    const p = requireAdmin(req);
     const body = parseBody(InlineCode, req.body);
     let inline;
     try {
