@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
+import type { DatabaseDialect } from "./database.js";
+import { dialectOf } from "./dialect.js";
 import type { Schema } from "./schema.js";
 
 export interface ClaimedJob {
@@ -11,7 +13,10 @@ type Db = Kysely<Schema> | Transaction<Schema>;
 
 /** The durable jobs table behind the embedded queue. One row per queued execution. */
 export class JobsRepo {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly dialect: DatabaseDialect = dialectOf(db),
+  ) {}
 
   /**
    * Queues an execution. One row per execution: queuing it again (a retry queued while
@@ -28,9 +33,14 @@ export class JobsRepo {
 
   /**
    * Locks up to `limit` due jobs with `token` (unique per claim, prefixed by the owner),
-   * oldest first.
+   * oldest first. Concurrent claimers never take the same job: on SQLite writes are
+   * serialized; on PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so a
+   * second claimer passes over rows another is taking instead of waiting for them, and the
+   * outer `locked_by IS NULL` (re-checked on the newest row version) refuses a row a
+   * committed claim already took.
    */
   async claim(token: string, now: string, limit: number): Promise<ClaimedJob[]> {
+    const postgres = this.dialect === "postgres";
     const rows = await this.db
       .updateTable("jobs")
       .set({ locked_by: token, locked_at: now })
@@ -42,12 +52,16 @@ export class JobsRepo {
           .where("run_at", "<=", now)
           .orderBy("run_at")
           .orderBy("id")
-          .limit(limit),
+          .limit(limit)
+          .$if(postgres, (qb) => qb.forUpdate().skipLocked()),
       )
       .where("locked_by", "is", null)
       .returning(["id", "execution_id", "run_at"])
       .execute();
-    return rows.map((r) => ({ id: Number(r.id), executionId: r.execution_id, runAt: r.run_at }));
+    const claimed = rows.map((r) => ({ id: Number(r.id), executionId: r.execution_id, runAt: r.run_at }));
+    // PostgreSQL returns updated rows in no particular order.
+    if (postgres) claimed.sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id - b.id));
+    return claimed;
   }
 
   /** Removes a delivered job, unless it was re-armed (or re-claimed) since `token` claimed it. */

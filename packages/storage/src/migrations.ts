@@ -2,87 +2,96 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 
 type Dialect = "sqlite" | "postgres";
 
-/** Migrations are code, named in order; each must run on SQLite and PostgreSQL alike. */
+/**
+ * Migrations are code, named in order; each must run on SQLite and PostgreSQL alike.
+ * Column types differ only where the dialects do:
+ * - `text`: on PostgreSQL `COLLATE "C"`, so comparisons and ORDER BY go by bytes (code
+ *   points) as SQLite's BINARY collation does, whatever the database's locale;
+ * - `int`: SQLite's INTEGER is 64-bit, PostgreSQL's `integer` is not, so `bigint` there
+ *   (read back as numbers: see `openPostgres`).
+ */
 function migrations(dialect: Dialect): Record<string, Migration> {
   const autoId = dialect === "sqlite" ? "integer" : "bigserial";
+  const text = dialect === "sqlite" ? "text" : sql`text COLLATE "C"`;
+  const int = dialect === "sqlite" ? "integer" : "bigint";
   return {
     "0001-initial": {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("organizations")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
           .execute();
 
         await db.schema
           .createTable("api_keys")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("organization_id", "text", (c) => c.references("organizations.id").onDelete("cascade"))
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("key_hash", "text", (c) => c.notNull().unique())
-          .addColumn("key_prefix", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("revoked_at", "text")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("organization_id", text, (c) => c.references("organizations.id").onDelete("cascade"))
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("key_hash", text, (c) => c.notNull().unique())
+          .addColumn("key_prefix", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("revoked_at", text)
           .execute();
 
         await db.schema
           .createTable("workflows")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("organization_id", "text")
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("kind", "text", (c) => c.notNull())
-          .addColumn("file_path", "text", (c) => c.notNull())
-          .addColumn("export_name", "text", (c) => c.notNull())
-          .addColumn("settings", "text", (c) => c.notNull())
-          .addColumn("params_schema", "text", (c) => c.notNull())
-          .addColumn("source_hash", "text", (c) => c.notNull())
-          .addColumn("module_path", "text", (c) => c.notNull())
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("organization_id", text)
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("kind", text, (c) => c.notNull())
+          .addColumn("file_path", text, (c) => c.notNull())
+          .addColumn("export_name", text, (c) => c.notNull())
+          .addColumn("settings", text, (c) => c.notNull())
+          .addColumn("params_schema", text, (c) => c.notNull())
+          .addColumn("source_hash", text, (c) => c.notNull())
+          .addColumn("module_path", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
           .execute();
         await db.schema.createIndex("workflows_name").on("workflows").columns(["name"]).execute();
 
         await db.schema
           .createTable("workflow_files")
-          .addColumn("path", "text", (c) => c.primaryKey())
-          .addColumn("organization_id", "text")
-          .addColumn("source_hash", "text", (c) => c.notNull())
-          .addColumn("module_path", "text", (c) => c.notNull())
-          .addColumn("inputs", "text", (c) => c.notNull())
-          .addColumn("definitions", "text", (c) => c.notNull())
-          .addColumn("errors", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("path", text, (c) => c.primaryKey())
+          .addColumn("organization_id", text)
+          .addColumn("source_hash", text, (c) => c.notNull())
+          .addColumn("module_path", text, (c) => c.notNull())
+          .addColumn("inputs", text, (c) => c.notNull())
+          .addColumn("definitions", text, (c) => c.notNull())
+          .addColumn("errors", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
           .execute();
 
         await db.schema
           .createTable("executions")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("workflow_id", "text")
-          .addColumn("workflow_name", "text", (c) => c.notNull())
-          .addColumn("organization_id", "text")
-          .addColumn("user_id", "text")
-          .addColumn("trigger", "text", (c) => c.notNull())
-          .addColumn("status", "text", (c) => c.notNull())
-          .addColumn("input", "text")
-          .addColumn("result", "text")
-          .addColumn("error", "text")
-          .addColumn("error_type", "text")
-          .addColumn("error_stack", "text")
-          .addColumn("validation_errors", "text")
-          .addColumn("variables", "text")
-          .addColumn("duration_ms", "integer")
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("started_at", "text")
-          .addColumn("completed_at", "text")
-          .addColumn("attempt", "integer", (c) => c.notNull())
-          .addColumn("attempts", "text", (c) => c.notNull())
-          .addColumn("parent_id", "text")
-          .addColumn("tokens_used", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("workflow_id", text)
+          .addColumn("workflow_name", text, (c) => c.notNull())
+          .addColumn("organization_id", text)
+          .addColumn("user_id", text)
+          .addColumn("trigger", text, (c) => c.notNull())
+          .addColumn("status", text, (c) => c.notNull())
+          .addColumn("input", text)
+          .addColumn("result", text)
+          .addColumn("error", text)
+          .addColumn("error_type", text)
+          .addColumn("error_stack", text)
+          .addColumn("validation_errors", text)
+          .addColumn("variables", text)
+          .addColumn("duration_ms", int)
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("started_at", text)
+          .addColumn("completed_at", text)
+          .addColumn("attempt", int, (c) => c.notNull())
+          .addColumn("attempts", text, (c) => c.notNull())
+          .addColumn("parent_id", text)
+          .addColumn("tokens_used", int, (c) => c.notNull().defaultTo(0))
           .addColumn("time_saved", "double precision", (c) => c.notNull().defaultTo(0))
           .addColumn("value", "double precision", (c) => c.notNull().defaultTo(0))
-          .addColumn("principal", "text", (c) => c.notNull())
+          .addColumn("principal", text, (c) => c.notNull())
           .execute();
         await db.schema.createIndex("executions_org_created").on("executions").columns(["organization_id", "created_at"]).execute();
         await db.schema.createIndex("executions_created").on("executions").columns(["created_at"]).execute();
@@ -90,22 +99,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
         await db.schema
           .createTable("execution_logs")
-          .addColumn("execution_id", "text", (c) => c.notNull())
-          .addColumn("seq", "integer", (c) => c.notNull())
-          .addColumn("level", "text", (c) => c.notNull())
-          .addColumn("message", "text", (c) => c.notNull())
-          .addColumn("ts", "text", (c) => c.notNull())
+          .addColumn("execution_id", text, (c) => c.notNull())
+          .addColumn("seq", int, (c) => c.notNull())
+          .addColumn("level", text, (c) => c.notNull())
+          .addColumn("message", text, (c) => c.notNull())
+          .addColumn("ts", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("execution_logs_pk", ["execution_id", "seq"])
           .execute();
 
         await db.schema
           .createTable("jobs")
           .addColumn("id", sql.raw(autoId), (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
-          .addColumn("execution_id", "text", (c) => c.notNull().unique())
-          .addColumn("run_at", "text", (c) => c.notNull())
-          .addColumn("locked_by", "text")
-          .addColumn("locked_at", "text")
-          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("execution_id", text, (c) => c.notNull().unique())
+          .addColumn("run_at", text, (c) => c.notNull())
+          .addColumn("locked_by", text)
+          .addColumn("locked_at", text)
+          .addColumn("created_at", text, (c) => c.notNull())
           .execute();
         await db.schema.createIndex("jobs_run_at").on("jobs").columns(["locked_by", "run_at"]).execute();
       },
@@ -114,12 +123,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("config_values")
-          .addColumn("scope", "text", (c) => c.notNull()) // an organization id, or "global"
-          .addColumn("key", "text", (c) => c.notNull())
-          .addColumn("type", "text", (c) => c.notNull())
-          .addColumn("value", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("scope", text, (c) => c.notNull()) // an organization id, or "global"
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("type", text, (c) => c.notNull())
+          .addColumn("value", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("config_values_pk", ["scope", "key"])
           .execute();
       },
@@ -129,20 +138,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // One generic document store: a row per user table, a row per document (JSON text).
         await db.schema
           .createTable("tables")
-          .addColumn("scope", "text", (c) => c.notNull()) // an organization id, or "global"
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("scope", text, (c) => c.notNull()) // an organization id, or "global"
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("tables_pk", ["scope", "name"])
           .execute();
 
         await db.schema
           .createTable("table_documents")
-          .addColumn("scope", "text", (c) => c.notNull())
-          .addColumn("table_name", "text", (c) => c.notNull())
-          .addColumn("id", "text", (c) => c.notNull())
-          .addColumn("data", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("table_name", text, (c) => c.notNull())
+          .addColumn("id", text, (c) => c.notNull())
+          .addColumn("data", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("table_documents_pk", ["scope", "table_name", "id"])
           .addForeignKeyConstraint("table_documents_table_fk", ["scope", "table_name"], "tables", ["scope", "name"], (fk) => fk.onDelete("cascade"))
           .execute();
@@ -154,35 +163,35 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("endpoint_keys")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("scope", "text", (c) => c.notNull()) // the organization runs act in, or "global"
-          .addColumn("workflow_id", "text") // null = the scope's global endpoint key
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("key_hash", "text", (c) => c.notNull().unique())
-          .addColumn("key_prefix", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("rotated_at", "text")
-          .addColumn("revoked_at", "text")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull()) // the organization runs act in, or "global"
+          .addColumn("workflow_id", text) // null = the scope's global endpoint key
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("key_hash", text, (c) => c.notNull().unique())
+          .addColumn("key_prefix", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("rotated_at", text)
+          .addColumn("revoked_at", text)
           .execute();
 
         await db.schema
           .createTable("schedule_state")
-          .addColumn("workflow_id", "text", (c) => c.primaryKey())
-          .addColumn("paused", "integer", (c) => c.notNull().defaultTo(0))
-          .addColumn("cron", "text", (c) => c.notNull())
-          .addColumn("last_tick", "text") // the last tick handled (fired or skipped)
-          .addColumn("last_execution_id", "text")
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("workflow_id", text, (c) => c.primaryKey())
+          .addColumn("paused", int, (c) => c.notNull().defaultTo(0))
+          .addColumn("cron", text, (c) => c.notNull())
+          .addColumn("last_tick", text) // the last tick handled (fired or skipped)
+          .addColumn("last_execution_id", text)
+          .addColumn("updated_at", text, (c) => c.notNull())
           .execute();
 
         // One row per tick fired: the primary key is what makes two schedulers fire it once.
         await db.schema
           .createTable("schedule_ticks")
-          .addColumn("workflow_id", "text", (c) => c.notNull())
-          .addColumn("tick", "text", (c) => c.notNull())
-          .addColumn("execution_id", "text")
-          .addColumn("fired_by", "text", (c) => c.notNull())
-          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("workflow_id", text, (c) => c.notNull())
+          .addColumn("tick", text, (c) => c.notNull())
+          .addColumn("execution_id", text)
+          .addColumn("fired_by", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("schedule_ticks_pk", ["workflow_id", "tick"])
           .execute();
       },
@@ -191,15 +200,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("custom_forms")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("scope", "text", (c) => c.notNull()) // an organization id, or "global"
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("workflow_id", "text", (c) => c.notNull())
-          .addColumn("title", "text")
-          .addColumn("description", "text")
-          .addColumn("fields", "text", (c) => c.notNull()) // JSON: [{ name, label?, helpText?, hidden?, default? }] in display order
-          .addColumn("created_at", "text", (c) => c.notNull())
-          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull()) // an organization id, or "global"
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("workflow_id", text, (c) => c.notNull())
+          .addColumn("title", text)
+          .addColumn("description", text)
+          .addColumn("fields", text, (c) => c.notNull()) // JSON: [{ name, label?, helpText?, hidden?, default? }] in display order
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
           .addUniqueConstraint("custom_forms_scope_name", ["scope", "name"])
           .execute();
       },

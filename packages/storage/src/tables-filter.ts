@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { DatabaseDialect } from "./database.js";
+import { jsonSql, type JsonSql, type JsonType, type Sql } from "./tables-json-sql.js";
 
 /**
  * The `where` language of `tables.query` / `tables.count`, parsed into conditions and
@@ -159,79 +160,16 @@ export function parseOrder(orderBy: string | undefined, orderDir: string | undef
 }
 
 // ---------------------------------------------------------------------------------------
-// SQL. Everything a dialect must provide is in `JsonSql`; the rest is shared.
-
-type Sql = RawBuilder<unknown>;
-
-/** JSON type names as `json_type` spells them; a missing path is SQL NULL. */
-type JsonType = "null" | "true" | "false" | "integer" | "real" | "text" | "array" | "object";
-
-interface JsonSql {
-  /** The JSON type at `path` (one of `JsonType`), SQL NULL when the path does not exist. */
-  type(path: string[]): Sql;
-  /** The scalar at `path` as a SQL value (numbers as numbers, strings as text). */
-  value(path: string[]): Sql;
-  /** Whether the array at `path` has an element of one of `types` (and equal to `value`, if given). */
-  arrayHas(path: string[], types: JsonType[], value?: string | number): Sql;
-  /** Whether the object at `path` has the key. */
-  objectHasKey(path: string[], key: string): Sql;
-  /** Null-safe negation: NOT of a condition that may be SQL NULL is true. */
-  not(condition: Sql): Sql;
-  /** Case-sensitive substring / prefix / suffix tests on text. */
-  includes(text: Sql, needle: string): Sql;
-  startsWith(text: Sql, prefix: string): Sql;
-  endsWith(text: Sql, suffix: string): Sql;
-  readonly false: Sql;
-}
-
-/** SQLite's JSON1 functions. The path is bound as `$."a"."b"`: segments passed FIELD_SEGMENT, so no quoting is needed. */
-function sqliteJson(data: Sql): JsonSql {
-  const jsonPath = (path: string[]) => "$" + path.map((s) => `."${s}"`).join("");
-  const types = (t: JsonType[]) => sql.join(t.map((x) => sql.val(x)));
-  return {
-    type: (path) => sql`json_type(${data}, ${jsonPath(path)})`,
-    value: (path) => sql`json_extract(${data}, ${jsonPath(path)})`,
-    arrayHas: (path, t, value) =>
-      sql`(json_type(${data}, ${jsonPath(path)}) = 'array' AND EXISTS (SELECT 1 FROM json_each(${data}, ${jsonPath(path)}) AS e WHERE e.type IN (${types(t)})${
-        value === undefined ? sql`` : sql` AND e.value = ${value}`
-      }))`,
-    objectHasKey: (path, key) =>
-      sql`(json_type(${data}, ${jsonPath(path)}) = 'object' AND EXISTS (SELECT 1 FROM json_each(${data}, ${jsonPath(path)}) AS e WHERE e.key = ${key}))`,
-    not: (c) => sql`(NOT coalesce(${c}, 0))`,
-    includes: (text, needle) => sql`(instr(${text}, ${needle}) > 0)`,
-    startsWith: (text, prefix) => sql`(substr(${text}, 1, length(${prefix})) = ${prefix})`,
-    endsWith: (text, suffix) => sql`(length(${text}) >= length(${suffix}) AND substr(${text}, length(${text}) - length(${suffix}) + 1) = ${suffix})`,
-    false: sql`0`,
-  };
-}
-
-function jsonSql(dialect: DatabaseDialect, data: Sql): JsonSql {
-  switch (dialect) {
-    case "sqlite":
-      return sqliteJson(data);
-    case "postgres":
-      // To add: jsonb_typeof(data::jsonb #> $path::text[]) mapped to the JsonType names,
-      // data::jsonb #>> / #> for values, jsonb_array_elements for arrayHas, `?` for keys.
-      throw new Error("tables: filters are implemented for SQLite only so far");
-    default: {
-      const exhaustive: never = dialect;
-      return exhaustive;
-    }
-  }
-}
+// SQL. Everything a dialect must provide is in `JsonSql` (tables-json-sql.ts); the rest is shared.
 
 const NUMBER: JsonType[] = ["integer", "real"];
 const COMPARE = { gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
 
-function typeIs(j: JsonSql, path: string[], types: JsonType[]): Sql {
-  return sql`(${j.type(path)} IN (${sql.join(types.map((t) => sql.val(t)))}))`;
-}
-
 function eq(j: JsonSql, path: string[], value: Scalar): Sql {
-  if (value === null) return sql`(${j.type(path)} IS NULL OR ${j.type(path)} = 'null')`;
-  if (typeof value === "boolean") return typeIs(j, path, [value ? "true" : "false"]);
-  if (typeof value === "number") return sql`(${typeIs(j, path, NUMBER)} AND ${j.value(path)} = ${value})`;
-  return sql`(${typeIs(j, path, ["text"])} AND ${j.value(path)} = ${value})`;
+  if (value === null) return j.isNull(path);
+  if (typeof value === "boolean") return j.typeIs(path, [value ? "true" : "false"]);
+  if (typeof value === "number") return sql`(${j.typeIs(path, NUMBER)} AND ${j.numberAt(path)} = ${j.number(value)})`;
+  return sql`(${j.typeIs(path, ["text"])} AND ${j.textAt(path)} = ${value})`;
 }
 
 function elementTypes(value: Scalar): JsonType[] {
@@ -250,8 +188,10 @@ function compileCondition(j: JsonSql, c: Condition): Sql {
     case "gte":
     case "lt":
     case "lte": {
-      const types = typeof c.value === "number" ? NUMBER : (["text"] as JsonType[]);
-      return sql`(${typeIs(j, c.path, types)} AND ${j.value(c.path)} ${sql.raw(COMPARE[c.op])} ${c.value})`;
+      const op = sql.raw(COMPARE[c.op]);
+      return typeof c.value === "number"
+        ? sql`(${j.typeIs(c.path, NUMBER)} AND ${j.numberAt(c.path)} ${op} ${j.number(c.value)})`
+        : sql`(${j.typeIs(c.path, ["text"])} AND ${j.textAt(c.path)} ${op} ${c.value})`;
     }
     case "in":
       return c.value.length === 0 ? j.false : sql`(${sql.join(c.value.map((v) => eq(j, c.path, v)), sql` OR `)})`;
@@ -259,14 +199,14 @@ function compileCondition(j: JsonSql, c: Condition): Sql {
       const v = c.value;
       const inArray = j.arrayHas(c.path, elementTypes(v), typeof v === "string" || typeof v === "number" ? v : undefined);
       if (typeof v !== "string") return inArray;
-      return sql`((${typeIs(j, c.path, ["text"])} AND ${j.includes(j.value(c.path), v)}) OR ${inArray})`;
+      return sql`((${j.typeIs(c.path, ["text"])} AND ${j.includes(j.textAt(c.path), v)}) OR ${inArray})`;
     }
     case "startsWith":
-      return sql`(${typeIs(j, c.path, ["text"])} AND ${j.startsWith(j.value(c.path), c.value)})`;
+      return sql`(${j.typeIs(c.path, ["text"])} AND ${j.startsWith(j.textAt(c.path), c.value)})`;
     case "endsWith":
-      return sql`(${typeIs(j, c.path, ["text"])} AND ${j.endsWith(j.value(c.path), c.value)})`;
+      return sql`(${j.typeIs(c.path, ["text"])} AND ${j.endsWith(j.textAt(c.path), c.value)})`;
     case "isNull":
-      return c.value ? eq(j, c.path, null) : j.not(eq(j, c.path, null));
+      return c.value ? j.isNull(c.path) : j.not(j.isNull(c.path));
     case "hasKey":
       return j.objectHasKey(c.path, c.value);
     default: {
@@ -291,9 +231,6 @@ export function compileWhere(conditions: Condition[], dialect: DatabaseDialect, 
 export function compileOrder(order: Order, dialect: DatabaseDialect, cols: { data: Sql; id: Sql; createdAt: Sql }): Sql[] {
   const dir = sql.raw(order.dir === "desc" ? "DESC" : "ASC");
   if (order.path === null) return [sql`${cols.createdAt} ${dir}`, sql`${cols.id} ${dir}`];
-  const j = jsonSql(dialect, cols.data);
-  const type = j.type(order.path);
-  const rank = sql`CASE ${type} WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2 WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 4 ELSE 0 END`;
-  const value = sql`CASE WHEN ${type} IN ('array', 'object') THEN NULL ELSE ${j.value(order.path)} END`;
-  return [sql`${rank} ${dir}`, sql`${value} ${dir}`, sql`${cols.id} ${dir}`];
+  const keys = jsonSql(dialect, cols.data).orderKeys(order.path);
+  return [...keys.map((k) => sql`${k} ${dir}`), sql`${cols.id} ${dir}`];
 }

@@ -1,27 +1,15 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { matchesWhere, queryDocuments, type StoredDocument } from "bifrost/testing/tables-memory";
 import type { Document, QueryOptions, Where } from "bifrost/tables";
-import { openSqlite, type Database } from "@bifrost/storage/database.js";
 import { parseOrder, parseWhere } from "@bifrost/storage/tables-filter.js";
 import { TablesRepo } from "@bifrost/storage/tables.repo.js";
+import { forEachDatabase } from "./databases.js";
 
 /**
  * The SQL filter compiler against the in-memory reference: random documents, random
  * filters, the same ids in the same order (and the same totals) from both.
  */
-
-let database: Database;
-let repo: TablesRepo;
-let run = 0;
-
-beforeAll(async () => {
-  database = await openSqlite(":memory:");
-  repo = new TablesRepo(database);
-});
-afterAll(async () => {
-  await database.close();
-});
 
 // Few keys and a small alphabet, so filters often hit; awkward characters on purpose
 // (case, accents, astral code points, SQL and JSON-path syntax, LIKE wildcards).
@@ -72,95 +60,105 @@ const options = fc.record(
   { requiredKeys: [] },
 );
 
-/** Loads the documents in two inserts a millisecond apart, so the default order (time, id) matters. */
-async function load(docs: Document[]): Promise<{ table: string; rows: StoredDocument[] }> {
-  const table = `t${++run}`;
-  await repo.createTable("s", table);
-  const times = ["2025-01-01T00:00:00.001Z", "2025-01-01T00:00:00.000Z"];
-  const half = Math.ceil(docs.length / 2);
-  const parts = [docs.slice(0, half), docs.slice(half)];
-  const rows: StoredDocument[] = [];
-  for (const [i, part] of parts.entries()) {
-    const r = await repo.insertDocuments("s", table, part.map((d) => ({ id: d.id, data: JSON.stringify(d) })), times[i]);
-    expect(r.ok).toBe(true);
-    // The reference sees what a reader gets back: the JSON round trip (-0 becomes 0, and so on).
-    rows.push(...part.map((d) => ({ document: JSON.parse(JSON.stringify(d)) as Document, createdAt: times[i]! })));
+forEachDatabase((t) => {
+  let repo: TablesRepo;
+  let run = 0;
+  beforeEach(() => {
+    repo = new TablesRepo(t.database);
+  });
+
+  /** Loads the documents in two inserts a millisecond apart, so the default order (time, id) matters. */
+  async function load(docs: Document[]): Promise<{ table: string; rows: StoredDocument[] }> {
+    const table = `t${++run}`;
+    await repo.createTable("s", table);
+    const times = ["2025-01-01T00:00:00.001Z", "2025-01-01T00:00:00.000Z"];
+    const half = Math.ceil(docs.length / 2);
+    const parts = [docs.slice(0, half), docs.slice(half)];
+    const rows: StoredDocument[] = [];
+    for (const [i, part] of parts.entries()) {
+      const r = await repo.insertDocuments("s", table, part.map((d) => ({ id: d.id, data: JSON.stringify(d) })), times[i]);
+      expect(r.ok).toBe(true);
+      // The reference sees what a reader gets back: the JSON round trip (-0 becomes 0, and so on).
+      rows.push(...part.map((d) => ({ document: JSON.parse(JSON.stringify(d)) as Document, createdAt: times[i]! })));
+    }
+    return { table, rows };
   }
-  return { table, rows };
-}
 
-async function sqlQuery(table: string, o: Omit<QueryOptions, "scope">) {
-  const w = parseWhere(o.where);
-  const order = parseOrder(o.orderBy, o.orderDir);
-  if (!w.ok || !order.ok) throw new Error(`rejected: ${JSON.stringify(w.ok ? order : w)}`);
-  const page = await repo.query("s", table, w.value, order.value, o.limit ?? 100, o.offset ?? 0);
-  return { ids: page.documents.map((d) => (JSON.parse(d) as Document).id), total: page.total };
-}
+  async function sqlQuery(table: string, o: Omit<QueryOptions, "scope">) {
+    const w = parseWhere(o.where);
+    const order = parseOrder(o.orderBy, o.orderDir);
+    if (!w.ok || !order.ok) throw new Error(`rejected: ${JSON.stringify(w.ok ? order : w)}`);
+    const page = await repo.query("s", table, w.value, order.value, o.limit ?? 100, o.offset ?? 0);
+    return { ids: page.documents.map((d) => (JSON.parse(d) as Document).id), total: page.total };
+  }
 
-describe("filter compiler vs the in-memory reference", () => {
-  it("returns the same ids in the same order, and the same totals and counts", async () => {
-    let asked = 0;
-    let matched = 0;
-    let ordered = 0;
-    await fc.assert(
-      fc.asyncProperty(documents, fc.array(options, { minLength: 1, maxLength: 5 }), async (docs, queries) => {
-        const { table, rows } = await load(docs);
-        try {
-          for (const q of queries) {
-            const expected = queryDocuments(rows, q);
-            const actual = await sqlQuery(table, q);
-            expect(actual).toEqual({ ids: expected.documents.map((d) => d.id), total: expected.total });
-            asked++;
-            if (expected.total > 0) matched++;
-            if (expected.documents.length > 2) ordered++;
-            const w = parseWhere(q.where);
-            expect(await repo.count("s", table, w.ok ? w.value : [])).toBe(expected.total);
+  describe("filter compiler vs the in-memory reference", () => {
+    it("returns the same ids in the same order, and the same totals and counts", async () => {
+      let asked = 0;
+      let matched = 0;
+      let ordered = 0;
+      await fc.assert(
+        fc.asyncProperty(documents, fc.array(options, { minLength: 1, maxLength: 5 }), async (docs, queries) => {
+          const { table, rows } = await load(docs);
+          try {
+            for (const q of queries) {
+              const expected = queryDocuments(rows, q);
+              const actual = await sqlQuery(table, q);
+              expect(actual).toEqual({ ids: expected.documents.map((d) => d.id), total: expected.total });
+              asked++;
+              if (expected.total > 0) matched++;
+              if (expected.documents.length > 2) ordered++;
+              const w = parseWhere(q.where);
+              expect(await repo.count("s", table, w.ok ? w.value : [])).toBe(expected.total);
+            }
+          } finally {
+            await repo.dropTable("s", table);
           }
-        } finally {
-          await repo.dropTable("s", table);
-        }
-      }),
-      { numRuns: 600 },
-    );
-    // The generators must produce filters that select something, or the comparison proves little.
-    expect(matched / asked).toBeGreaterThan(0.25);
-    expect(ordered / asked).toBeGreaterThan(0.1);
-  });
+        }),
+        { numRuns: 600 },
+      );
+      // The generators must produce filters that select something, or the comparison proves little.
+      expect(matched / asked).toBeGreaterThan(0.25);
+      expect(ordered / asked).toBeGreaterThan(0.1);
+    });
 
-  it("sorts and pages the same way with no filter (every type mixed in one field)", async () => {
-    const order = fc.record({ orderBy: fc.constantFrom(...PATHS), orderDir: fc.constantFrom("asc" as const, "desc" as const) }, { requiredKeys: [] });
-    await fc.assert(
-      fc.asyncProperty(documents, order, fc.nat(5), fc.nat(10), async (docs, o, offset, extra) => {
-        const { table, rows } = await load(docs);
-        try {
-          const q = { ...o, offset, limit: docs.length + extra };
-          const expected = queryDocuments(rows, q);
-          expect(await sqlQuery(table, q)).toEqual({ ids: expected.documents.map((d) => d.id), total: docs.length });
-        } finally {
-          await repo.dropTable("s", table);
-        }
-      }),
-      { numRuns: 400 },
-    );
-  });
+    it("sorts and pages the same way with no filter (every type mixed in one field)", async () => {
+      const order = fc.record({ orderBy: fc.constantFrom(...PATHS), orderDir: fc.constantFrom("asc" as const, "desc" as const) }, { requiredKeys: [] });
+      await fc.assert(
+        fc.asyncProperty(documents, order, fc.nat(5), fc.nat(10), async (docs, o, offset, extra) => {
+          const { table, rows } = await load(docs);
+          try {
+            const q = { ...o, offset, limit: docs.length + extra };
+            const expected = queryDocuments(rows, q);
+            expect(await sqlQuery(table, q)).toEqual({ ids: expected.documents.map((d) => d.id), total: docs.length });
+          } finally {
+            await repo.dropTable("s", table);
+          }
+        }),
+        { numRuns: 400 },
+      );
+    });
 
-  it("every single operator agrees on every document (no paging to hide a difference)", async () => {
-    await fc.assert(
-      fc.asyncProperty(documents, fc.constantFrom(...PATHS), operator, async (docs, path, op) => {
-        const { table, rows } = await load(docs);
-        try {
-          const w = { [path]: op } as Where;
-          const expected = rows.filter((r) => matchesWhere(r.document, w)).map((r) => r.document.id);
-          const actual = await sqlQuery(table, { where: w, limit: 1000 });
-          expect([...actual.ids].sort()).toEqual([...expected].sort());
-        } finally {
-          await repo.dropTable("s", table);
-        }
-      }),
-      { numRuns: 400 },
-    );
+    it("every single operator agrees on every document (no paging to hide a difference)", async () => {
+      await fc.assert(
+        fc.asyncProperty(documents, fc.constantFrom(...PATHS), operator, async (docs, path, op) => {
+          const { table, rows } = await load(docs);
+          try {
+            const w = { [path]: op } as Where;
+            const expected = rows.filter((r) => matchesWhere(r.document, w)).map((r) => r.document.id);
+            const actual = await sqlQuery(table, { where: w, limit: 1000 });
+            expect([...actual.ids].sort()).toEqual([...expected].sort());
+          } finally {
+            await repo.dropTable("s", table);
+          }
+        }),
+        { numRuns: 400 },
+      );
+    });
   });
+});
 
+describe("filter parsing vs the in-memory reference", () => {
   it("both reject unknown operators and malformed filters", () => {
     const KNOWN = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startsWith", "endsWith", "isNull", "hasKey"]);
     const bad = fc.oneof(
