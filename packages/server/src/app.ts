@@ -50,7 +50,15 @@ export interface AppDeps {
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: deps.bodyLimitBytes, logger: deps.logger ?? false });
+  const logger =
+    deps.logger && typeof deps.logger === "object"
+      ? {
+          ...deps.logger,
+          // /api/execute/{key} carries a secret in its path: it never reaches the log.
+          serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/\/api\/execute\/[^/?#]+/, "/api/execute/[key]") }) },
+        }
+      : (deps.logger ?? false);
+  const app = Fastify({ bodyLimit: deps.bodyLimitBytes, logger });
   registerErrorHandler(app);
 
   // JSON only: a text/plain body is 415, not a string handed to validation.

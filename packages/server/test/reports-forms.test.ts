@@ -193,6 +193,10 @@ describe("custom forms", () => {
     const form = (await t.call({ method: "GET", url: `/api/custom-forms/${id}`, key: keyA })).json();
     expect(form.render.map((f: { name: string }) => f.name)).toEqual(["email", "fullName", "department", "licenses", "remote"]);
     expect(form.render[0]).toMatchObject({ label: "Work email", helpText: "first.last@company", type: "email" });
+    // the fixed value of a hidden field is for admins to see
+    expect(form.fields.find((f: { name: string }) => f.name === "level")).toEqual({ name: "level", hidden: true });
+    const asAdmin = (await t.call({ method: "GET", url: `/api/custom-forms/${id}` })).json();
+    expect(asAdmin.fields.find((f: { name: string }) => f.name === "level")).toMatchObject({ hidden: true, default: "senior" });
     const submitted = await t.call({ method: "POST", url: `/api/custom-forms/${id}/submit`, payload: { email: "ada@example.com", fullName: "Ada L", department: "eng", level: "junior" }, key: keyA });
     expect(submitted.json()).toMatchObject({ status: "Success", trigger: "form", input: { level: "senior" } });
     const bad = await t.call({ method: "POST", url: `/api/custom-forms/${id}/submit`, payload: { fullName: "A" }, key: keyA });

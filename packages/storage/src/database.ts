@@ -123,7 +123,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
-    await migrateToLatest(db as Kysely<unknown>, "postgres");
+    await migrateToLatest(db as Kysely<unknown>, "postgres", schema ?? "public");
   } catch (error) {
     await db.destroy();
     throw error;

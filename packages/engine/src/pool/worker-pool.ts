@@ -112,6 +112,8 @@ class WorkerChild {
 }
 
 const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/i;
+const LOG_LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
+const MAX_LOG_LINE = 64 * 1024;
 
 /**
  * Pre-started child processes, one task per child at a time. The pool enforces the
@@ -315,7 +317,11 @@ export class WorkerPool {
         return;
       case "log":
         if (child.task && child.task.message.taskId === message.taskId) {
-          child.task.hooks.onLog?.(message.level, message.message, message.ts);
+          // The child's own limits are not trusted: the host enforces them again.
+          const level = LOG_LEVELS.has(message.level) ? message.level : "info";
+          const text = typeof message.message === "string" ? message.message : String(message.message);
+          const ts = typeof message.ts === "string" && message.ts.length <= 40 ? message.ts : new Date().toISOString();
+          child.task.hooks.onLog?.(level, text.length > MAX_LOG_LINE ? `${text.slice(0, MAX_LOG_LINE)}… [line truncated]` : text, ts);
         }
         return;
       case "rpc": {

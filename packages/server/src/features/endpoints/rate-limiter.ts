@@ -12,8 +12,10 @@ export class RateLimiter {
     const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
     b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * rate);
     b.at = now;
-    if (this.buckets.size > 100_000) this.buckets.clear();
+    // Least recently used out (never a reset of everyone's budget).
+    this.buckets.delete(key);
     this.buckets.set(key, b);
+    if (this.buckets.size > 100_000) this.buckets.delete(this.buckets.keys().next().value!);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return 0;

@@ -98,15 +98,22 @@ export function customFormsRoutes(
     return reply.status(201).send(await forms.create(scope, values));
   });
 
+  /** The fixed values of hidden fields are the admins' business: others see that a field is hidden. */
+  const shown = (form: CustomForm, isAdmin: boolean): CustomForm =>
+    isAdmin ? form : { ...form, fields: form.fields.map((f) => (f.hidden ? { name: f.name, hidden: true } : f)) };
+
   app.get("/api/custom-forms", async (req) => {
-    const org = visibleOrgOf(callerOf(principalOf(req)));
-    return { forms: await forms.list(org === undefined ? undefined : [GLOBAL, ...(org ? [org] : [])]) };
+    const caller = callerOf(principalOf(req));
+    const org = visibleOrgOf(caller);
+    const list = await forms.list(org === undefined ? undefined : [GLOBAL, ...(org ? [org] : [])]);
+    return { forms: list.map((f) => shown(f, caller.isPlatformAdmin)) };
   });
 
   app.get<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
-    const { form, workflow } = await visibleForm(callerOf(principalOf(req)), req.params.id);
+    const caller = callerOf(principalOf(req));
+    const { form, workflow } = await visibleForm(caller, req.params.id);
     return {
-      ...form,
+      ...shown(form, caller.isPlatformAdmin),
       workflow: { id: workflow.id, name: workflow.name, executionMode: workflow.executionMode },
       render: render(form, workflow),
       submit: `/api/custom-forms/${form.id}/submit`,
