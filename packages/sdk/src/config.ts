@@ -1,17 +1,7 @@
+import type { ConfigEntry, ConfigType } from "@bifrost/contracts/config.js";
 import { call } from "./transport.js";
 
-export type ConfigType = "string" | "int" | "bool" | "json" | "secret";
-
-/** An entry as `list` returns it. Secret values are never listed (`value` is null). */
-export interface ConfigEntry {
-  key: string;
-  type: ConfigType;
-  value: unknown;
-  secret: boolean;
-  /** "global", or the organization id the value belongs to. */
-  scope: string;
-  updatedAt: string;
-}
+export type { ConfigEntry, ConfigType };
 
 export interface ScopeOption {
   /** An organization id or `"global"`. Default: the current organization (org first, then global, for reads). */

@@ -27,6 +27,14 @@ async function api(base: string, method: string, path: string, body?: unknown) {
   return { status: res.status, json: (await res.json()) as any };
 }
 
+/** Waits until an execution reaches `status` and returns its record. */
+function runReaching(base: string, id: string, status: string, timeoutMs = 10_000) {
+  return eventually(async () => {
+    const r = (await api(base, "GET", `/api/executions/${id}`)).json;
+    return r.status === status ? r : undefined;
+  }, timeoutMs, `execution ${id} to be ${status}`);
+}
+
 /** Reads an SSE response into events until the stream ends. */
 async function readSse(res: Response, onEvent?: (e: { id?: string; event: string; data: any }) => void) {
   const events: { id?: string; event: string; data: any }[] = [];
@@ -168,7 +176,7 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
   it("after kill -9 of the host: queued runs still run, the running one is marked Stuck, never left Running", async () => {
     let base = await startCli();
     const running = (await api(base, "POST", "/api/workflows/long/run", {})).json.executionId;
-    await eventually(async () => ((await api(base, "GET", `/api/executions/${running}`)).json.status === "Running" ? true : undefined), 10_000, "long to run");
+    await runReaching(base, running, "Running");
     // The only worker is busy, so these wait in the durable queue.
     const queued: string[] = [];
     for (let i = 0; i < 5; i++) queued.push((await api(base, "POST", "/api/workflows/quick/run", { i })).json.executionId);
@@ -178,22 +186,10 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
     await new Promise((r) => proc!.once("exit", r));
 
     base = await startCli();
-    const stuck = await eventually(async () => {
-      const e = (await api(base, "GET", `/api/executions/${running}`)).json;
-      return e.status === "Stuck" ? e : undefined;
-    }, 10_000, "the interrupted run to be Stuck");
+    const stuck = await runReaching(base, running, "Stuck");
     expect(stuck.errorType).toBe("Stuck");
-    for (const [i, id] of queued.entries()) {
-      const e = await eventually(async () => {
-        const r = (await api(base, "GET", `/api/executions/${id}`)).json;
-        return r.status === "Success" ? r : undefined;
-      }, 10_000, "queued runs to complete");
-      expect(e.result).toBe(i * 2);
-    }
-    const late = await eventually(async () => {
-      const r = (await api(base, "GET", `/api/executions/${delayed}`)).json;
-      return r.status === "Success" ? r : undefined;
-    }, 10_000, "the delayed run");
+    for (const [i, id] of queued.entries()) expect((await runReaching(base, id, "Success")).result).toBe(i * 2);
+    const late = await runReaching(base, delayed, "Success");
     expect(late.result).toBe(200);
   }, 60_000);
 
@@ -215,14 +211,11 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
     await new Promise((r) => proc!.once("exit", r));
     base = await startCli();
     const id = (await api(base, "POST", "/api/workflows/resilient/run", {})).json.executionId;
-    await eventually(async () => ((await api(base, "GET", `/api/executions/${id}`)).json.status === "Running" ? true : undefined), 10_000, "resilient to run");
+    await runReaching(base, id, "Running");
     proc!.kill("SIGKILL");
     await new Promise((r) => proc!.once("exit", r));
     base = await startCli();
-    const e = await eventually(async () => {
-      const r = (await api(base, "GET", `/api/executions/${id}`)).json;
-      return r.status === "Success" ? r : undefined;
-    }, 10_000, "the retried run");
+    const e = await runReaching(base, id, "Success");
     expect(e.result).toBe("second life");
     expect(e.attempt).toBe(2);
     expect(e.attempts[0]).toMatchObject({ attempt: 1, status: "Stuck" });

@@ -5,7 +5,8 @@ import { notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import type { SdkRegistry } from "../sdk/sdk-registry.js";
 import { callerOf } from "../sdk/scope.js";
-import { CONFIG_TYPES, ConfigKey, type ConfigService } from "./config.service.js";
+import { CONFIG_TYPES } from "@bifrost/contracts/config.js";
+import { ConfigKey, type ConfigService } from "./config.service.js";
 
 const Scope = z.object({ scope: z.string().min(1).optional() }).strict();
 const SetBody = z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ConfigEntry, ConfigType } from "@bifrost/contracts/config.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Redactor } from "@bifrost/engine/executor/redactor.js";
 import type { ConfigRepo, ConfigRow } from "@bifrost/storage/config.repo.js";
@@ -7,26 +8,11 @@ import type { SecretBox } from "@bifrost/storage/secret-box.js";
 import { forbidden, notFound, validationFailed } from "../../http-error.js";
 import { GLOBAL, resolveScope } from "../sdk/scope.js";
 
-export const CONFIG_TYPES = ["string", "int", "bool", "json", "secret"] as const;
-export type ConfigType = (typeof CONFIG_TYPES)[number];
-
 export const ConfigKey = z
   .string()
   .min(1, "must not be empty")
   .max(200)
   .regex(/^[A-Za-z0-9_.:/-]+$/, "may use letters, digits and _ . : / - only");
-
-/** A config entry as lists show it: secret values are never included. */
-export interface ConfigEntry {
-  key: string;
-  type: ConfigType;
-  /** null for secrets. */
-  value: unknown;
-  secret: boolean;
-  /** "global" or the organization id the value belongs to. */
-  scope: string;
-  updatedAt: string;
-}
 
 function inferType(value: unknown): ConfigType {
   if (typeof value === "string") return "string";
