@@ -9,6 +9,8 @@ import { SchedulesRepo } from "@bifrost/storage/schedules.repo.js";
 import { WorkflowsRepo } from "@bifrost/storage/workflows.repo.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { compileEntry } from "./compiler/compiler.js";
+import { ModuleStore } from "./compiler/module-store.js";
+import { ModulesRepo } from "@bifrost/storage/modules.repo.js";
 import { MemoryCache, type Cache } from "./events/cache.js";
 import { MemoryEventBus, type EventBus } from "./events/event-bus.js";
 import { Executor, type InlineTarget, type SdkHandler } from "./executor/executor.js";
@@ -57,6 +59,7 @@ export class Engine {
   readonly validator = new InputValidator();
   readonly redactor = new Redactor();
   readonly buildDir: string;
+  readonly modules: ModuleStore;
   private sdkHandler: SdkHandler | null = null;
 
   constructor(
@@ -74,6 +77,7 @@ export class Engine {
       schedules: new SchedulesRepo(db),
     };
     this.buildDir = join(config.dataDir, "build");
+    this.modules = new ModuleStore(this.buildDir, new ModulesRepo(db));
     this.batcher = new WriteBatcher(db);
     const env = safeChildEnv({ NODE_ENV: process.env.NODE_ENV ?? "production" });
     const allowRead = [this.buildDir];
@@ -86,7 +90,14 @@ export class Engine {
       write: (op) => this.batcher.write(op),
     });
     this.registry = new Registry(this.repos.workflows);
-    this.indexer = new Indexer({ workspace: config.workspace, buildDir: this.buildDir, registry: this.registry, pool: this.indexPool, log });
+    this.indexer = new Indexer({
+      workspace: config.workspace,
+      buildDir: this.buildDir,
+      registry: this.registry,
+      pool: this.indexPool,
+      storeModule: (hash, code) => this.modules.put(hash, code),
+      log,
+    });
     this.logs = new LogSink({
       executions: this.repos.executions,
       batcher: this.batcher,
@@ -103,6 +114,7 @@ export class Engine {
       registry: this.registry,
       logs: this.logs,
       redactor: this.redactor,
+      modules: this.modules,
       sdk: () => this.sdkHandler,
       workspace: config.workspace,
       maxVariableChars: config.maxVariableChars,
@@ -152,7 +164,8 @@ export class Engine {
       rootDir: this.config.workspace,
       outDir: this.buildDir,
     });
-    return { modulePath: compiled.modulePath, timeoutSeconds };
+    await this.modules.put(compiled.hash, compiled.code);
+    return { modulePath: compiled.modulePath, hash: compiled.hash, timeoutSeconds };
   }
 
   async stop(): Promise<void> {

@@ -287,3 +287,39 @@ describe("two scheduler processes on one database", () => {
     }
   }, 40_000);
 });
+
+describe("compiled code by content hash", () => {
+  it("a wiped build folder heals: bundles come back from the database, checked against their hash", async () => {
+    const { loadConfig } = await import("@bifrost/server/config.js");
+    const { startPlatform } = await import("@bifrost/server/platform.js");
+    const dir = mkdtempSync(join(tmpdir(), "bifrost-modules-"));
+    const config = loadConfig({
+      BIFROST_DATA_DIR: join(dir, "data"),
+      BIFROST_WORKSPACE: join(dir, "ws"),
+      BIFROST_ADMIN_API_KEY: ADMIN_KEY,
+      BIFROST_WORKERS: "1",
+      BIFROST_WATCH: "false",
+      BIFROST_SCHEDULER: "false",
+      BIFROST_LOG_LEVEL: "silent",
+    });
+    mkdirSync(join(dir, "ws"), { recursive: true });
+    writeFileSync(join(dir, "ws", "w.ts"), `import { workflow } from "bifrost";\nexport const w = workflow({}, async () => "from the database");\n`);
+    const run = async () => {
+      const platform = await startPlatform(config, { listen: false, log: () => undefined });
+      try {
+        const r = await platform.app.inject({ method: "POST", url: "/api/workflows/w/execute", headers: { authorization: `Bearer ${ADMIN_KEY}` }, payload: {} });
+        return r.json();
+      } finally {
+        await platform.close();
+      }
+    };
+    try {
+      expect((await run()).result).toBe("from the database");
+      rmSync(join(dir, "data", "build"), { recursive: true, force: true });
+      const again = await run(); // the file is unchanged, so it is not recompiled: the bundle is fetched
+      expect(again).toMatchObject({ status: "Success", result: "from the database" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

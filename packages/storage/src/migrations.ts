@@ -213,6 +213,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0006-modules": {
+      async up(db: Kysely<unknown>) {
+        // Compiled workflow bundles by SHA-256: workers need no shared disk, and a run can
+        // only ever load the exact code its hash names.
+        await db.schema
+          .createTable("modules")
+          .addColumn("hash", text, (c) => c.primaryKey())
+          .addColumn("code", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -168,7 +168,14 @@ export interface CustomFormsTable {
   updated_at: string;
 }
 
+export interface ModulesTable {
+  hash: string;
+  code: string;
+  created_at: string;
+}
+
 export interface Schema {
+  modules: ModulesTable;
   custom_forms: CustomFormsTable;
   endpoint_keys: EndpointKeysTable;
   schedule_state: ScheduleStateTable;

@@ -15,6 +15,8 @@ export interface CompiledModule {
   hash: string;
   /** Workspace-relative paths of every source file bundled in. */
   inputs: string[];
+  /** The bundle itself (stored by hash so workers need no shared disk). */
+  code: string;
 }
 
 export class CompileError extends Error {
@@ -133,5 +135,5 @@ export async function compileEntry(options: {
     renameSync(tmp, modulePath);
   }
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(options.rootDir, resolve(options.rootDir, p)));
-  return { modulePath, hash, inputs };
+  return { modulePath, hash, inputs, code: output.text };
 }

@@ -11,11 +11,14 @@ import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { LogSink } from "./log-sink.js";
 import { retryDelayMs, toAttemptOutcome } from "./outcome.js";
 import type { Redactor } from "./redactor.js";
+import type { ModuleStore } from "../compiler/module-store.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
 /** Inline code compiled for one run (`POST /api/workflows/code/execute`). */
 export interface InlineTarget {
   modulePath: string;
+  /** SHA-256 of the bundle: any process can fetch it from the database by this. */
+  hash: string;
   timeoutSeconds: number;
 }
 
@@ -39,6 +42,8 @@ export interface ExecutorDeps {
   registry: Registry;
   logs: LogSink;
   redactor: Redactor;
+  /** Finds (or fetches) the bundle a workflow's hash names. */
+  modules: ModuleStore;
   /** Performs SDK calls made by running workflows (set by the server; null = none available). */
   sdk: () => SdkHandler | null;
   workspace: string;
@@ -289,10 +294,18 @@ export class Executor {
     if (exec.attempt > 1) this.deps.logs.append(id, "info", `Attempt ${exec.attempt} of ${(workflow?.retryPolicy?.maxRetries ?? 0) + 1}`, new Date().toISOString());
     const startedAt = exec.startedAt ?? new Date().toISOString();
     let started = performance.now();
+    let modulePath: string;
+    try {
+      modulePath = await this.deps.modules.ensure(inline?.hash ?? workflow!.sourceHash);
+    } catch (error) {
+      // Reported like a module that fails to import: the run fails, clearly.
+      modulePath = inline?.modulePath ?? workflow!.modulePath;
+      this.deps.logs.append(id, "error", `could not load the compiled workflow: ${error instanceof Error ? error.message : String(error)}`, new Date().toISOString());
+    }
     const task = await this.deps.pool.run(
       {
         type: "run",
-        modulePath: inline?.modulePath ?? workflow!.modulePath,
+        modulePath,
         exportName: inline ? null : workflow!.exportName,
         params: exec.input ?? {},
         context: this.contextFor(exec, workflow),

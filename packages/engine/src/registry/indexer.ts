@@ -49,6 +49,8 @@ export class Indexer {
       buildDir: string;
       registry: Registry;
       pool: WorkerPool;
+      /** Keeps each compiled bundle by its hash (in the database). */
+      storeModule: (hash: string, code: string) => Promise<void>;
       log: (level: "info" | "warn" | "error", message: string) => void;
     },
   ) {}
@@ -154,6 +156,7 @@ export class Indexer {
       const message = error instanceof CompileError ? error.message : String(error);
       return { ...base, sourceHash: "", modulePath: "", inputs: { [rel]: (await hashFile(abs)) ?? "" }, definitions: [], errors: [{ exportName: null, message }] };
     }
+    await this.deps.storeModule(compiled.hash, compiled.code);
     const inputs: Record<string, string> = {};
     for (const input of compiled.inputs) {
       if (input.includes("node_modules") || input.startsWith("..")) continue;
