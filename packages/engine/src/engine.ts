@@ -20,6 +20,7 @@ import { LogSink } from "./executor/log-sink.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
 import { WorkerPool, safeChildEnv } from "./pool/worker-pool.js";
 import { DbQueue } from "./queue/db-queue.js";
+import type { Queue } from "./queue/queue.js";
 import { Indexer } from "./registry/indexer.js";
 import { Registry } from "./registry/registry.js";
 import { recoverInterrupted } from "./recovery.js";
@@ -41,16 +42,33 @@ export interface EngineConfig {
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
 
+/** The pluggable backends; the in-process ones when not given (the embedded mode). */
+export interface EngineBackends {
+  bus?: EventBus & { close?(): Promise<void> };
+  cache?: Cache & { close?(): Promise<void> };
+  queue?: Queue;
+}
+
+/**
+ * What a process does: `all` (embedded: everything), `server` (API, indexer, scheduler,
+ * sync runs; queued runs are left to workers), `worker` (runs queued executions only,
+ * following the registry the servers write).
+ */
+export type EngineRole = "all" | "server" | "worker";
+
+/** The bus channel on which servers announce that the registry changed. */
+export const REGISTRY_CHANNEL = "__registry__";
+
 /** Everything the engine is made of, wired once per process (the composition root). */
 export class Engine {
   readonly repos;
-  readonly bus: EventBus = new MemoryEventBus();
+  readonly bus: EventBus & { close?(): Promise<void> };
   /** Data-provider results and other short-lived values. */
-  readonly cache: Cache = new MemoryCache();
+  readonly cache: Cache & { close?(): Promise<void> };
   readonly batcher: WriteBatcher;
   readonly pool: WorkerPool;
   readonly indexPool: WorkerPool;
-  readonly queue: DbQueue;
+  readonly queue: Queue;
   readonly registry: Registry;
   readonly indexer: Indexer;
   readonly logs: LogSink;
@@ -62,11 +80,16 @@ export class Engine {
   readonly modules: ModuleStore;
   private sdkHandler: SdkHandler | null = null;
 
+  private readonly cleanups: (() => void)[] = [];
+
   constructor(
     readonly database: Database,
     readonly config: EngineConfig,
     private readonly log: HostLog,
+    backends: EngineBackends = {},
   ) {
+    this.bus = backends.bus ?? new MemoryEventBus();
+    this.cache = backends.cache ?? new MemoryCache();
     const db = database.db;
     this.repos = {
       organizations: new OrganizationsRepo(db),
@@ -85,10 +108,12 @@ export class Engine {
     // Indexing imports user modules too: its own small pool, so a file with hostile
     // top-level code never delays or shares a process with executions.
     this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log, allowRead });
-    this.queue = new DbQueue(this.repos.jobs, {
-      onError: (e) => log("error", `queue: ${String(e)}`),
-      write: (op) => this.batcher.write(op),
-    });
+    this.queue =
+      backends.queue ??
+      new DbQueue(this.repos.jobs, {
+        onError: (e) => log("error", `queue: ${String(e)}`),
+        write: (op) => this.batcher.write(op),
+      });
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({
       workspace: config.workspace,
@@ -115,6 +140,7 @@ export class Engine {
       logs: this.logs,
       redactor: this.redactor,
       modules: this.modules,
+      reloadRegistry: () => this.registry.load(),
       sdk: () => this.sdkHandler,
       workspace: config.workspace,
       maxVariableChars: config.maxVariableChars,
@@ -130,23 +156,42 @@ export class Engine {
     });
   }
 
-  /** Loads the registry, indexes the workspace, recovers interrupted runs and starts consuming. */
-  async start(): Promise<void> {
-    await Promise.all([this.pool.start(), this.indexPool.start(), this.registry.load()]);
-    await this.indexer.scan();
-    if (this.config.watch) this.indexer.watch();
-    const recovered = await recoverInterrupted({
-      executions: this.repos.executions,
-      jobs: this.repos.jobs,
-      queue: this.queue,
-      registry: this.registry,
-      batcher: this.batcher,
-    });
-    if (recovered.stuck + recovered.retried + recovered.cancelled > 0) {
-      this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
+  /**
+   * Starts this process's part: `all` loads the registry, indexes the workspace, recovers
+   * interrupted runs, consumes the queue and schedules; `server` all but consuming;
+   * `worker` only consumes, following the registry the servers write.
+   */
+  async start(role: EngineRole = "all"): Promise<void> {
+    if (role === "worker") {
+      await Promise.all([this.pool.start(), this.registry.load()]);
+      // Servers announce changes on the bus; a periodic reload covers a missed message.
+      this.cleanups.push(this.bus.subscribe(REGISTRY_CHANNEL, () => void this.registry.load().catch(() => undefined)));
+      const timer = setInterval(() => void this.registry.load().catch(() => undefined), 5000);
+      timer.unref();
+      this.cleanups.push(() => clearInterval(timer));
+    } else {
+      await Promise.all([this.pool.start(), this.indexPool.start(), this.registry.load()]);
+      await this.indexer.scan();
+      if (this.config.watch) this.indexer.watch();
+      this.cleanups.push(this.registry.onChange(() => this.bus.publish(REGISTRY_CHANNEL, { type: "registry" })));
     }
-    this.queue.consume((m) => this.executor.handleQueued(m.executionId), { concurrency: this.config.workers });
-    if (this.config.scheduler !== false) await this.scheduler.start();
+    // Only a process that owns its database exclusively (SQLite under the data-directory
+    // lock) may decide that runs left Running lost their worker. In a shared database they
+    // may be running elsewhere: RabbitMQ redelivers those of a worker that died.
+    if (this.database.dialect === "sqlite" && this.queue instanceof DbQueue) {
+      const recovered = await recoverInterrupted({
+        executions: this.repos.executions,
+        jobs: this.repos.jobs,
+        queue: this.queue,
+        registry: this.registry,
+        batcher: this.batcher,
+      });
+      if (recovered.stuck + recovered.retried + recovered.cancelled > 0) {
+        this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
+      }
+    }
+    if (role !== "server") this.queue.consume((m) => this.executor.handleQueued(m.executionId), { concurrency: this.config.workers });
+    if (role !== "worker" && this.config.scheduler !== false) await this.scheduler.start();
   }
 
   /** Installs what performs the SDK calls of running workflows (the server's method registry). */
@@ -169,10 +214,13 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.scheduler.stop();
     await this.indexer.stop();
     await this.queue.stop();
     await Promise.all([this.pool.stop(), this.indexPool.stop()]);
     await this.batcher.drain();
+    await this.bus.close?.();
+    await this.cache.close?.();
   }
 }

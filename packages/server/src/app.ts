@@ -1,39 +1,28 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Engine } from "@bifrost/engine/engine.js";
+import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
+import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import { registerAuth } from "./auth.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
-import { executionsRoutes } from "./features/executions/executions.routes.js";
-import { organizationsRoutes } from "./features/organizations/organizations.routes.js";
-import { configRoutes, registerConfigSdk } from "./features/config/config.routes.js";
-import { ConfigService } from "./features/config/config.service.js";
-import { tablesRoutes } from "./features/tables/tables.routes.js";
-import { registerTablesSdk } from "./features/tables/tables.sdk.js";
-import { TablesService } from "./features/tables/tables.service.js";
-import { WorkspaceEditor } from "./features/files/editor.service.js";
-import { filesRoutes, registerFilesSdk } from "./features/files/files.routes.js";
-import { FilesService, localFileStores } from "./features/files/files.service.js";
-import { registerExecutionsSdk } from "./features/executions/executions.sdk.js";
-import { DataProvidersService } from "./features/forms/data-providers.service.js";
-import { customFormsRoutes } from "./features/forms/custom-forms.routes.js";
-import { formsRoutes } from "./features/forms/forms.routes.js";
-import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
+import { configRoutes } from "./features/config/config.routes.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
 import { RateLimiter } from "./features/endpoints/rate-limiter.js";
+import { executionsRoutes } from "./features/executions/executions.routes.js";
+import { WorkspaceEditor } from "./features/files/editor.service.js";
+import { filesRoutes } from "./features/files/files.routes.js";
+import { customFormsRoutes } from "./features/forms/custom-forms.routes.js";
+import { DataProvidersService } from "./features/forms/data-providers.service.js";
+import { formsRoutes } from "./features/forms/forms.routes.js";
 import { mcpRoutes } from "./features/mcp/mcp.routes.js";
-import { schedulesRoutes } from "./features/schedules/schedules.routes.js";
-import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
+import { organizationsRoutes } from "./features/organizations/organizations.routes.js";
 import { reportsRoutes } from "./features/reports/reports.routes.js";
 import { ReportsService } from "./features/reports/reports.service.js";
-import { registerOrganizationsSdk } from "./features/organizations/organizations.sdk.js";
-import { SdkRegistry } from "./features/sdk/sdk-registry.js";
+import { schedulesRoutes } from "./features/schedules/schedules.routes.js";
 import { sdkRoutes } from "./features/sdk/sdk.routes.js";
+import { tablesRoutes } from "./features/tables/tables.routes.js";
 import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
-import { registerWorkflowsSdk } from "./features/workflows/workflows.sdk.js";
-import { WorkflowsService } from "./features/workflows/workflows.service.js";
-import { ConfigRepo } from "@bifrost/storage/config.repo.js";
-import { TablesRepo } from "@bifrost/storage/tables.repo.js";
-import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { HttpError, registerErrorHandler } from "./http-error.js";
+import { buildServices } from "./services.js";
 
 export interface AppDeps {
   engine: Engine;
@@ -79,17 +68,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
   const db = engine.database.db;
   const organizations = engine.repos.organizations;
-  const sdk = new SdkRegistry();
-  const workflows = new WorkflowsService(engine);
-  const config = new ConfigService({ repo: new ConfigRepo(db), box: new SecretBox(deps.secretKey), organizations, redactor: engine.redactor });
-  const tables = new TablesService({ repo: new TablesRepo(engine.database), organizations });
-  const files = new FilesService({
-    workspace: engine.config.workspace,
-    stores: localFileStores(engine.config.dataDir),
-    organizations,
-    refresh: (paths) => engine.indexer.refresh(paths),
-    log: (message) => app.log.warn(message),
+  const { sdk, workflows, config, tables, files, onOrgDeleted } = buildServices(engine, {
+    secretKey: deps.secretKey,
     maxFileBytes: deps.maxFileBytes,
+    log: (message) => app.log.warn(message),
   });
   files.start();
   app.addHook("onClose", () => files.stop());
@@ -102,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(async (api) => {
     const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey });
+    onOrgDeleted.push(evictOrg);
     organizationsRoutes(api, { organizations, onDelete: evictOrg });
     apiKeysRoutes(api, { apiKeys: engine.repos.apiKeys, organizations, evict });
     workflowsRoutes(api, { engine, workflows });
@@ -116,15 +99,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
     customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
-
-    registerConfigSdk(sdk, config);
-    registerTablesSdk(sdk, tables);
-    registerFilesSdk(sdk, files);
-    registerWorkflowsSdk(sdk, engine, workflows);
-    registerExecutionsSdk(sdk, engine.repos.executions);
-    registerOrganizationsSdk(sdk, organizations, evictOrg);
   });
-  // Running workflows reach the same methods over IPC, as their execution's principal.
-  engine.setSdkHandler((caller, method, args) => sdk.dispatch(caller, method, args));
   return app;
 }

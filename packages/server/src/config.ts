@@ -16,6 +16,9 @@ const EnvSchema = z.object({
   BIFROST_WORKSPACE: z.string().default("./workspace"),
   BIFROST_ADMIN_API_KEY: z.string().min(24, "BIFROST_ADMIN_API_KEY must be at least 24 characters").optional(),
   BIFROST_SECRET_KEY: z.string().optional(),
+  BIFROST_DATABASE_URL: z.string().min(1).optional(),
+  BIFROST_REDIS_URL: z.string().regex(/^rediss?:\/\//, "BIFROST_REDIS_URL must start with redis:// or rediss://").optional(),
+  BIFROST_RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, "BIFROST_RABBITMQ_URL must start with amqp:// or amqps://").optional(),
   BIFROST_WORKERS: int("BIFROST_WORKERS", 1, 256).optional(),
   BIFROST_WORKER_MEMORY_MB: int("BIFROST_WORKER_MEMORY_MB", 32, 65536).default(512),
   BIFROST_WORKER_MAX_RUNS: int("BIFROST_WORKER_MAX_RUNS", 1, 10_000_000).default(10_000),
@@ -35,6 +38,12 @@ export interface PlatformConfig {
   dataDir: string;
   workspace: string;
   adminApiKey: string | null;
+  /** PostgreSQL (`postgres://…[?schema=…]`) or a SQLite file; default `<dataDir>/bifrost.db`. */
+  databaseUrl: string | null;
+  /** Redis for live events and caches across processes; null = in-process. */
+  redisUrl: string | null;
+  /** RabbitMQ for queued runs; null = the database's jobs table. */
+  rabbitmqUrl: string | null;
   /** BIFROST_SECRET_KEY as given (64 hex or base64 of 32 bytes); null = generated into the data dir. */
   secretKey: string | null;
   workers: number;
@@ -73,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     workspace: resolve(e.BIFROST_WORKSPACE),
     adminApiKey: e.BIFROST_ADMIN_API_KEY ?? null,
     secretKey: e.BIFROST_SECRET_KEY ?? null,
+    databaseUrl: e.BIFROST_DATABASE_URL ?? null,
+    redisUrl: e.BIFROST_REDIS_URL ?? null,
+    rabbitmqUrl: e.BIFROST_RABBITMQ_URL ?? null,
     workers: e.BIFROST_WORKERS ?? Math.max(2, availableParallelism()),
     workerMemoryMb: e.BIFROST_WORKER_MEMORY_MB,
     workerMaxRuns: e.BIFROST_WORKER_MAX_RUNS,

@@ -154,7 +154,16 @@ export function isPostgresUrl(url: string): boolean {
  * ```
  */
 export async function openDatabase(url: string, options: PostgresOptions = {}): Promise<Database> {
-  if (isPostgresUrl(url)) return openPostgres(url, options);
+  if (isPostgresUrl(url)) {
+    // `?schema=name` picks the schema (several platforms, or test runs, in one database).
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get("schema");
+    if (schema) {
+      parsed.searchParams.delete("schema");
+      return openPostgres(parsed.toString(), { ...options, schema });
+    }
+    return openPostgres(url, options);
+  }
   const path = url.replace(/^sqlite:(\/\/)?/i, "");
   if (path === "") throw new Error(`database URL ${JSON.stringify(url)} names no SQLite file`);
   return openSqlite(path);

@@ -9,7 +9,9 @@ export type ExecutionEvent =
   | { type: "log"; line: LogLine }
   | { type: "status"; status: ExecutionStatus; terminal: boolean }
   /** Asks whichever process runs the execution to stop it (cancellation across processes). */
-  | { type: "cancel" };
+  | { type: "cancel" }
+  /** On the registry channel: workflows changed, reload them. */
+  | { type: "registry" };
 
 export interface EventBus {
   publish(executionId: string, event: ExecutionEvent): void;

@@ -44,6 +44,8 @@ export interface ExecutorDeps {
   redactor: Redactor;
   /** Finds (or fetches) the bundle a workflow's hash names. */
   modules: ModuleStore;
+  /** Re-reads the registry from the database (a worker whose copy may be behind). */
+  reloadRegistry?: () => Promise<void>;
   /** Performs SDK calls made by running workflows (set by the server; null = none available). */
   sdk: () => SdkHandler | null;
   workspace: string;
@@ -144,7 +146,12 @@ export class Executor {
       await this.finish(exec.id, { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: new Date().toISOString() });
       return;
     }
-    const workflow = exec.workflowId ? this.deps.registry.getById(exec.workflowId) : undefined;
+    let workflow = exec.workflowId ? this.deps.registry.getById(exec.workflowId) : undefined;
+    if (!workflow && exec.workflowId && this.deps.reloadRegistry) {
+      // Saved a moment ago on a server: this process's copy of the registry may be behind.
+      await this.deps.reloadRegistry();
+      workflow = this.deps.registry.getById(exec.workflowId);
+    }
     if (!workflow) {
       await this.finish(exec.id, {
         status: "Failed",

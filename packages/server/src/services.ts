@@ -1,0 +1,58 @@
+import type { Engine } from "@bifrost/engine/engine.js";
+import { ConfigRepo } from "@bifrost/storage/config.repo.js";
+import { SecretBox } from "@bifrost/storage/secret-box.js";
+import { TablesRepo } from "@bifrost/storage/tables.repo.js";
+import { registerConfigSdk } from "./features/config/config.routes.js";
+import { ConfigService } from "./features/config/config.service.js";
+import { registerExecutionsSdk } from "./features/executions/executions.sdk.js";
+import { registerFilesSdk } from "./features/files/files.routes.js";
+import { FilesService, localFileStores } from "./features/files/files.service.js";
+import { registerOrganizationsSdk } from "./features/organizations/organizations.sdk.js";
+import { SdkRegistry } from "./features/sdk/sdk-registry.js";
+import { registerTablesSdk } from "./features/tables/tables.sdk.js";
+import { TablesService } from "./features/tables/tables.service.js";
+import { registerWorkflowsSdk } from "./features/workflows/workflows.sdk.js";
+import { WorkflowsService } from "./features/workflows/workflows.service.js";
+
+export interface ServicesDeps {
+  /** 32-byte key sealing secrets at rest (AES-256-GCM). */
+  secretKey: Buffer;
+  /** Largest file the files module reads or writes. Default 50 MiB. */
+  maxFileBytes?: number;
+  log: (message: string) => void;
+}
+
+/**
+ * The services behind the SDK and the API, and the SDK method registry wired to the
+ * engine: what every process that runs workflows needs — an API server, or a worker
+ * without HTTP.
+ */
+export function buildServices(engine: Engine, deps: ServicesDeps) {
+  const db = engine.database.db;
+  const organizations = engine.repos.organizations;
+  const sdk = new SdkRegistry();
+  const workflows = new WorkflowsService(engine);
+  const config = new ConfigService({ repo: new ConfigRepo(db), box: new SecretBox(deps.secretKey), organizations, redactor: engine.redactor });
+  const tables = new TablesService({ repo: new TablesRepo(engine.database), organizations });
+  const files = new FilesService({
+    workspace: engine.config.workspace,
+    stores: localFileStores(engine.config.dataDir),
+    organizations,
+    refresh: (paths) => engine.indexer.refresh(paths),
+    log: deps.log,
+    maxFileBytes: deps.maxFileBytes,
+  });
+  /** Called when an organization is deleted (the API evicts its cached keys). */
+  const onOrgDeleted: ((id: string) => void)[] = [];
+
+  registerConfigSdk(sdk, config);
+  registerTablesSdk(sdk, tables);
+  registerFilesSdk(sdk, files);
+  registerWorkflowsSdk(sdk, engine, workflows);
+  registerExecutionsSdk(sdk, engine.repos.executions);
+  registerOrganizationsSdk(sdk, organizations, (id) => onOrgDeleted.forEach((hook) => hook(id)));
+  // Running workflows reach the same methods over IPC, as their execution's principal.
+  engine.setSdkHandler((caller, method, args) => sdk.dispatch(caller, method, args));
+
+  return { sdk, workflows, config, tables, files, onOrgDeleted };
+}
