@@ -4,9 +4,10 @@
  * queue and workspace watcher in one process, with SQLite in BIFROST_DATA_DIR.
  */
 import { ConfigError, loadConfig } from "@bifrost/server/config.js";
-import { engineConfig, startPlatform } from "@bifrost/server/platform.js";
+import { engineConfig, startPlatform, startWorker } from "@bifrost/server/platform.js";
 import { Engine } from "@bifrost/engine/engine.js";
-import { openSqlite } from "@bifrost/storage/database.js";
+import { openDatabase } from "@bifrost/storage/database.js";
+import { openBackends } from "@bifrost/server/backends.js";
 import { ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
 import { join } from "node:path";
 
@@ -14,6 +15,8 @@ const USAGE = `Usage: bifrost <command>
 
 Commands:
   start              Run the platform (API, workers, queue) on PORT (default 3000)
+  server             Run an API server that leaves queued runs to workers (distributed mode)
+  worker             Run a worker: executes queued runs from the shared queue, no HTTP
   scheduler          Run only the cron scheduler against the data directory of a running
                      platform (any number may run: each tick still fires once)
   admin-key [name]   Create a new platform-admin API key and print it (the platform may be running)
@@ -21,10 +24,10 @@ Commands:
 Configuration comes from the environment: PORT, HOST, BIFROST_DATA_DIR, BIFROST_WORKSPACE,
 BIFROST_ADMIN_API_KEY, BIFROST_WORKERS, … (see docs/configuration.md).`;
 
-async function start(): Promise<void> {
+async function start(role: "all" | "server" = "all"): Promise<void> {
   const config = loadConfig();
   const started = performance.now();
-  const platform = await startPlatform(config);
+  const platform = await startPlatform(config, { role });
   const ms = Math.round(performance.now() - started);
   const workflows = platform.engine.registry.list().length;
   const errors = platform.engine.registry.loadErrors().length;
@@ -59,9 +62,9 @@ async function start(): Promise<void> {
  */
 async function schedulerOnly(): Promise<void> {
   const config = loadConfig();
-  const database = await openSqlite(join(config.dataDir, "bifrost.db"));
   const log = (level: string, message: string) => console.log(`[${level}] ${message}`);
-  const engine = new Engine(database, engineConfig(config), log);
+  const { database, backends } = await openBackends(config, log);
+  const engine = new Engine(database, engineConfig(config), log, backends);
   await engine.registry.load();
   await engine.scheduler.start();
   console.log(`Bifrost scheduler ${engine.scheduler.id} running on ${config.dataDir}`);
@@ -74,7 +77,23 @@ async function schedulerOnly(): Promise<void> {
   }, 2000);
   const stop = () => {
     clearInterval(reload);
-    void engine.scheduler.stop().then(() => database.close()).then(() => process.exit(0));
+    void engine.stop().then(() => database.close()).then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+async function worker(): Promise<void> {
+  const config = loadConfig();
+  const running = await startWorker(config);
+  console.log(`Bifrost worker ready: ${config.workers} worker process(es) on ${config.databaseUrl ? "the shared database" : config.dataDir}`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void running.close().then(() => process.exit(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
@@ -82,7 +101,7 @@ async function schedulerOnly(): Promise<void> {
 
 async function adminKey(name: string): Promise<void> {
   const config = loadConfig();
-  const database = await openSqlite(join(config.dataDir, "bifrost.db"));
+  const database = await openDatabase(config.databaseUrl ?? join(config.dataDir, "bifrost.db"));
   const { key } = await new ApiKeysRepo(database.db).create(null, name);
   await database.close();
   console.log(key);
@@ -93,6 +112,12 @@ try {
   switch (command) {
     case "start":
       await start();
+      break;
+    case "server":
+      await start("server");
+      break;
+    case "worker":
+      await worker();
       break;
     case "scheduler":
       await schedulerOnly();

@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   BIFROST_SECRET_KEY: z.string().optional(),
   BIFROST_DATABASE_URL: z.string().min(1).optional(),
   BIFROST_REDIS_URL: z.string().regex(/^rediss?:\/\//, "BIFROST_REDIS_URL must start with redis:// or rediss://").optional(),
+  BIFROST_RABBITMQ_QUEUE: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, "BIFROST_RABBITMQ_QUEUE may use letters, digits and _ . : - only").default("bifrost.executions"),
   BIFROST_RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, "BIFROST_RABBITMQ_URL must start with amqp:// or amqps://").optional(),
   BIFROST_WORKERS: int("BIFROST_WORKERS", 1, 256).optional(),
   BIFROST_WORKER_MEMORY_MB: int("BIFROST_WORKER_MEMORY_MB", 32, 65536).default(512),
@@ -44,6 +45,8 @@ export interface PlatformConfig {
   redisUrl: string | null;
   /** RabbitMQ for queued runs; null = the database's jobs table. */
   rabbitmqUrl: string | null;
+  /** The RabbitMQ queue (its dead letters: `<name>.dead`). */
+  rabbitmqQueue: string;
   /** BIFROST_SECRET_KEY as given (64 hex or base64 of 32 bytes); null = generated into the data dir. */
   secretKey: string | null;
   workers: number;
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     databaseUrl: e.BIFROST_DATABASE_URL ?? null,
     redisUrl: e.BIFROST_REDIS_URL ?? null,
     rabbitmqUrl: e.BIFROST_RABBITMQ_URL ?? null,
+    rabbitmqQueue: e.BIFROST_RABBITMQ_QUEUE,
     workers: e.BIFROST_WORKERS ?? Math.max(2, availableParallelism()),
     workerMemoryMb: e.BIFROST_WORKER_MEMORY_MB,
     workerMaxRuns: e.BIFROST_WORKER_MAX_RUNS,

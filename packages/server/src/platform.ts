@@ -2,8 +2,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { Engine, type EngineConfig } from "@bifrost/engine/engine.js";
-import { openSqlite } from "@bifrost/storage/database.js";
+import { Engine, type EngineConfig, type EngineRole } from "@bifrost/engine/engine.js";
+import { openBackends, requireSharedSecretKey } from "./backends.js";
+import { buildServices } from "./services.js";
 import { buildApp } from "./app.js";
 import type { PlatformConfig } from "./config.js";
 
@@ -68,16 +69,17 @@ function loadSecretKey(config: PlatformConfig): Buffer {
 /** The embedded composition root: SQLite, the engine, the HTTP app; listening unless told not to. */
 export async function startPlatform(
   config: PlatformConfig,
-  options: { listen?: boolean; log?: (level: "info" | "warn" | "error", message: string) => void } = {},
+  options: { listen?: boolean; role?: Exclude<EngineRole, "worker">; log?: (level: "info" | "warn" | "error", message: string) => void } = {},
 ): Promise<Platform> {
   const log = options.log ?? ((level, message) => (level === "info" ? console.log(message) : console.error(`[${level}] ${message}`)));
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.workspace, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
+  const { database, backends, shared } = await openBackends(config, log);
+  requireSharedSecretKey(config, shared);
   const secretKey = loadSecretKey(config);
-  const database = await openSqlite(join(config.dataDir, "bifrost.db"));
-  const engine = new Engine(database, engineConfig(config), log);
-  await engine.start();
+  const engine = new Engine(database, engineConfig(config), log, backends);
+  await engine.start(options.role ?? "all");
 
   let createdAdminKey: string | null = null;
   if (!config.adminApiKey && (await engine.repos.apiKeys.list(null)).length === 0) {
@@ -113,6 +115,37 @@ export async function startPlatform(
         await engine.stop();
         await database.close();
         unlock();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * A worker process (`bifrost worker`): runs queued executions from the shared queue, with
+ * the SDK's services, and no HTTP. Its data directory holds only its compiled-module cache.
+ */
+export async function startWorker(
+  config: PlatformConfig,
+  options: { log?: (level: "info" | "warn" | "error", message: string) => void } = {},
+): Promise<{ engine: Engine; close(): Promise<void> }> {
+  const log = options.log ?? ((level, message) => (level === "info" ? console.log(message) : console.error(`[${level}] ${message}`)));
+  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.workspace, { recursive: true });
+  const { database, backends, shared } = await openBackends(config, log);
+  requireSharedSecretKey(config, shared);
+  const engine = new Engine(database, engineConfig(config), log, backends);
+  const { files } = buildServices(engine, { secretKey: loadSecretKey(config), maxFileBytes: config.maxFileBytes, log: (m) => log("warn", m) });
+  files.start();
+  await engine.start("worker");
+  let closing: Promise<void> | null = null;
+  return {
+    engine,
+    close() {
+      closing ??= (async () => {
+        files.stop();
+        await engine.stop();
+        await database.close();
       })();
       return closing;
     },

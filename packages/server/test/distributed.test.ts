@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import amqp from "amqplib";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, eventually } from "./helpers.js";
+
+/**
+ * The distributed mode end to end: `bifrost server` and two `bifrost worker` processes on
+ * PostgreSQL, RabbitMQ and Redis (real servers on loopback; CI starts them).
+ */
+const CLI = join(import.meta.dirname, "../../cli/dist/main.js");
+const PG = process.env.BIFROST_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const RABBIT = process.env.BIFROST_TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const REDIS = process.env.BIFROST_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+const suffix = randomBytes(4).toString("hex");
+const schema = `bf_dist_${suffix}`;
+const queue = `bifrost.test.${suffix}`;
+const dir = mkdtempSync(join(tmpdir(), "bifrost-dist-"));
+const procs = new Map<string, ChildProcess>();
+let base = "";
+
+const WORKFLOWS = `
+import { workflow, z, logger, config } from "bifrost";
+export const whereAmI = workflow({ name: "where_am_i", params: z.object({ ms: z.int().default(300) }) }, async ({ ms }) => {
+  await new Promise((r) => setTimeout(r, ms));
+  return { host: process.ppid };
+});
+export const ticker = workflow({ name: "ticker" }, async () => {
+  for (let i = 1; i <= 6; i++) { logger.info("tick " + i); await new Promise((r) => setTimeout(r, 150)); }
+  return { host: process.ppid };
+});
+export const sleeper = workflow({ name: "sleeper" }, async () => { await new Promise((r) => setTimeout(r, 30_000)); return "woke"; });
+export const slowOnce = workflow({ name: "slow_once", params: z.object({ ms: z.int() }) }, async ({ ms }) => {
+  logger.info("host " + process.ppid);
+  await new Promise((r) => setTimeout(r, ms));
+  return { host: process.ppid, secret: (await config.get("region")) ?? "none" };
+});
+export const version = workflow({ name: "version" }, async () => "v1");
+`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function env(name: string, extra: Record<string, string> = {}) {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    BIFROST_DATA_DIR: join(dir, name, "data"),
+    BIFROST_WORKSPACE: join(dir, name === "server" ? "ws" : `${name}-ws`),
+    BIFROST_DATABASE_URL: `${PG}?schema=${schema}`,
+    BIFROST_REDIS_URL: REDIS,
+    BIFROST_RABBITMQ_URL: RABBIT,
+    BIFROST_RABBITMQ_QUEUE: queue,
+    BIFROST_SECRET_KEY: "a".repeat(64),
+    BIFROST_ADMIN_API_KEY: ADMIN_KEY,
+    BIFROST_WORKERS: "1",
+    BIFROST_SCHEDULER: "false",
+    ...extra,
+  };
+}
+
+async function launch(name: string, command: string, extra: Record<string, string> = {}, ready = /ready|listening/): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [CLI, command], { env: env(name, extra), stdio: ["ignore", "pipe", "pipe"] });
+  procs.set(name, proc);
+  let out = "";
+  proc.stdout!.on("data", (c) => (out += c));
+  proc.stderr!.on("data", (c) => (out += c));
+  await eventually(() => (ready.test(out) ? true : undefined), 20_000, `${name} to start: ${out}`);
+  return proc;
+}
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return (await res.json()) as any;
+}
+
+const reaching = (id: string, status: string, timeoutMs = 20_000) =>
+  eventually(async () => {
+    const r = await api("GET", `/api/executions/${id}`);
+    return r.status === status ? r : undefined;
+  }, timeoutMs, `${id} to be ${status}`);
+
+beforeAll(async () => {
+  mkdirSync(join(dir, "ws"), { recursive: true });
+  writeFileSync(join(dir, "ws", "dist.ts"), WORKFLOWS);
+  const port = await freePort();
+  await launch("server", "server", { PORT: String(port), BIFROST_WATCH: "true" });
+  base = `http://127.0.0.1:${port}`;
+  await launch("worker1", "worker");
+  await launch("worker2", "worker");
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of procs.values()) p.kill("SIGKILL");
+  const client = new pg.Client({ connectionString: PG });
+  await client.connect().then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).finally(() => client.end().catch(() => undefined));
+  const connection = await amqp.connect(RABBIT);
+  const channel = await connection.createChannel();
+  for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q).catch(() => undefined);
+  await connection.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("distributed mode: bifrost server + two bifrost workers", () => {
+  it("queued runs are executed by the workers, never by the server", async () => {
+    const server = procs.get("server")!.pid;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await api("POST", "/api/workflows/where_am_i/run", { ms: 300 })).executionId);
+    const hosts = new Set<number>();
+    for (const id of ids) hosts.add((await reaching(id, "Success")).result.host);
+    expect(hosts.has(server!)).toBe(false);
+    expect([...hosts].every((h) => h === procs.get("worker1")!.pid || h === procs.get("worker2")!.pid)).toBe(true);
+    expect(hosts.size).toBe(2); // both workers took work (prefetch = 1 each)
+  }, 60_000);
+
+  it("the server streams live logs of a run on a worker (Redis)", async () => {
+    const { executionId } = await api("POST", "/api/workflows/ticker/run", {});
+    const res = await fetch(`${base}/api/executions/${executionId}/logs/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const text = await res.text();
+    const messages = [...text.matchAll(/"message":"(tick \d)"/g)].map((m) => m[1]);
+    expect(messages).toEqual(["tick 1", "tick 2", "tick 3", "tick 4", "tick 5", "tick 6"]);
+    expect(text).toContain('"status":"Success"');
+  }, 30_000);
+
+  it("cancelling through the server stops a run on a worker", async () => {
+    const { executionId } = await api("POST", "/api/workflows/sleeper/run", {});
+    await reaching(executionId, "Running");
+    expect((await api("POST", `/api/executions/${executionId}/cancel`)).status).toBe("Cancelling");
+    await reaching(executionId, "Cancelled", 10_000);
+  }, 30_000);
+
+  it("a saved change reaches the workers", async () => {
+    const { executionId } = await api("POST", "/api/workflows/version/run", {});
+    expect((await reaching(executionId, "Success")).result).toBe("v1");
+    writeFileSync(join(dir, "ws", "dist.ts"), WORKFLOWS.replace('async () => "v1"', 'async () => "v2"'));
+    await eventually(async () => {
+      const { executionId: id } = await api("POST", "/api/workflows/version/run", {});
+      return (await reaching(id, "Success")).result === "v2" ? true : undefined;
+    }, 15_000, "the workers to run v2");
+  }, 30_000);
+
+  it("kill -9 of a worker mid-run: RabbitMQ redelivers the run to the other worker, which completes it", async () => {
+    const { executionId } = await api("POST", "/api/workflows/slow_once/run", { ms: 4000 });
+    // The run logs the pid of the worker process hosting it: kill exactly that one.
+    const host = await eventually(async () => {
+      const { logs } = await api("GET", `/api/executions/${executionId}/logs`);
+      const line = (logs as { message: string }[]).find((l) => l.message.startsWith("host "));
+      return line ? Number(line.message.slice(5)) : undefined;
+    }, 15_000, "the run to log its host");
+    const [victimName, victim] = [...procs.entries()].find(([, p]) => p.pid === host)!;
+    const survivor = [...procs.entries()].find(([name]) => name.startsWith("worker") && name !== victimName)![1];
+    victim.kill("SIGKILL");
+    const done = await reaching(executionId, "Success", 30_000);
+    expect(done.result.host).toBe(survivor.pid); // redelivered, and completed elsewhere
+    expect(done.status).toBe("Success");
+  }, 60_000);
+});
