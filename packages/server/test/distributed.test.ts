@@ -138,6 +138,17 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
     expect(text).toContain('"status":"Success"');
   }, 30_000);
 
+  it("a client joining mid-run gets every line once, in order, without gaps", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { executionId } = await api("POST", "/api/workflows/ticker/run", {});
+      await new Promise((r) => setTimeout(r, 250 + round * 150)); // join while the worker is logging
+      const res = await fetch(`${base}/api/executions/${executionId}/logs/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const text = await res.text();
+      const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+      expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  }, 30_000);
+
   it("cancelling through the server stops a run on a worker", async () => {
     const { executionId } = await api("POST", "/api/workflows/sleeper/run", {});
     await reaching(executionId, "Running");

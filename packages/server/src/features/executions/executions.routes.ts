@@ -111,9 +111,32 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
       cleanup();
       res.end();
     };
+    /**
+     * Lines a worker in another process published before this stream subscribed, but had
+     * not yet written when it read the store, show up as a jump in `seq`: fetch them
+     * (the worker writes every ~50 ms) before sending on, so the stream has no gaps.
+     */
+    const fillGap = async (upTo: number) => {
+      for (let attempt = 0; attempt < 6 && last < upTo && !closed; attempt++) {
+        for (const line of await repo.logs(record.id, { afterSeq: last, includeDebug: true, limit: upTo - last })) {
+          if (line.seq <= upTo) send(line);
+        }
+        if (last < upTo) await new Promise((r) => setTimeout(r, 40));
+      }
+    };
+    // One event at a time, in order, even when one of them has to wait for the store.
+    let queue: Promise<void> = Promise.resolve();
     const handle = (e: (typeof backlog)[number]) => {
-      if (e.type === "log") send(e.line);
-      else if (e.type === "status" && e.terminal) void finish(e.status);
+      queue = queue
+        .then(async () => {
+          if (e.type === "log") {
+            if (e.line.seq > last + 1) await fillGap(e.line.seq - 1);
+            send(e.line);
+          } else if (e.type === "status" && e.terminal) {
+            await finish(e.status);
+          }
+        })
+        .catch(() => undefined);
     };
     const off = engine.bus.subscribe(record.id, (e) => (replaying ? backlog.push(e) : handle(e)));
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
@@ -129,6 +152,9 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
     const current = await repo.get(record.id);
     replaying = false;
     for (const e of backlog.splice(0)) handle(e);
-    if (!current || isTerminalStatus(current.status)) await finish(current?.status ?? "Stuck");
+    if (!current || isTerminalStatus(current.status)) {
+      await queue;
+      await finish(current?.status ?? "Stuck");
+    }
   });
 }
