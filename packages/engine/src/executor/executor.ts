@@ -131,8 +131,11 @@ export class Executor {
     const record = this.storable(this.newRecord(req, delayMs > 0 ? "Scheduled" : "Pending"));
     await this.deps.batcher.write(async (trx) => {
       await this.deps.executions.insert(record, trx);
-      await this.deps.queue.enqueue({ executionId: record.id }, { delayMs, trx });
+      if (this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: record.id }, { delayMs, trx });
     });
+    // A broker cannot join the transaction: publish once the record is committed, so a
+    // worker never gets a message for a run it cannot find.
+    if (!this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: record.id }, { delayMs });
     this.deps.bus.publish(record.id, { type: "status", status: record.status, terminal: false });
     return record;
   }
@@ -398,8 +401,9 @@ export class Executor {
       await this.deps.batcher.write(async (trx) => {
         if (insert) await this.deps.executions.insert(this.storable(next), trx);
         else await this.deps.executions.update(id, patch, ["Running", "Pending"], trx);
-        await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay, trx });
+        if (this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay, trx });
       });
+      if (!this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay });
       await flushed;
       this.deps.bus.publish(id, { type: "status", status: patch.status!, terminal: false });
       return { record: next, logs: lines };

@@ -11,6 +11,7 @@ import type { Queue, QueueMessage } from "./queue.js";
  * dispatcher at once; a timer covers delayed jobs and writers in other processes.
  */
 export class DbQueue implements Queue {
+  readonly transactional = true;
   readonly owner = `queue-${randomUUID()}`;
   private handler: ((m: QueueMessage) => Promise<void>) | null = null;
   private concurrency = 1;

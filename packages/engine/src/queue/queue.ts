@@ -10,6 +10,11 @@ export interface QueueMessage {
 }
 
 export interface Queue {
+  /**
+   * True when `enqueue` can join the caller's database transaction (the jobs table):
+   * record and message commit together. Otherwise the caller publishes after its commit.
+   */
+  readonly transactional?: boolean;
   /** Queues a run, optionally inside the transaction that created its record. */
   enqueue(message: QueueMessage, options?: { delayMs?: number; trx?: Transaction<Schema> }): Promise<void>;
   /** Starts delivering messages; `handler` resolving acknowledges (removes) the message. */
