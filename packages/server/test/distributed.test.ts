@@ -26,7 +26,7 @@ const procs = new Map<string, ChildProcess>();
 let base = "";
 
 const WORKFLOWS = `
-import { workflow, z, logger, config } from "bifrost";
+import { workflow, z, logger, config, context } from "bifrost";
 export const whereAmI = workflow({ name: "where_am_i", params: z.object({ ms: z.int().default(300) }) }, async ({ ms }) => {
   await new Promise((r) => setTimeout(r, ms));
   return { host: process.ppid };
@@ -42,6 +42,12 @@ export const slowOnce = workflow({ name: "slow_once", params: z.object({ ms: z.i
   return { host: process.ppid, secret: (await config.get("region")) ?? "none" };
 });
 export const version = workflow({ name: "version" }, async () => "v1");
+export const sideEffect = workflow({ name: "side_effect" }, async () => {
+  // One config key per time the handler runs: what a double run would show.
+  await config.set("ran_" + context.executionId.replaceAll("-", "") + "_" + Math.random().toString(36).slice(2), process.ppid);
+  await new Promise((r) => setTimeout(r, 2500));
+  return "done";
+});
 `;
 
 async function freePort(): Promise<number> {
@@ -165,6 +171,31 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
       return (await reaching(id, "Success")).result === "v2" ? true : undefined;
     }, 15_000, "the workers to run v2");
   }, 30_000);
+
+  it("a message delivered twice runs once (while running, and after it finished)", async () => {
+    const duplicate = async (executionId: string) => {
+      const connection = await amqp.connect(RABBIT);
+      const channel = await connection.createConfirmChannel();
+      channel.sendToQueue(queue, Buffer.from(JSON.stringify({ executionId, enqueuedAt: new Date().toISOString() })), {
+        persistent: true,
+        contentType: "application/json",
+      });
+      await channel.waitForConfirms();
+      await connection.close();
+    };
+    const { executionId } = await api("POST", "/api/workflows/side_effect/run", {});
+    await reaching(executionId, "Running");
+    await new Promise((r) => setTimeout(r, 300));
+    await duplicate(executionId); // the other worker gets it while the first still runs
+    const done = await reaching(executionId, "Success", 30_000);
+    await duplicate(executionId); // and once more after it finished
+    await new Promise((r) => setTimeout(r, 9_000)); // past the deferral of the first duplicate
+    const { values } = await api("GET", "/api/config?scope=global");
+    const runs = (values as { key: string }[]).filter((v) => v.key.startsWith(`ran_${executionId.replaceAll("-", "")}_`));
+    expect(runs).toHaveLength(1); // the handler ran once
+    const after = await api("GET", `/api/executions/${executionId}`);
+    expect(after).toMatchObject({ status: "Success", attempt: 1, completedAt: done.completedAt });
+  }, 60_000);
 
   it("kill -9 of a worker mid-run: RabbitMQ redelivers the run to the other worker, which completes it", async () => {
     const { executionId } = await api("POST", "/api/workflows/slow_once/run", { ms: 4000 });

@@ -53,6 +53,7 @@ export interface ExecutionPatch {
   tokensUsed?: number;
   timeSaved?: number;
   value?: number;
+  heartbeatAt?: string;
 }
 
 export interface ExecutionFilter {
@@ -70,6 +71,8 @@ export interface ExecutionFilter {
 
 export interface StoredExecution extends ExecutionRecord {
   principal: ExecutionPrincipal;
+  /** Last sign of life of the process running it (queued runs); internal. */
+  heartbeatAt?: string | null;
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -101,6 +104,7 @@ function toRecord(row: Schema["executions"]): StoredExecution {
     timeSaved: row.time_saved,
     value: row.value,
     principal: JSON.parse(row.principal) as ExecutionPrincipal,
+    heartbeatAt: row.heartbeat_at ?? null,
   };
 }
 
@@ -121,6 +125,7 @@ function patchToColumns(patch: ExecutionPatch): Partial<Schema["executions"]> {
   if (patch.tokensUsed !== undefined) cols.tokens_used = patch.tokensUsed;
   if (patch.timeSaved !== undefined) cols.time_saved = patch.timeSaved;
   if (patch.value !== undefined) cols.value = patch.value;
+  if (patch.heartbeatAt !== undefined) cols.heartbeat_at = patch.heartbeatAt;
   return cols;
 }
 
@@ -158,8 +163,15 @@ export class ExecutionsRepo {
         time_saved: full?.timeSaved ?? 0,
         value: full?.value ?? 0,
         principal: JSON.stringify(e.principal),
+        heartbeat_at: null,
       })
       .execute();
+  }
+
+  /** Refreshes the heartbeat of runs this process is running. */
+  async heartbeat(ids: string[], now: string, db: Db = this.db): Promise<void> {
+    if (ids.length === 0) return;
+    await db.updateTable("executions").set({ heartbeat_at: now }).where("id", "in", ids).where("status", "in", ["Running", "Cancelling"]).execute();
   }
 
   /** Several executions by id, in one query. */

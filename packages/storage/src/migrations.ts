@@ -225,6 +225,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0007-execution-heartbeat": {
+      async up(db: Kysely<unknown>) {
+        // Refreshed by the process running a queued run: a delivery that finds its run
+        // Running with a fresh heartbeat is a duplicate, not a crash redelivery.
+        await db.schema.alterTable("executions").addColumn("heartbeat_at", text).execute();
+      },
+    },
   };
 }
 

@@ -79,6 +79,8 @@ export interface ExecutionsTable {
   value: number;
   /** JSON: what the principal that started the run may do (re-used by retries and resumed runs). */
   principal: string;
+  /** Last sign of life of the process running it (queued runs). */
+  heartbeat_at: string | null;
 }
 
 export interface ExecutionLogsTable {

@@ -63,6 +63,11 @@ export const INLINE_WORKFLOW_NAME = "(inline code)";
  */
 export const SYNC_RECORD_DELAY_MS = 100;
 
+/** How often a process refreshes the heartbeat of the queued runs it runs. */
+export const HEARTBEAT_MS = 2_000;
+/** A heartbeat older than this means the process running the run is gone. */
+export const HEARTBEAT_STALE_MS = 8_000;
+
 /** Whether a run's row exists yet: sync runs insert it late (see SYNC_RECORD_DELAY_MS). */
 interface RowState {
   written: boolean;
@@ -102,6 +107,9 @@ class ExecutionLoader {
  */
 export class Executor {
   private readonly running = new Map<string, AbortController>();
+  /** Queued runs this process runs: their heartbeat is refreshed while they run. */
+  private readonly beating = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly loader: ExecutionLoader;
 
   constructor(private readonly deps: ExecutorDeps) {
@@ -155,6 +163,13 @@ export class Executor {
       await this.deps.reloadRegistry();
       workflow = this.deps.registry.getById(exec.workflowId);
     }
+    if (exec.status === "Running" && exec.heartbeatAt && Date.now() - Date.parse(exec.heartbeatAt) < HEARTBEAT_STALE_MS) {
+      // Another process is running it (a duplicate delivery, or a redelivery after a
+      // connection drop): look again once its heartbeat would be stale. If that process
+      // finishes, the next look finds the run done; if it died, the run continues here.
+      await this.deps.queue.enqueue({ executionId: exec.id }, { delayMs: HEARTBEAT_STALE_MS });
+      return;
+    }
     if (!workflow) {
       await this.finish(exec.id, {
         status: "Failed",
@@ -166,11 +181,16 @@ export class Executor {
     }
     const startedAt = new Date().toISOString();
     const claimed = await this.deps.batcher.write((trx) =>
-      this.deps.executions.update(exec.id, { status: "Running", startedAt }, ["Pending", "Scheduled", "Running"], trx),
+      this.deps.executions.update(exec.id, { status: "Running", startedAt, heartbeatAt: startedAt }, ["Pending", "Scheduled", "Running"], trx),
     );
     if (!claimed) return; // cancelled meanwhile
     this.deps.bus.publish(exec.id, { type: "status", status: "Running", terminal: false });
-    await this.runAttempt({ ...exec, startedAt }, workflow, undefined);
+    this.beat(exec.id, true);
+    try {
+      await this.runAttempt({ ...exec, startedAt }, workflow, undefined);
+    } finally {
+      this.beat(exec.id, false);
+    }
   }
 
   /**
@@ -449,6 +469,23 @@ export class Executor {
     }
     await flushed;
     return { record, logs: lines };
+  }
+
+  /** Keeps the heartbeat of this process's queued runs fresh (one batched write per tick). */
+  private beat(id: string, on: boolean): void {
+    if (on) this.beating.add(id);
+    else this.beating.delete(id);
+    if (this.beating.size > 0 && !this.heartbeatTimer) {
+      this.heartbeatTimer = setInterval(() => {
+        const ids = [...this.beating];
+        const now = new Date().toISOString();
+        void this.deps.batcher.write((trx) => this.deps.executions.heartbeat(ids, now, trx)).catch(() => undefined);
+      }, HEARTBEAT_MS);
+      this.heartbeatTimer.unref();
+    } else if (this.beating.size === 0 && this.heartbeatTimer) {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = null;
+    }
   }
 
   /** Who the run's SDK calls act as: the principal that started it, in its organization. */
