@@ -42,6 +42,10 @@ export const slowOnce = workflow({ name: "slow_once", params: z.object({ ms: z.i
   return { host: process.ppid, secret: (await config.get("region")) ?? "none" };
 });
 export const version = workflow({ name: "version" }, async () => "v1");
+export const longTicker = workflow({ name: "long_ticker" }, async () => {
+  for (let i = 1; i <= 12; i++) { logger.info("line " + i); await new Promise((r) => setTimeout(r, 400)); }
+  return "done";
+});
 export const sideEffect = workflow({ name: "side_effect" }, async () => {
   // One config key per time the handler runs: what a double run would show.
   await config.set("ran_" + context.executionId.replaceAll("-", "") + "_" + Math.random().toString(36).slice(2), process.ppid);
@@ -195,6 +199,40 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
     expect(runs).toHaveLength(1); // the handler ran once
     const after = await api("GET", `/api/executions/${executionId}`);
     expect(after).toMatchObject({ status: "Success", attempt: 1, completedAt: done.completedAt });
+  }, 60_000);
+
+  it("an API server restarted mid-stream: the client resumes from Last-Event-ID and misses no line", async () => {
+    const { executionId } = await api("POST", "/api/workflows/long_ticker/run", {});
+    const seen: number[] = [];
+    const read = async (lastEventId: number | null, stopAfter: number | null) => {
+      const controller = new AbortController();
+      const res = await fetch(`${base}/api/executions/${executionId}/logs/stream`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(lastEventId ? { "last-event-id": String(lastEventId) } : {}) },
+        signal: controller.signal,
+      });
+      const decoder = new TextDecoder();
+      let buffer = "";
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          for (const m of buffer.matchAll(/^id: (\d+)$/gm)) if (!seen.includes(Number(m[1]))) seen.push(Number(m[1]));
+          if (stopAfter !== null && seen.length >= stopAfter) break;
+        }
+      } catch {
+        /* the server went away */
+      } finally {
+        controller.abort();
+      }
+    };
+    await read(null, 3); // three lines, then the server dies
+    const server = procs.get("server")!;
+    server.kill("SIGKILL");
+    await new Promise((r) => server.once("exit", r));
+    const port = new URL(base).port;
+    await launch("server", "server", { PORT: port, BIFROST_WATCH: "true" });
+    await read(seen.at(-1)!, null); // resume until the end event
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect((await reaching(executionId, "Success")).result).toBe("done");
   }, 60_000);
 
   it("kill -9 of a worker mid-run: RabbitMQ redelivers the run to the other worker, which completes it", async () => {
