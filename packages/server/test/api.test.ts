@@ -400,6 +400,22 @@ describe("queued runs", () => {
     expect(final.errorType).toBe("Cancelled");
   });
 
+  it("a queued run runs the code it was queued for; a run queued after a save runs the new code", async () => {
+    t.write("versioned.ts", `import { workflow } from "bifrost";\nexport const versioned = workflow({}, async () => "v1");`);
+    await t.platform.engine.indexer.refresh(["versioned.ts"]);
+    const early = (await t.call({ method: "POST", url: "/api/workflows/versioned/run?delaySeconds=1" })).json().executionId;
+    t.write("versioned.ts", `import { workflow } from "bifrost";\nexport const versioned = workflow({}, async () => "v2");`);
+    await t.platform.engine.indexer.refresh(["versioned.ts"]);
+    const late = (await t.call({ method: "POST", url: "/api/workflows/versioned/run" })).json().executionId;
+    const result = async (id: string) =>
+      eventually(async () => {
+        const e = (await t.call({ method: "GET", url: `/api/executions/${id}` })).json();
+        return e.status === "Success" ? e.result : undefined;
+      });
+    expect(await result(late)).toBe("v2");
+    expect(await result(early)).toBe("v1");
+  });
+
   it("rejects a bad delay", async () => {
     const r = await t.call({ method: "POST", url: "/api/workflows/hello/run?delaySeconds=-1", payload: { name: "x" } });
     expect(r.statusCode).toBe(422);

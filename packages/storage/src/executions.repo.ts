@@ -73,6 +73,9 @@ export interface StoredExecution extends ExecutionRecord {
   principal: ExecutionPrincipal;
   /** Last sign of life of the process running it (queued runs); internal. */
   heartbeatAt?: string | null;
+  /** The bundle (SHA-256) and export the run was created for; internal. */
+  moduleHash?: string | null;
+  exportName?: string | null;
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -105,6 +108,8 @@ function toRecord(row: Schema["executions"]): StoredExecution {
     value: row.value,
     principal: JSON.parse(row.principal) as ExecutionPrincipal,
     heartbeatAt: row.heartbeat_at ?? null,
+    moduleHash: row.module_hash ?? null,
+    exportName: row.export_name ?? null,
   };
 }
 
@@ -164,6 +169,8 @@ export class ExecutionsRepo {
         value: full?.value ?? 0,
         principal: JSON.stringify(e.principal),
         heartbeat_at: null,
+        module_hash: ("moduleHash" in e ? e.moduleHash : null) ?? null,
+        export_name: ("exportName" in e ? e.exportName : null) ?? null,
       })
       .execute();
   }

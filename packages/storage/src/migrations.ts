@@ -232,6 +232,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("executions").addColumn("heartbeat_at", text).execute();
       },
     },
+    "0008-execution-module": {
+      async up(db: Kysely<unknown>) {
+        // The exact code a run was created for: a worker whose registry copy is behind
+        // still runs the version that was current when the run was queued.
+        await db.schema.alterTable("executions").addColumn("module_hash", text).execute();
+        await db.schema.alterTable("executions").addColumn("export_name", text).execute();
+      },
+    },
   };
 }
 

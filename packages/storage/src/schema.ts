@@ -81,6 +81,9 @@ export interface ExecutionsTable {
   principal: string;
   /** Last sign of life of the process running it (queued runs). */
   heartbeat_at: string | null;
+  /** SHA-256 of the bundle the run was created for, and the export to run. */
+  module_hash: string | null;
+  export_name: string | null;
 }
 
 export interface ExecutionLogsTable {

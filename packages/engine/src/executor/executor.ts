@@ -186,8 +186,13 @@ export class Executor {
     if (!claimed) return; // cancelled meanwhile
     this.deps.bus.publish(exec.id, { type: "status", status: "Running", terminal: false });
     this.beat(exec.id, true);
+    // Run the exact code the run was queued for, even if this process's registry is behind.
+    const pinned =
+      exec.moduleHash && exec.exportName && exec.moduleHash !== workflow.sourceHash
+        ? { ...workflow, sourceHash: exec.moduleHash, exportName: exec.exportName }
+        : workflow;
     try {
-      await this.runAttempt({ ...exec, startedAt }, workflow, undefined);
+      await this.runAttempt({ ...exec, startedAt }, pinned, undefined);
     } finally {
       this.beat(exec.id, false);
     }
@@ -284,6 +289,8 @@ export class Executor {
       timeSaved: 0,
       value: 0,
       principal: req.principal,
+      moduleHash: req.workflow?.sourceHash ?? req.inline?.hash ?? null,
+      exportName: req.workflow?.exportName ?? null,
     };
   }
 
