@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import amqp from "amqplib";
 import pg from "pg";
+import { enqueueAll } from "./enqueue.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, "../packages/cli/dist/main.js");
@@ -282,21 +283,7 @@ export async function distributedRound(opts) {
     const baseTotal = Object.values(before).reduce((a, b) => a + b, 0);
 
     const ids = [];
-    const rejected = [];
-    let next = 0;
     const t0 = performance.now();
-    const enqueuer = async () => {
-      while (next < n) {
-        next++;
-        try {
-          const res = await request("POST", target, {});
-          if (res.status === 202 && res.json?.executionId) ids.push(res.json.executionId);
-          else rejected.push(`HTTP ${res.status} ${res.text.slice(0, 200)}`);
-        } catch (error) {
-          rejected.push(String(error?.message ?? error));
-        }
-      }
-    };
     // Poll PostgreSQL while enqueueing, so a fast drain is not hidden behind the enqueue time.
     let done = false;
     let tDone = 0;
@@ -313,7 +300,7 @@ export async function distributedRound(opts) {
         await sleep(25);
       }
     })();
-    await Promise.all(Array.from({ length: Math.min(enqueueConcurrency, n) }, enqueuer));
+    const { rejected } = await enqueueAll({ n, inFlight: enqueueConcurrency, send: () => request("POST", target, {}) }, ids);
     const tEnqueued = performance.now();
     if (rejected.length > 0) {
       // Fewer than N will ever succeed: stop waiting once the accepted ones are through.

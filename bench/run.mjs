@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { distributedRound, rawRabbitLoop } from "./distributed.mjs";
+import { enqueueAll } from "./enqueue.mjs";
 import { summarizeProfiles } from "./profile-summary.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -380,24 +381,9 @@ async function benchQueued() {
     const before = await settle(db);
     check(nonTerminal(before) === 0, `queued warm-up run finished (${fmtCounts(before)})`);
 
-    const ids = [];
-    const rejected = [];
-    let next = 0;
     const from = await mark(p.child, "start");
     const t0 = performance.now();
-    async function enqueuer() {
-      while (next < QUEUED_N) {
-        next++;
-        try {
-          const res = await request("POST", target, {});
-          if (res.status === 202 && res.json?.executionId) ids.push(res.json.executionId);
-          else rejected.push(`HTTP ${res.status} ${res.text.slice(0, 200)}`);
-        } catch (error) {
-          rejected.push(String(error?.message ?? error));
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, QUEUED_N) }, enqueuer));
+    const { ids, rejected } = await enqueueAll({ n: QUEUED_N, inFlight: ENQUEUE_CONCURRENCY, send: () => request("POST", target, {}) });
     const tEnqueued = performance.now();
 
     // Poll the database for the enqueued ids, bounded by the deadline.
