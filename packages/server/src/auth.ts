@@ -35,14 +35,6 @@ export function requireAdmin(request: FastifyRequest): Principal {
   return p;
 }
 
-/**
- * `undefined` when a platform admin acts without an organization (sees every org),
- * otherwise the one organization the caller acts in.
- */
-export function visibleOrg(p: Principal): string | null | undefined {
-  return p.isPlatformAdmin && p.orgId === null ? undefined : p.orgId;
-}
-
 export function executionPrincipal(p: Principal): ExecutionPrincipal {
   return { keyId: p.keyId, userName: p.keyName, email: null, orgName: p.orgName, isPlatformAdmin: p.isPlatformAdmin };
 }

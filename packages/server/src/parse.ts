@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { validationFailed } from "./http-error.js";
 
 /** Parses a request body with zod; failures become a 422 with one message per field. */
@@ -12,3 +12,9 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
     })),
   );
 }
+
+/** An ISO-8601 date or time in a query or body, normalized to UTC ISO text. */
+export const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date or time")
+  .transform((s) => new Date(s).toISOString());

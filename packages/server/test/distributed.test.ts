@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, eventually } from "./helpers.js";
+import { ADMIN_KEY, eventually, freePort } from "./helpers.js";
 
 /**
  * The distributed mode end to end: `bifrost server` and two `bifrost worker` processes on
@@ -53,15 +52,6 @@ export const sideEffect = workflow({ name: "side_effect" }, async () => {
   return "done";
 });
 `;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function env(name: string, extra: Record<string, string> = {}) {
   return {

@@ -1,22 +1,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, eventually, startTestPlatform, type TestPlatform } from "./helpers.js";
+import { ADMIN_KEY, eventually, startTestPlatform, type TestPlatform, freePort } from "./helpers.js";
 
 const CLI = join(import.meta.dirname, "../../cli/dist/main.js");
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** The environment of a CLI process on one temp folder (data in `dir/data`, workspace in `dir/ws`). */
+const cliEnv = (dir: string, port: number) => ({
+  ...process.env,
+  PORT: String(port),
+  BIFROST_DATA_DIR: join(dir, "data"),
+  BIFROST_WORKSPACE: join(dir, "ws"),
+  BIFROST_ADMIN_API_KEY: ADMIN_KEY,
+  BIFROST_WORKERS: "1",
+  BIFROST_WATCH: "false",
+});
 
 async function api(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
@@ -138,18 +139,7 @@ describe("host restart", () => {
 
   async function startCli(): Promise<string> {
     port = port || (await freePort());
-    proc = spawn(process.execPath, [CLI, "start"], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        BIFROST_DATA_DIR: join(dir, "data"),
-        BIFROST_WORKSPACE: join(dir, "ws"),
-        BIFROST_ADMIN_API_KEY: ADMIN_KEY,
-        BIFROST_WORKERS: "1",
-        BIFROST_WATCH: "false",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    proc = spawn(process.execPath, [CLI, "start"], { env: cliEnv(dir, port), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     proc.stdout!.on("data", (c) => (out += c));
     proc.stderr!.on("data", (c) => (out += c));
@@ -246,16 +236,7 @@ describe("two scheduler processes on one database", () => {
   it("fire each tick exactly once", async () => {
     mkdirSync(join(dir, "ws"), { recursive: true });
     writeFileSync(join(dir, "ws", "tick.ts"), `import { workflow } from "bifrost";\nexport const tick = workflow({ name: "tick", schedule: "* * * * * *" }, async () => "t");\n`);
-    const port = await freePort();
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      BIFROST_DATA_DIR: join(dir, "data"),
-      BIFROST_WORKSPACE: join(dir, "ws"),
-      BIFROST_ADMIN_API_KEY: ADMIN_KEY,
-      BIFROST_WORKERS: "1",
-      BIFROST_WATCH: "false",
-    };
+    const env = cliEnv(dir, await freePort());
     const start = (args: string[], ready: string) => {
       const p = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
       procs.push(p);

@@ -31,6 +31,10 @@ const isUniqueViolation = (error: unknown) => {
  * User tables and their JSON documents, per scope ("global" or an organization id).
  * Every batch runs in one transaction: it is written whole or not at all.
  */
+/** Rows of `table_documents` for documents written at `now`. */
+const documentRows = (scope: string, table: string, docs: DocumentInput[], now: string) =>
+  docs.map((d) => ({ scope, table_name: table, id: d.id, data: d.data, created_at: now, updated_at: now }));
+
 export class TablesRepo {
   private readonly db: Kysely<Schema>;
   private readonly dialect: DatabaseDialect;
@@ -114,7 +118,7 @@ export class TablesRepo {
           if (taken) throw new Conflict(taken.id);
         }
         for (let i = 0; i < docs.length; i += CHUNK) {
-          const rows = docs.slice(i, i + CHUNK).map((d) => ({ scope, table_name: table, id: d.id, data: d.data, created_at: now, updated_at: now }));
+          const rows = documentRows(scope, table, docs.slice(i, i + CHUNK), now);
           await trx.insertInto("table_documents").values(rows).execute();
         }
         return { ok: true, value: undefined };
@@ -132,7 +136,7 @@ export class TablesRepo {
     return this.db.transaction().execute(async (trx): Promise<WriteResult<void>> => {
       if (!(await tableExists(trx, scope, table))) return { ok: false, reason: "no_table" };
       for (let i = 0; i < docs.length; i += CHUNK) {
-        const rows = docs.slice(i, i + CHUNK).map((d) => ({ scope, table_name: table, id: d.id, data: d.data, created_at: now, updated_at: now }));
+        const rows = documentRows(scope, table, docs.slice(i, i + CHUNK), now);
         await trx
           .insertInto("table_documents")
           .values(rows)

@@ -10,6 +10,8 @@ const MIN_LENGTH = 4;
  */
 export class Redactor {
   private readonly secrets = new Map<string, Set<string>>();
+  /** Per execution, its secrets longest first (a secret containing another is replaced whole). */
+  private readonly ordered = new Map<string, string[]>();
 
   add(executionId: string, value: unknown): void {
     const text = typeof value === "string" ? value : JSON.stringify(value);
@@ -20,6 +22,7 @@ export class Redactor {
     // The same secret as it appears inside JSON text (quotes and backslashes escaped).
     const escaped = JSON.stringify(text).slice(1, -1);
     if (escaped !== text) set.add(escaped);
+    this.ordered.set(executionId, [...set].sort((a, b) => b.length - a.length));
   }
 
   has(executionId: string): boolean {
@@ -33,8 +36,7 @@ export class Redactor {
     if (!set || text === null) return text;
     // Only the raw form: the JSON-escaped forms are for text that is JSON.
     let out = text;
-    // Longest first, so a secret containing another is replaced whole.
-    for (const s of [...set].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
+    for (const s of this.ordered.get(executionId) ?? []) out = out.split(s).join(REDACTED);
     return out;
   }
 
@@ -62,9 +64,11 @@ export class Redactor {
     const target = this.secrets.get(to) ?? new Set<string>();
     for (const s of set) target.add(s);
     this.secrets.set(to, target);
+    this.ordered.set(to, [...target].sort((a, b) => b.length - a.length));
   }
 
   release(executionId: string): void {
     this.secrets.delete(executionId);
+    this.ordered.delete(executionId);
   }
 }

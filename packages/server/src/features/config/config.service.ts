@@ -49,10 +49,15 @@ export class ConfigService {
     return { key: row.key, type: row.type as ConfigType, value: secret ? null : JSON.parse(row.value), secret, scope: row.scope, updatedAt: row.updatedAt };
   }
 
+  /** The row for a key: in `scope`, else (unless a scope was named) in the global scope. */
+  private async find(scope: string, key: string, named: boolean): Promise<ConfigRow | null> {
+    return (await this.deps.repo.get(scope, key)) ?? (scope !== GLOBAL && !named ? await this.deps.repo.get(GLOBAL, key) : null);
+  }
+
   /** The value (org first, then global), or `fallback` when neither has it. */
   async get(caller: SdkCaller, key: string, options: { default?: unknown; scope?: string } = {}): Promise<unknown> {
     const scope = await resolveScope(caller, options.scope, "read", this.deps.organizations);
-    const row = (await this.deps.repo.get(scope, key)) ?? (scope !== GLOBAL && options.scope === undefined ? await this.deps.repo.get(GLOBAL, key) : null);
+    const row = await this.find(scope, key, options.scope !== undefined);
     if (!row) return options.default ?? null;
     if (row.type === "secret" && row.scope === GLOBAL && !caller.executionId && !caller.isPlatformAdmin) {
       // Organizations use the platform's global secrets inside runs (where they are
@@ -67,7 +72,7 @@ export class ConfigService {
   /** The stored entry itself (secrets masked), for the HTTP API. */
   async describe(caller: SdkCaller, key: string, options: { scope?: string } = {}): Promise<ConfigEntry> {
     const scope = await resolveScope(caller, options.scope, "read", this.deps.organizations);
-    const row = (await this.deps.repo.get(scope, key)) ?? (scope !== GLOBAL && options.scope === undefined ? await this.deps.repo.get(GLOBAL, key) : null);
+    const row = await this.find(scope, key, options.scope !== undefined);
     if (!row) throw notFound(`Config key "${key}"`);
     return this.entry(row);
   }

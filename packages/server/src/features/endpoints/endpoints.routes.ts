@@ -10,9 +10,9 @@ import { principalOf } from "../../auth.js";
 import { forbidden, HttpError, notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { coerceQuery } from "../forms/forms.routes.js";
-import { callerOf, GLOBAL, resolveScope } from "../sdk/scope.js";
-import { visibleOrgOf, type WorkflowsService } from "../workflows/workflows.service.js";
+import type { WorkflowsService } from "../workflows/workflows.service.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 

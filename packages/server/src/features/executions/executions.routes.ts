@@ -3,17 +3,12 @@ import { z } from "zod";
 import { EXECUTION_STATUSES, TRIGGERS, isTerminalStatus, type LogLine } from "@bifrost/contracts/execution.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
-import { principalOf, visibleOrg, type Principal } from "../../auth.js";
+import { principalOf, type Principal } from "../../auth.js";
 import { HttpError } from "../../http-error.js";
-import { callerOf } from "../sdk/scope.js";
+import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 import { visibleExecution } from "./executions.sdk.js";
-import { parseBody } from "../../parse.js";
+import { isoDate, parseBody } from "../../parse.js";
 import { executionView } from "./execution-view.js";
-
-const isoDate = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date or time")
-  .transform((s) => new Date(s).toISOString());
 
 const ListQuery = z.object({
   workflow: z.string().optional(),
@@ -41,7 +36,7 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
   app.get("/api/executions", async (req) => {
     const p = principalOf(req);
     const q = parseBody(ListQuery, req.query);
-    const page = await repo.list({ ...q, orgId: visibleOrg(p) });
+    const page = await repo.list({ ...q, orgId: visibleOrgOf(callerOf(p)) });
     return { executions: page.executions.map((e) => executionView(e)), limit: q.limit, offset: q.offset, hasMore: page.hasMore };
   });
 

@@ -1,16 +1,12 @@
 import { z } from "zod";
+import { isoDate } from "../../parse.js";
 import { EXECUTION_STATUSES, TRIGGERS } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { ExecutionsRepo, StoredExecution } from "@bifrost/storage/executions.repo.js";
 import { notFound } from "../../http-error.js";
 import type { SdkRegistry } from "../sdk/sdk-registry.js";
-import { visibleOrgOf } from "../workflows/workflows.service.js";
+import { visibleOrgOf } from "../sdk/scope.js";
 import { executionView } from "./execution-view.js";
-
-const isoDate = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date or time")
-  .transform((s) => new Date(s).toISOString());
 
 export const ExecutionFilters = z
   .object({

@@ -7,9 +7,9 @@ import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
 import { principalOf, requireAdmin } from "../../auth.js";
 import { HttpError, notFound, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { callerOf, GLOBAL, resolveScope } from "../sdk/scope.js";
-import { visibleOrgOf, type WorkflowsService } from "../workflows/workflows.service.js";
+import type { WorkflowsService } from "../workflows/workflows.service.js";
 import { formFields, type FormField } from "./form-fields.js";
+import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
 const FieldInput = z
   .object({

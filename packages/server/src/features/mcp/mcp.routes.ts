@@ -7,8 +7,9 @@ import type { Engine } from "@bifrost/engine/engine.js";
 import { CompileError } from "@bifrost/engine/compiler/compiler.js";
 import { executionPrincipal, principalOf } from "../../auth.js";
 import { HttpError } from "../../http-error.js";
-import { callerOf } from "../sdk/scope.js";
-import { visibleOrgOf, type WorkflowsService } from "../workflows/workflows.service.js";
+import { parseBody } from "../../parse.js";
+import { InlineCode, type WorkflowsService } from "../workflows/workflows.service.js";
+import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 export const EXECUTE_CODE_TOOL = "execute_code";
 
@@ -57,12 +58,8 @@ export function mcpRoutes(app: FastifyInstance, deps: { engine: Engine; workflow
     try {
       if (name === EXECUTE_CODE_TOOL) {
         if (!caller.isPlatformAdmin) return textResult("execute_code is available to platform admins only", true);
-        if (typeof args.code !== "string" || args.code.length === 0) return textResult("execute_code: `code` is required and must be a string", true);
-        const timeout = args.timeoutSeconds === undefined ? 60 : args.timeoutSeconds;
-        if (typeof timeout !== "number" || !(timeout > 0 && timeout <= 3600)) return textResult("execute_code: `timeoutSeconds` must be a number from 1 to 3600", true);
-        const inline = await engine.compileInline(args.code, timeout);
-        const params = typeof args.params === "object" && args.params !== null ? (args.params as Record<string, unknown>) : {};
-        const { record } = await engine.executor.executeSync({ inline, input: params, orgId: caller.orgId, userId: caller.keyId, principal: executionPrincipal(principal), trigger: "tool" });
+        // The same schema and path as POST /api/workflows/code/execute.
+        const { record } = await workflows.runCode(caller, executionPrincipal(principal), parseBody(InlineCode, args), "tool");
         return record.status === "Success"
           ? textResult(record.result)
           : textResult(`execution ${record.id} ended ${record.status}: ${record.error ?? ""}`, true);

@@ -2,18 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { principalOf } from "../../auth.js";
 import { validationFailed } from "../../http-error.js";
-import { parseBody } from "../../parse.js";
-import { callerOf } from "../sdk/scope.js";
-import { visibleOrgOf } from "../workflows/workflows.service.js";
+import { isoDate, parseBody } from "../../parse.js";
 import type { ReportsService, RoiRange } from "./reports.service.js";
+import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 const DAY = 86_400_000;
 const MAX_DAYS = 366;
-
-const isoDate = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date or time")
-  .transform((s) => new Date(s).toISOString());
 
 const RangeQuery = z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict();
 

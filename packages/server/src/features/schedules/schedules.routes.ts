@@ -3,8 +3,8 @@ import { normalizeSchedule } from "@bifrost/contracts/workflow-options.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { principalOf } from "../../auth.js";
 import { forbidden, HttpError } from "../../http-error.js";
-import { callerOf } from "../sdk/scope.js";
-import { visibleOrgOf, type WorkflowsService } from "../workflows/workflows.service.js";
+import type { WorkflowsService } from "../workflows/workflows.service.js";
+import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 /** `/api/schedules`: each scheduled workflow with its next run times; pause and resume. */
 export function schedulesRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService }): void {

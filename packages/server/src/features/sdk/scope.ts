@@ -19,6 +19,14 @@ export function callerOf(p: Principal): SdkCaller {
 }
 
 /**
+ * Which organizations a caller sees: `undefined` = every one (a platform admin acting
+ * without an organization), otherwise the one it acts in (null = global only).
+ */
+export function visibleOrgOf(caller: SdkCaller): string | null | undefined {
+  return caller.isPlatformAdmin && caller.orgId === null ? undefined : caller.orgId;
+}
+
+/**
  * Where a call acts: the `scope` it names (an organization id or "global"), or the
  * caller's organization. Anyone may read global values; only platform admins write
  * them or act in another organization.

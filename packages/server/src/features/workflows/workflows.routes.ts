@@ -1,20 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { CompileError } from "@bifrost/engine/compiler/compiler.js";
 import { executionPrincipal, principalOf, requireAdmin } from "../../auth.js";
 import { HttpError, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { callerOf } from "../sdk/scope.js";
-import { publicWorkflow, visibleOrgOf, type WorkflowsService } from "./workflows.service.js";
-
-const InlineCode = z
-  .object({
-    code: z.string().min(1, "is required").max(1_000_000),
-    params: z.record(z.string(), z.unknown()).default({}),
-    timeoutSeconds: z.number().positive().max(3600).default(60),
-  })
-  .strict();
+import { InlineCode, publicWorkflow, type WorkflowsService } from "./workflows.service.js";
+import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 const bodyOf = (request: FastifyRequest): unknown => request.body ?? {};
 
@@ -59,21 +50,11 @@ export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine; wo
   app.post("/api/workflows/code/execute", async (req) => {
     const p = requireAdmin(req);
     const body = parseBody(InlineCode, req.body);
-    let inline;
     try {
-      inline = await engine.compileInline(body.code, body.timeoutSeconds);
+      return workflows.view(callerOf(p), await workflows.runCode(callerOf(p), executionPrincipal(p), body, "code"));
     } catch (error) {
       if (error instanceof CompileError) throw new HttpError(400, "compile_error", `The code does not compile: ${error.message}`);
       throw error;
     }
-    const run = await engine.executor.executeSync({
-      inline,
-      input: body.params,
-      orgId: p.orgId,
-      userId: p.keyId,
-      principal: executionPrincipal(p),
-      trigger: "code",
-    });
-    return workflows.view(callerOf(p), run);
   });
 }

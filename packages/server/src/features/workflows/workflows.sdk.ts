@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { HttpError } from "../../http-error.js";
 import type { SdkRegistry } from "../sdk/sdk-registry.js";
-import { publicWorkflow, visibleOrgOf, type WorkflowsService } from "./workflows.service.js";
+import { publicWorkflow, type WorkflowsService } from "./workflows.service.js";
+import { visibleOrgOf } from "../sdk/scope.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 
 const Params = z.record(z.string(), z.unknown());

@@ -2,20 +2,28 @@ import type { ExecutionRecord, LogLine, Trigger } from "@bifrost/contracts/execu
 import { MAX_WORKFLOW_DEPTH, type SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StartRequest } from "@bifrost/engine/executor/executor.js";
+import type { ExecutionPrincipal } from "@bifrost/storage/executions.repo.js";
+import { z } from "zod";
 import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
 import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
 import { HttpError, notFound, validationFailed } from "../../http-error.js";
 import { executionView } from "../executions/execution-view.js";
+import { visibleOrgOf } from "../sdk/scope.js";
 
-/** `undefined` = a platform admin without an organization: sees every organization. */
-export function visibleOrgOf(caller: SdkCaller): string | null | undefined {
-  return caller.isPlatformAdmin && caller.orgId === null ? undefined : caller.orgId;
-}
 
 export function publicWorkflow(w: StoredWorkflow) {
   const { modulePath: _modulePath, ...rest } = w;
   return rest;
 }
+
+/** Inline code as `POST /api/workflows/code/execute` and MCP's `execute_code` take it. */
+export const InlineCode = z
+  .object({
+    code: z.string().min(1, "is required").max(1_000_000),
+    params: z.record(z.string(), z.unknown()).default({}),
+    timeoutSeconds: z.number().positive().max(3600).default(60),
+  })
+  .strict();
 
 /** Finding, validating and starting workflows: shared by the HTTP routes and the SDK. */
 export class WorkflowsService {
@@ -77,6 +85,15 @@ export class WorkflowsService {
     const params = this.validate(w, input);
     const target = options.noRetries ? { ...w, retryPolicy: null } : w;
     return this.engine.executor.executeSync(await this.request(caller, target, params, trigger));
+  }
+
+  /**
+   * Compiles and runs inline code in the caller's organization (platform admins only: the
+   * callers check). Throws `CompileError` for code that does not compile.
+   */
+  async runCode(caller: SdkCaller, principal: ExecutionPrincipal, input: z.output<typeof InlineCode>, trigger: "code" | "tool") {
+    const inline = await this.engine.compileInline(input.code, input.timeoutSeconds);
+    return this.engine.executor.executeSync({ inline, input: input.params, orgId: caller.orgId, userId: caller.keyId, principal, trigger });
   }
 
   async enqueue(caller: SdkCaller, idOrName: string, input: unknown, trigger: Trigger, delaySeconds = 0) {
