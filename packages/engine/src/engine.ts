@@ -15,6 +15,7 @@ import { MemoryCache, type Cache } from "./events/cache.js";
 import { MemoryEventBus, type EventBus } from "./events/event-bus.js";
 import { Executor, type InlineTarget, type SdkHandler } from "./executor/executor.js";
 import { Redactor } from "./executor/redactor.js";
+import { UsageMeter } from "./executor/usage-meter.js";
 import { InputValidator } from "./executor/input-validator.js";
 import { LogSink } from "./executor/log-sink.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
@@ -76,6 +77,8 @@ export class Engine {
   readonly scheduler: Scheduler;
   readonly validator = new InputValidator();
   readonly redactor = new Redactor();
+  /** LLM tokens spent by running executions (the `ai` SDK module adds, the executor records). */
+  readonly usage = new UsageMeter();
   readonly buildDir: string;
   readonly modules: ModuleStore;
   private sdkHandler: SdkHandler | null = null;
@@ -139,6 +142,7 @@ export class Engine {
       registry: this.registry,
       logs: this.logs,
       redactor: this.redactor,
+      usage: this.usage,
       modules: this.modules,
       reloadRegistry: () => this.registry.load(),
       sdk: () => this.sdkHandler,

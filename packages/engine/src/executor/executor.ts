@@ -11,6 +11,7 @@ import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { LogSink } from "./log-sink.js";
 import { retryDelayMs, toAttemptOutcome } from "./outcome.js";
 import type { Redactor } from "./redactor.js";
+import type { UsageMeter } from "./usage-meter.js";
 import type { ModuleStore } from "../compiler/module-store.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
@@ -42,6 +43,8 @@ export interface ExecutorDeps {
   registry: Registry;
   logs: LogSink;
   redactor: Redactor;
+  /** LLM tokens each run spent, added to its record when an attempt ends. */
+  usage: UsageMeter;
   /** Finds (or fetches) the bundle a workflow's hash names. */
   modules: ModuleStore;
   /** Re-reads the registry from the database (a worker whose copy may be behind). */
@@ -373,6 +376,7 @@ export class Executor {
       // Whatever went wrong while recording the outcome, the run must not stay Running.
       this.deps.logs.close(id);
       this.deps.redactor.release(id);
+      this.deps.usage.take(id);
       const message = error instanceof Error ? error.message : String(error);
       const patch: ExecutionPatch = {
         status: "Failed",
@@ -404,6 +408,7 @@ export class Executor {
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
     const outcome = this.redact(id, toAttemptOutcome(task, timeoutSeconds, this.deps.workspace));
+    const tokensUsed = exec.tokensUsed + this.deps.usage.take(id);
     const { lines, written: flushed } = this.deps.logs.close(id); // queued before the final write, so readers see all lines once it is visible
     const delay = retryDelayMs(workflow, outcome, exec.attempt);
     const summary: AttemptSummary = {
@@ -422,6 +427,7 @@ export class Executor {
         attempts: [...exec.attempts, summary],
         error: null,
         errorType: null,
+        tokensUsed,
       };
       const next = { ...exec, ...patch, status: patch.status! } as StoredExecution;
       const insert = this.takeRow(row);
@@ -449,6 +455,7 @@ export class Executor {
       attempts: exec.attempts.length > 0 ? [...exec.attempts, summary] : [],
       timeSaved: outcome.status === "Success" ? outcome.roi.timeSaved : 0,
       value: outcome.status === "Success" ? outcome.roi.value : 0,
+      tokensUsed,
     };
     const record: StoredExecution = {
       ...exec,
@@ -465,6 +472,7 @@ export class Executor {
       attempts: patch.attempts!,
       timeSaved: patch.timeSaved!,
       value: patch.value!,
+      tokensUsed,
     };
     const stored = this.storable(record);
     this.deps.redactor.release(id);
