@@ -2,7 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
@@ -13,5 +12,13 @@ export default defineConfig({
     // The platform's packages run as built (dist), exactly as in production: Node loads
     // them natively instead of through Vite's transform.
     server: { deps: { external: [/\/packages\/[^/]+\/dist\//] } },
+    projects: [
+      { extends: true, test: { name: "suite", include: ["packages/*/test/**/*.test.ts"] } },
+      {
+        // Restarts the shared RabbitMQ and Redis: runs alone, after every other file.
+        extends: true,
+        test: { name: "faults", include: ["packages/*/test-faults/**/*.test.ts"], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -13,9 +13,10 @@ import { ModuleStore } from "./compiler/module-store.js";
 import { ModulesRepo } from "@bifrost/storage/modules.repo.js";
 import { MemoryCache, type Cache } from "./events/cache.js";
 import { MemoryEventBus, type EventBus } from "./events/event-bus.js";
-import { Executor, type InlineTarget, type SdkHandler } from "./executor/executor.js";
+import { Executor, SYNC_REAP_AFTER_MS, type InlineTarget, type SdkHandler } from "./executor/executor.js";
 import { Redactor } from "./executor/redactor.js";
 import { UsageMeter } from "./executor/usage-meter.js";
+import { RepublishingQueue } from "./queue/republishing-queue.js";
 import { InputValidator } from "./executor/input-validator.js";
 import { LogSink } from "./executor/log-sink.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
@@ -39,6 +40,8 @@ export interface EngineConfig {
   watch: boolean;
   /** Run the scheduler in this process. Default true. */
   scheduler?: boolean;
+  /** A sync run whose process has not beaten for this long is ended by another process. Default 30 s. */
+  syncStaleMs?: number;
 }
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -56,6 +59,9 @@ export interface EngineBackends {
  * following the registry the servers write).
  */
 export type EngineRole = "all" | "server" | "worker";
+
+/** How often each process looks for sync runs whose process died. */
+const REAP_INTERVAL_MS = 10_000;
 
 /** The bus channel on which servers announce that the registry changed. */
 export const REGISTRY_CHANNEL = "__registry__";
@@ -111,12 +117,14 @@ export class Engine {
     // Indexing imports user modules too: its own small pool, so a file with hostile
     // top-level code never delays or shares a process with executions.
     this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log, allowRead });
-    this.queue =
+    const queue =
       backends.queue ??
       new DbQueue(this.repos.jobs, {
         onError: (e) => log("error", `queue: ${String(e)}`),
         write: (op) => this.batcher.write(op),
       });
+    // A broker publishes after the record committed: if it is down then, keep the message.
+    this.queue = queue.transactional ? queue : new RepublishingQueue(queue, { log: (level, m) => log(level, `queue: ${m}`) });
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({
       workspace: config.workspace,
@@ -194,6 +202,16 @@ export class Engine {
         this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
       }
     }
+    // Sync runs whose process died (no queue message brings them back) end as Stuck.
+    const staleMs = this.config.syncStaleMs ?? SYNC_REAP_AFTER_MS;
+    const reaper = setInterval(() => {
+      void this.executor.reapAbandoned(staleMs).then(
+        (n) => n > 0 && this.log("warn", `ended ${n} sync execution(s) whose process stopped`),
+        (e: unknown) => this.log("error", `reaping abandoned executions failed: ${String(e)}`),
+      );
+    }, Math.min(REAP_INTERVAL_MS, Math.ceil(staleMs / 3)));
+    reaper.unref();
+    this.cleanups.push(() => clearInterval(reaper));
     if (role !== "server") this.queue.consume((m) => this.executor.handleQueued(m.executionId), { concurrency: this.config.workers });
     if (role !== "worker" && this.config.scheduler !== false) await this.scheduler.start();
   }

@@ -40,7 +40,7 @@ async function killSubscriber(): Promise<number> {
 describe("RedisEventBus faults", () => {
   it("re-subscribes after its subscriber connection is killed; later events arrive", async () => {
     let resubscribed = 0;
-    const bus = new RedisEventBus(publisher, { channelPrefix: `bifrost:test:${connectionName}:`, onResubscribed: () => resubscribed++ });
+    const bus = new RedisEventBus(publisher, { subscriberName: connectionName, channelPrefix: `bifrost:test:${connectionName}:`, onResubscribed: () => resubscribed++ });
     try {
       const got: string[] = [];
       const other: string[] = [];

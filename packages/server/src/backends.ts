@@ -19,14 +19,14 @@ export async function openBackends(
   const database = await openDatabase(config.databaseUrl ?? join(config.dataDir, "bifrost.db"));
   const backends: EngineBackends = {};
   if (config.redisUrl) {
-    const publisher = new Redis(config.redisUrl, { connectionName: "bifrost-publisher" });
-    const bus = new RedisEventBus(publisher, { onError: (e) => log("error", `redis events: ${String(e)}`) });
+    const publisher = redisClient(config.redisUrl, "bifrost-publisher", log);
+    const bus = new RedisEventBus(publisher, { onError: throttled((m) => log("warn", `redis events: ${m}`)) });
     const closeBus = bus.close.bind(bus);
     bus.close = async () => {
       await closeBus();
       await publisher.quit().catch(() => publisher.disconnect());
     };
-    const cacheClient = new Redis(config.redisUrl, { connectionName: "bifrost-cache" });
+    const cacheClient = redisClient(config.redisUrl, "bifrost-cache", log);
     const cache = Object.assign(new RedisCache(cacheClient), {
       close: async () => void (await cacheClient.quit().catch(() => cacheClient.disconnect())),
     });
@@ -35,6 +35,41 @@ export async function openBackends(
   }
   if (config.rabbitmqUrl) backends.queue = new RabbitQueue({ url: config.rabbitmqUrl, name: config.rabbitmqQueue });
   return { database, backends, shared: database.dialect === "postgres" };
+}
+
+/**
+ * A Redis connection that comes back quickly after Redis restarts (retries every second
+ * at most, instead of backing off to 5 s) and says so once per outage, not per attempt.
+ * Commands issued meanwhile wait in ioredis's offline queue.
+ */
+function redisClient(url: string, name: string, log: (level: "info" | "warn" | "error", message: string) => void): Redis {
+  const client = new Redis(url, {
+    connectionName: name,
+    retryStrategy: (times) => Math.min(100 * times, 1_000) + Math.floor(Math.random() * 100),
+  });
+  let down = false;
+  client.on("error", (error: unknown) => {
+    if (down) return;
+    down = true;
+    log("warn", `redis (${name}) connection lost, reconnecting: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  client.on("ready", () => {
+    if (!down) return;
+    down = false;
+    log("info", `redis (${name}) reconnected`);
+  });
+  return client;
+}
+
+/** Passes on at most one message per `everyMs` (a connection that is down fails every few ms). */
+function throttled(write: (message: string) => void, everyMs = 10_000): (error: unknown) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    write(error instanceof Error ? error.message : String(error));
+  };
 }
 
 /** Processes sharing a database must seal secrets with one key: it cannot be generated per process. */

@@ -28,6 +28,7 @@ export function engineConfig(config: PlatformConfig): EngineConfig {
     maxRunsPerChild: config.workerMaxRuns,
     maxLogLines: config.maxLogLines,
     maxVariableChars: config.maxVariableChars,
+    syncStaleMs: config.syncStaleSeconds * 1000,
     watch: config.watch,
     scheduler: config.scheduler,
   };

@@ -1,29 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import amqp from "amqplib";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, eventually, freePort } from "./helpers.js";
+import { startCluster, RABBIT, type Cluster } from "./cluster.js";
+import { ADMIN_KEY, eventually } from "./helpers.js";
 
 /**
  * The distributed mode end to end: `bifrost server` and two `bifrost worker` processes on
  * PostgreSQL, RabbitMQ and Redis (real servers on loopback; CI starts them).
  */
-const CLI = join(import.meta.dirname, "../../cli/dist/main.js");
-const PG = process.env.BIFROST_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const RABBIT = process.env.BIFROST_TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-const REDIS = process.env.BIFROST_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-const suffix = randomBytes(4).toString("hex");
-const schema = `bf_dist_${suffix}`;
-const queue = `bifrost.test.${suffix}`;
-const dir = mkdtempSync(join(tmpdir(), "bifrost-dist-"));
-const procs = new Map<string, ChildProcess>();
-let base = "";
-
 const WORKFLOWS = `
 import { workflow, z, logger, config, context } from "bifrost";
 export const whereAmI = workflow({ name: "where_am_i", params: z.object({ ms: z.int().default(300) }) }, async ({ ms }) => {
@@ -53,79 +36,29 @@ export const sideEffect = workflow({ name: "side_effect" }, async () => {
 });
 `;
 
-function env(name: string, extra: Record<string, string> = {}) {
-  return {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    BIFROST_DATA_DIR: join(dir, name, "data"),
-    BIFROST_WORKSPACE: join(dir, name === "server" ? "ws" : `${name}-ws`),
-    BIFROST_DATABASE_URL: `${PG}?schema=${schema}`,
-    BIFROST_REDIS_URL: REDIS,
-    BIFROST_RABBITMQ_URL: RABBIT,
-    BIFROST_RABBITMQ_QUEUE: queue,
-    BIFROST_SECRET_KEY: "a".repeat(64),
-    BIFROST_ADMIN_API_KEY: ADMIN_KEY,
-    BIFROST_WORKERS: "1",
-    BIFROST_SCHEDULER: "false",
-    ...extra,
-  };
-}
-
-async function launch(name: string, command: string, extra: Record<string, string> = {}, ready = /ready|listening/): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [CLI, command], { env: env(name, extra), stdio: ["ignore", "pipe", "pipe"] });
-  procs.set(name, proc);
-  let out = "";
-  proc.stdout!.on("data", (c) => (out += c));
-  proc.stderr!.on("data", (c) => (out += c));
-  await eventually(() => (ready.test(out) ? true : undefined), 20_000, `${name} to start: ${out}`);
-  return proc;
-}
-
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await res.json()) as any;
-}
-
-const reaching = (id: string, status: string, timeoutMs = 20_000) =>
-  eventually(async () => {
-    const r = await api("GET", `/api/executions/${id}`);
-    return r.status === status ? r : undefined;
-  }, timeoutMs, `${id} to be ${status}`);
+let c: Cluster;
+let base = "";
+let queue = "";
+const api = (method: string, path: string, body?: unknown) => c.api(method, path, body);
+const reaching = (id: string, status: string, timeoutMs?: number) => c.reaching(id, status, timeoutMs);
 
 beforeAll(async () => {
-  mkdirSync(join(dir, "ws"), { recursive: true });
-  writeFileSync(join(dir, "ws", "dist.ts"), WORKFLOWS);
-  const port = await freePort();
-  await launch("server", "server", { PORT: String(port), BIFROST_WATCH: "true" });
-  base = `http://127.0.0.1:${port}`;
-  await launch("worker1", "worker");
-  await launch("worker2", "worker");
+  c = await startCluster({ workflows: WORKFLOWS });
+  base = c.base();
+  queue = c.queue;
 }, 60_000);
 
-afterAll(async () => {
-  for (const p of procs.values()) p.kill("SIGKILL");
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect().then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).finally(() => client.end().catch(() => undefined));
-  const connection = await amqp.connect(RABBIT);
-  const channel = await connection.createChannel();
-  for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q).catch(() => undefined);
-  await connection.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => c.stop());
 
 describe("distributed mode: bifrost server + two bifrost workers", () => {
   it("queued runs are executed by the workers, never by the server", async () => {
-    const server = procs.get("server")!.pid;
+    const server = c.procs.get("server")!.pid;
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) ids.push((await api("POST", "/api/workflows/where_am_i/run", { ms: 300 })).executionId);
     const hosts = new Set<number>();
     for (const id of ids) hosts.add((await reaching(id, "Success")).result.host);
     expect(hosts.has(server!)).toBe(false);
-    expect([...hosts].every((h) => h === procs.get("worker1")!.pid || h === procs.get("worker2")!.pid)).toBe(true);
+    expect([...hosts].every((h) => h === c.procs.get("worker1")!.pid || h === c.procs.get("worker2")!.pid)).toBe(true);
     expect(hosts.size).toBe(2); // both workers took work (prefetch = 1 each)
   }, 60_000);
 
@@ -159,7 +92,7 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
   it("a saved change reaches the workers", async () => {
     const { executionId } = await api("POST", "/api/workflows/version/run", {});
     expect((await reaching(executionId, "Success")).result).toBe("v1");
-    writeFileSync(join(dir, "ws", "dist.ts"), WORKFLOWS.replace('async () => "v1"', 'async () => "v2"'));
+    c.writeWorkspace("dist.ts", WORKFLOWS.replace('async () => "v1"', 'async () => "v2"'));
     await eventually(async () => {
       const { executionId: id } = await api("POST", "/api/workflows/version/run", {});
       return (await reaching(id, "Success")).result === "v2" ? true : undefined;
@@ -215,14 +148,29 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
       }
     };
     await read(null, 3); // three lines, then the server dies
-    const server = procs.get("server")!;
-    server.kill("SIGKILL");
-    await new Promise((r) => server.once("exit", r));
-    const port = new URL(base).port;
-    await launch("server", "server", { PORT: port, BIFROST_WATCH: "true" });
+    await c.kill("server");
+    await c.restartServer();
     await read(seen.at(-1)!, null); // resume until the end event
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect((await reaching(executionId, "Success")).result).toBe("done");
+  }, 60_000);
+
+  it("kill -9 of an API server mid sync run: the run ends Stuck instead of staying Running", async () => {
+    // A sync run has no queue message: only its heartbeat says its process is alive.
+    void fetch(`${base}/api/workflows/sleeper/execute`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: "{}",
+    }).catch(() => undefined);
+    const running = await eventually(async () => {
+      const { executions } = await api("GET", "/api/executions?workflow=sleeper&status=Running");
+      return (executions as { id: string }[])[0];
+    }, 10_000, "the sync run to be recorded as Running");
+    await c.kill("server");
+    await c.restartServer();
+    const stuck = await reaching(running.id, "Stuck", 30_000);
+    expect(stuck.error).toMatch(/process running this execution stopped/);
+    expect(stuck.completedAt).not.toBeNull();
   }, 60_000);
 
   it("kill -9 of a worker mid-run: RabbitMQ redelivers the run to the other worker, which completes it", async () => {
@@ -233,8 +181,8 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
       const line = (logs as { message: string }[]).find((l) => l.message.startsWith("host "));
       return line ? Number(line.message.slice(5)) : undefined;
     }, 15_000, "the run to log its host");
-    const [victimName, victim] = [...procs.entries()].find(([, p]) => p.pid === host)!;
-    const survivor = [...procs.entries()].find(([name]) => name.startsWith("worker") && name !== victimName)![1];
+    const [victimName, victim] = [...c.procs.entries()].find(([, p]) => p.pid === host)!;
+    const survivor = [...c.procs.entries()].find(([name]) => name.startsWith("worker") && name !== victimName)![1];
     victim.kill("SIGKILL");
     const done = await reaching(executionId, "Success", 30_000);
     expect(done.result.host).toBe(survivor.pid); // redelivered, and completed elsewhere

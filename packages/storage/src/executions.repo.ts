@@ -34,6 +34,10 @@ export interface NewExecution {
   createdAt: string;
   parentId: string | null;
   principal: ExecutionPrincipal;
+  /** For a run inserted Running: its first heartbeat. */
+  heartbeatAt?: string | null;
+  /** True for a run its caller waits on in the process running it (no queue message). */
+  sync?: boolean;
 }
 
 /** Columns a state change may set; unset keys are left alone. */
@@ -76,6 +80,8 @@ export interface StoredExecution extends ExecutionRecord {
   /** The bundle (SHA-256) and export the run was created for; internal. */
   moduleHash?: string | null;
   exportName?: string | null;
+  /** True for a run its caller waits on in the process running it (no queue message); internal. */
+  sync?: boolean;
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -110,6 +116,7 @@ function toRecord(row: Schema["executions"]): StoredExecution {
     heartbeatAt: row.heartbeat_at ?? null,
     moduleHash: row.module_hash ?? null,
     exportName: row.export_name ?? null,
+    sync: row.sync === 1,
   };
 }
 
@@ -168,7 +175,8 @@ export class ExecutionsRepo {
         time_saved: full?.timeSaved ?? 0,
         value: full?.value ?? 0,
         principal: JSON.stringify(e.principal),
-        heartbeat_at: null,
+        heartbeat_at: e.heartbeatAt ?? null,
+        sync: e.sync ? 1 : 0,
         module_hash: ("moduleHash" in e ? e.moduleHash : null) ?? null,
         export_name: ("exportName" in e ? e.exportName : null) ?? null,
       })
@@ -179,6 +187,47 @@ export class ExecutionsRepo {
   async heartbeat(ids: string[], now: string, db: Db = this.db): Promise<void> {
     if (ids.length === 0) return;
     await db.updateTable("executions").set({ heartbeat_at: now }).where("id", "in", ids).where("status", "in", ["Running", "Cancelling"]).execute();
+  }
+
+  /**
+   * Takes a delivered run for this process: Pending/Scheduled → Running, or, for a run
+   * another process left Running, only while its heartbeat is still the one observed
+   * (stale). Two deliveries of one run race here and exactly one wins.
+   */
+  async claim(id: string, startedAt: string, observed: { status: ExecutionStatus; heartbeatAt: string | null }, db: Db = this.db): Promise<boolean> {
+    let query = db.updateTable("executions").set({ status: "Running", started_at: startedAt, heartbeat_at: startedAt, sync: 0 }).where("id", "=", id);
+    if (observed.status === "Running") {
+      query = query.where("status", "=", "Running");
+      query = observed.heartbeatAt === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observed.heartbeatAt);
+    } else {
+      query = query.where("status", "in", ["Pending", "Scheduled"]);
+    }
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Sync runs still Running or Cancelling whose process stopped beating before `staleBefore`. */
+  async abandonedSync(staleBefore: string, limit = 100, db: Db = this.db): Promise<StoredExecution[]> {
+    const rows = await db
+      .selectFrom("executions")
+      .selectAll()
+      .where("status", "in", ["Running", "Cancelling"])
+      .where("sync", "=", 1)
+      .where((eb) => eb.or([eb("heartbeat_at", "is", null), eb("heartbeat_at", "<", staleBefore)]))
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Ends an abandoned run with `patch`, only if no process touched it since it was seen
+   * (same status and heartbeat): two reapers never both act on one run.
+   */
+  async reap(id: string, observed: { status: ExecutionStatus; heartbeatAt: string | null }, patch: ExecutionPatch, db: Db = this.db): Promise<boolean> {
+    let query = db.updateTable("executions").set(patchToColumns(patch)).where("id", "=", id).where("status", "=", observed.status);
+    query = observed.heartbeatAt === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observed.heartbeatAt);
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /** Several executions by id, in one query. */

@@ -240,6 +240,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("executions").addColumn("export_name", text).execute();
       },
     },
+    "0013-execution-sync-lease": {
+      async up(db: Kysely<unknown>) {
+        // Sync runs (their caller waits on the process running them) carry a heartbeat
+        // too: when that process dies, any other process marks them Stuck. Queued runs are
+        // not reaped this way: the queue redelivers them.
+        await db.schema.alterTable("executions").addColumn("sync", int, (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex("executions_status_sync").on("executions").columns(["status", "sync"]).execute();
+      },
+    },
   };
 }
 

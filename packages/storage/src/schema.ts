@@ -84,6 +84,8 @@ export interface ExecutionsTable {
   /** SHA-256 of the bundle the run was created for, and the export to run. */
   module_hash: string | null;
   export_name: string | null;
+  /** 1 for runs whose caller waits on the process running them (reaped when its heartbeat stops). */
+  sync: number;
 }
 
 export interface ExecutionLogsTable {

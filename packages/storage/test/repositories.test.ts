@@ -141,6 +141,36 @@ forEachDatabase((t) => {
       const { n } = await t.database.db.selectFrom("executions").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
       expect(typeof n).toBe("number");
     });
+
+    it("two deliveries of one run: exactly one claim wins, pending or taken over from a dead process", async () => {
+      const repo = new ExecutionsRepo(t.database.db);
+      const principal = { keyId: null, userName: null, email: null, orgName: null, isPlatformAdmin: true };
+      await repo.insert({ id: "dup", workflowId: null, workflowName: "wf", orgId: null, userId: null, trigger: "api", status: "Pending", input: null, createdAt: "2025-01-01T00:00:00.000Z", parentId: null, principal });
+      const pending = { status: "Pending" as const, heartbeatAt: null };
+      const first = await Promise.all([repo.claim("dup", "2025-01-01T00:00:01.000Z", pending), repo.claim("dup", "2025-01-01T00:00:01.001Z", pending)]);
+      expect(first.filter(Boolean)).toHaveLength(1);
+      // Its process dies; two redeliveries see the same stale heartbeat: one takes it over.
+      const stale = { status: "Running" as const, heartbeatAt: (await repo.get("dup"))!.heartbeatAt! };
+      const second = await Promise.all([repo.claim("dup", "2025-01-01T00:01:00.000Z", stale), repo.claim("dup", "2025-01-01T00:01:00.001Z", stale)]);
+      expect(second.filter(Boolean)).toHaveLength(1);
+      // A heartbeat refreshed since it was read: the run is alive, nobody takes it.
+      expect(await repo.claim("dup", "2025-01-01T00:02:00.000Z", stale)).toBe(false);
+    });
+
+    it("sync runs left Running by a dead process are found and reaped once", async () => {
+      const repo = new ExecutionsRepo(t.database.db);
+      const principal = { keyId: null, userName: null, email: null, orgName: null, isPlatformAdmin: true };
+      const base = { workflowId: null, workflowName: "wf", orgId: null, userId: null, trigger: "api" as const, input: null, createdAt: "2025-01-01T00:00:00.000Z", parentId: null, principal };
+      await repo.insert({ ...base, id: "sync-dead", status: "Running", heartbeatAt: "2025-01-01T00:00:00.000Z", sync: true });
+      await repo.insert({ ...base, id: "sync-alive", status: "Running", heartbeatAt: "2025-01-01T00:10:00.000Z", sync: true });
+      await repo.insert({ ...base, id: "queued-dead", status: "Running", heartbeatAt: "2025-01-01T00:00:00.000Z" });
+      const found = await repo.abandonedSync("2025-01-01T00:05:00.000Z");
+      expect(found.map((e) => e.id)).toEqual(["sync-dead"]); // queued runs are the queue's to redeliver
+      const observed = { status: "Running" as const, heartbeatAt: "2025-01-01T00:00:00.000Z" };
+      const reaps = await Promise.all([repo.reap("sync-dead", observed, { status: "Stuck" }), repo.reap("sync-dead", observed, { status: "Stuck" })]);
+      expect(reaps.filter(Boolean)).toHaveLength(1);
+      expect((await repo.get("sync-dead"))!.status).toBe("Stuck");
+    });
   });
 
   if (t.dialect === "postgres") {

@@ -10,6 +10,8 @@ export interface RedisEventBusOptions {
    * while it was down are gone (pub/sub keeps nothing): listeners re-read state here.
    */
   onResubscribed?: () => void;
+  /** The subscriber connection's client name. Default `bifrost-events-<pid>`, so operators can tell processes apart. */
+  subscriberName?: string;
 }
 
 /**
@@ -35,7 +37,11 @@ export class RedisEventBus implements EventBus {
     private readonly options: RedisEventBusOptions = {},
   ) {
     this.prefix = options.channelPrefix ?? "bifrost:execution:";
-    this.subscriber = publisher.duplicate({ autoResubscribe: true, lazyConnect: false });
+    this.subscriber = publisher.duplicate({
+      autoResubscribe: true,
+      lazyConnect: false,
+      connectionName: options.subscriberName ?? `bifrost-events-${process.pid}`,
+    });
     this.subscriber.on("message", (channel: string, message: string) => this.dispatch(channel, message));
     this.subscriber.on("error", (error: unknown) => this.options.onError?.(error));
     this.subscriber.on("ready", () => {

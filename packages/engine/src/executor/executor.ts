@@ -70,6 +70,12 @@ export const SYNC_RECORD_DELAY_MS = 100;
 export const HEARTBEAT_MS = 2_000;
 /** A heartbeat older than this means the process running the run is gone. */
 export const HEARTBEAT_STALE_MS = 8_000;
+/**
+ * A sync run whose heartbeat is older than this is ended by whichever process notices
+ * (see reapAbandoned). Longer than HEARTBEAT_STALE_MS: a false positive here ends a run
+ * that is still running, whereas a queued run is only re-looked at.
+ */
+export const SYNC_REAP_AFTER_MS = 30_000;
 
 /** Whether a run's row exists yet: sync runs insert it late (see SYNC_RECORD_DELAY_MS). */
 interface RowState {
@@ -125,13 +131,23 @@ export class Executor {
    */
   async executeSync(req: StartRequest): Promise<{ record: StoredExecution; logs: LogLine[] | null }> {
     // The caller is waiting, so the short wait for a free worker needs no state of its own.
-    const record = { ...this.newRecord(req, "Running"), startedAt: new Date().toISOString() };
+    const startedAt = new Date().toISOString();
+    const record: StoredExecution = { ...this.newRecord(req, "Running"), startedAt, heartbeatAt: startedAt, sync: true };
     const row: RowState = { written: false, timer: null };
     row.timer = setTimeout(() => {
       row.written = true;
+      // From now on the row says Running: keep its heartbeat fresh, so that if this
+      // process dies another one marks the run Stuck (see reapAbandoned).
+      this.beat(record.id, true);
       void this.deps.batcher.write((trx) => this.deps.executions.insert(this.storable(record), trx)).catch(() => undefined);
     }, SYNC_RECORD_DELAY_MS);
-    const { record: after, logs } = await this.runAttempt(record, req.workflow, req.inline, row);
+    let outcome: { record: StoredExecution; logs: LogLine[] };
+    try {
+      outcome = await this.runAttempt(record, req.workflow, req.inline, row);
+    } finally {
+      this.beat(record.id, false);
+    }
+    const { record: after, logs } = outcome;
     if (isTerminalStatus(after.status)) return { record: after, logs };
     return { record: await this.waitForTerminal(record.id), logs: null };
   }
@@ -183,10 +199,9 @@ export class Executor {
       return;
     }
     const startedAt = new Date().toISOString();
-    const claimed = await this.deps.batcher.write((trx) =>
-      this.deps.executions.update(exec.id, { status: "Running", startedAt, heartbeatAt: startedAt }, ["Pending", "Scheduled", "Running"], trx),
-    );
-    if (!claimed) return; // cancelled meanwhile
+    const observed = { status: exec.status, heartbeatAt: exec.heartbeatAt ?? null };
+    const claimed = await this.deps.batcher.write((trx) => this.deps.executions.claim(exec.id, startedAt, observed, trx));
+    if (!claimed) return; // cancelled meanwhile, or another delivery of the same run took it
     this.deps.bus.publish(exec.id, { type: "status", status: "Running", terminal: false });
     this.beat(exec.id, true);
     // Run the exact code the run was queued for, even if this process's registry is behind.
@@ -229,6 +244,57 @@ export class Executor {
     await this.deps.queue.remove(executionId);
     this.deps.bus.publish(executionId, { type: "status", status: "Cancelled", terminal: true });
     return "Cancelled";
+  }
+
+  /**
+   * Ends the sync runs whose process died: their heartbeat stopped and no queue message
+   * will bring them back. Each is retried through the queue when its workflow's policy
+   * retries crashes, else marked Stuck; a Cancelling one becomes Cancelled. Any process
+   * may call this (the engine does, periodically); two reapers never act on one run.
+   */
+  async reapAbandoned(staleAfterMs = SYNC_REAP_AFTER_MS): Promise<number> {
+    const now = new Date();
+    const staleBefore = new Date(now.getTime() - staleAfterMs).toISOString();
+    const completedAt = now.toISOString();
+    let reaped = 0;
+    for (const e of await this.deps.executions.abandonedSync(staleBefore)) {
+      if (this.running.has(e.id)) continue; // ours: alive, its heartbeat write is only late
+      const observed = { status: e.status, heartbeatAt: e.heartbeatAt ?? null };
+      const error = "The process running this execution stopped (no heartbeat since " + (e.heartbeatAt ?? e.startedAt ?? e.createdAt) + ")";
+      if (e.status === "Cancelling") {
+        const patch: ExecutionPatch = { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt };
+        if (await this.deps.batcher.write((trx) => this.deps.executions.reap(e.id, observed, patch, trx))) {
+          reaped++;
+          this.deps.bus.publish(e.id, { type: "status", status: "Cancelled", terminal: true });
+        }
+        continue;
+      }
+      const policy = e.workflowId ? this.deps.registry.getById(e.workflowId)?.retryPolicy : undefined;
+      const summary: AttemptSummary = { attempt: e.attempt, status: "Stuck", error, errorType: "Stuck", startedAt: e.startedAt, completedAt, durationMs: null };
+      if (policy && policy.retryOn.includes("crashed") && e.attempt <= policy.maxRetries) {
+        const patch: ExecutionPatch = { status: "Pending", attempt: e.attempt + 1, attempts: [...e.attempts, summary], error: null, errorType: null };
+        const retried = await this.deps.batcher.write(async (trx) => {
+          const ok = await this.deps.executions.reap(e.id, observed, patch, trx);
+          if (ok && this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: e.id }, { trx });
+          return ok;
+        });
+        if (!retried) continue;
+        if (!this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: e.id });
+        this.deps.bus.publish(e.id, { type: "status", status: "Pending", terminal: false });
+      } else {
+        const patch: ExecutionPatch = {
+          status: "Stuck",
+          error,
+          errorType: "Stuck",
+          completedAt,
+          attempts: e.attempts.length > 0 ? [...e.attempts, summary] : [],
+        };
+        if (!(await this.deps.batcher.write((trx) => this.deps.executions.reap(e.id, observed, patch, trx)))) continue;
+        this.deps.bus.publish(e.id, { type: "status", status: "Stuck", terminal: true });
+      }
+      reaped++;
+    }
+    return reaped;
   }
 
   /** Resolves with the record once the execution reached a terminal state. */

@@ -25,6 +25,8 @@ const ListQuery = z.object({
 });
 
 const HEARTBEAT_MS = 15_000;
+/** How often an open log stream checks the store for an end the bus did not deliver. */
+const STORE_CHECK_MS = 3_000;
 
 /** Execution history, logs (stored and live) and cancellation (SPEC §4). */
 export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine }): void {
@@ -135,10 +137,22 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
     };
     const off = engine.bus.subscribe(record.id, (e) => (replaying ? backlog.push(e) : handle(e)));
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+    // The bus may drop events (Redis restarting, a publisher that died): the store is the
+    // truth. Lost lines show up as a gap in `seq` and are filled; a lost final status is
+    // found here, so no stream waits forever for an end that was already written.
+    const watchdog = setInterval(() => {
+      void repo.get(record.id).then(
+        (r) => {
+          if (!closed && !replaying && (!r || isTerminalStatus(r.status))) handle({ type: "status", status: r?.status ?? "Stuck", terminal: true });
+        },
+        () => undefined,
+      );
+    }, STORE_CHECK_MS);
     function cleanup() {
       closed = true;
       off();
       clearInterval(heartbeat);
+      clearInterval(watchdog);
     }
     req.raw.on("close", cleanup);
 
