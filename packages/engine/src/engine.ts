@@ -42,6 +42,8 @@ export interface EngineConfig {
   scheduler?: boolean;
   /** A sync run whose process has not beaten for this long is ended by another process. Default 30 s. */
   syncStaleMs?: number;
+  /** With a broker, a run Pending and untouched for this long is published again. Default 5 minutes. */
+  republishAfterMs?: number;
 }
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -212,6 +214,17 @@ export class Engine {
     }, Math.min(REAP_INTERVAL_MS, Math.ceil(staleMs / 3)));
     reaper.unref();
     this.cleanups.push(() => clearInterval(reaper));
+    if (!this.queue.transactional) {
+      const afterMs = this.config.republishAfterMs ?? 5 * 60_000;
+      const republisher = setInterval(() => {
+        void this.executor.republishStale(afterMs).then(
+          (n) => n > 0 && this.log("warn", `published again ${n} execution(s) left Pending without a queue message`),
+          (e: unknown) => this.log("error", `re-publishing stale executions failed: ${String(e)}`),
+        );
+      }, Math.min(60_000, Math.ceil(afterMs / 3)));
+      republisher.unref();
+      this.cleanups.push(() => clearInterval(republisher));
+    }
     if (role !== "server") this.queue.consume((m) => this.executor.handleQueued(m.executionId), { concurrency: this.config.workers });
     if (role !== "worker" && this.config.scheduler !== false) await this.scheduler.start();
   }

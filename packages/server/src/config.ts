@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   BIFROST_MAX_FILE_BYTES: int("BIFROST_MAX_FILE_BYTES", 1024, 1024 * 1024 * 1024 * 16).default(50 * 1024 * 1024),
   BIFROST_SCHEDULER: z.enum(["true", "false"]).default("true"),
   BIFROST_SYNC_STALE_SECONDS: int("BIFROST_SYNC_STALE_SECONDS", 5, 86_400).default(30),
+  BIFROST_REPUBLISH_AFTER_SECONDS: int("BIFROST_REPUBLISH_AFTER_SECONDS", 5, 86_400).default(300),
   BIFROST_ENDPOINT_RATE_LIMIT: int("BIFROST_ENDPOINT_RATE_LIMIT", 1, 1_000_000).default(600),
   BIFROST_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
@@ -63,6 +64,8 @@ export interface PlatformConfig {
   scheduler: boolean;
   /** A sync run whose process has not beaten for this long is ended by another process. */
   syncStaleSeconds: number;
+  /** With RabbitMQ, a run Pending and untouched for this long is published again. */
+  republishAfterSeconds: number;
   /** Endpoint calls per key a minute. */
   endpointRateLimit: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     endpointRateLimit: e.BIFROST_ENDPOINT_RATE_LIMIT,
     scheduler: e.BIFROST_SCHEDULER === "true",
     syncStaleSeconds: e.BIFROST_SYNC_STALE_SECONDS,
+    republishAfterSeconds: e.BIFROST_REPUBLISH_AFTER_SECONDS,
     maxFileBytes: e.BIFROST_MAX_FILE_BYTES,
     logLevel: e.BIFROST_LOG_LEVEL,
   };

@@ -29,6 +29,7 @@ export function engineConfig(config: PlatformConfig): EngineConfig {
     maxLogLines: config.maxLogLines,
     maxVariableChars: config.maxVariableChars,
     syncStaleMs: config.syncStaleSeconds * 1000,
+    republishAfterMs: config.republishAfterSeconds * 1000,
     watch: config.watch,
     scheduler: config.scheduler,
   };

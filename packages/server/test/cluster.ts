@@ -19,6 +19,8 @@ export const REDIS = process.env.BIFROST_TEST_REDIS_URL ?? "redis://127.0.0.1:63
 export interface Cluster {
   /** The RabbitMQ queue this cluster uses. */
   queue: string;
+  /** The PostgreSQL schema holding its tables. */
+  schema: string;
   /** Base URL of the API server. */
   base(): string;
   procs: Map<string, ChildProcess>;
@@ -87,6 +89,7 @@ export async function startCluster(options: { workflows: string; workers?: numbe
 
   const cluster: Cluster = {
     queue,
+    schema,
     base: () => base,
     procs,
     launch,

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import amqp from "amqplib";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCluster, RABBIT, type Cluster } from "./cluster.js";
+import { startCluster, PG, RABBIT, type Cluster } from "./cluster.js";
 import { ADMIN_KEY, eventually } from "./helpers.js";
 
 /**
@@ -43,7 +45,7 @@ const api = (method: string, path: string, body?: unknown) => c.api(method, path
 const reaching = (id: string, status: string, timeoutMs?: number) => c.reaching(id, status, timeoutMs);
 
 beforeAll(async () => {
-  c = await startCluster({ workflows: WORKFLOWS });
+  c = await startCluster({ workflows: WORKFLOWS, env: { BIFROST_REPUBLISH_AFTER_SECONDS: "5" } });
   base = c.base();
   queue = c.queue;
 }, 60_000);
@@ -172,6 +174,28 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
     expect(stuck.error).toMatch(/process running this execution stopped/);
     expect(stuck.completedAt).not.toBeNull();
   }, 60_000);
+
+  it("a run recorded but never published (its process died between commit and publish) is published again and runs", async () => {
+    const { executionId } = await api("POST", "/api/workflows/version/run", {});
+    const original = await reaching(executionId, "Success");
+    // The same run again as a Pending row with no message, as a crash would leave it.
+    const orphan = randomUUID();
+    const client = new pg.Client({ connectionString: PG });
+    await client.connect();
+    try {
+      await client.query(`SET search_path TO ${c.schema}`);
+      await client.query("CREATE TEMP TABLE orphan AS SELECT * FROM executions WHERE id = $1", [executionId]);
+      await client.query(
+        `UPDATE orphan SET id = $1, status = 'Pending', result = NULL, started_at = NULL, completed_at = NULL, duration_ms = NULL, heartbeat_at = NULL, created_at = $2`,
+        [orphan, new Date(Date.now() - 60_000).toISOString()],
+      );
+      await client.query("INSERT INTO executions SELECT * FROM orphan");
+    } finally {
+      await client.end();
+    }
+    const done = await reaching(orphan, "Success", 20_000);
+    expect(done).toMatchObject({ result: original.result, attempt: 1 });
+  }, 30_000);
 
   it("kill -9 of a worker mid-run: RabbitMQ redelivers the run to the other worker, which completes it", async () => {
     const { executionId } = await api("POST", "/api/workflows/slow_once/run", { ms: 4000 });

@@ -206,6 +206,31 @@ export class ExecutionsRepo {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Pending runs nobody has touched since `before` (created, or last re-published, then):
+   * with a broker, a publish that never happened (the process died between the commit
+   * and the publish) leaves exactly these.
+   */
+  async stalePending(before: string, limit = 500, db: Db = this.db): Promise<Array<{ id: string; heartbeatAt: string | null }>> {
+    const rows = await db
+      .selectFrom("executions")
+      .select(["id", "heartbeat_at"])
+      .where("status", "=", "Pending")
+      .where((eb) => eb.or([eb.and([eb("heartbeat_at", "is", null), eb("created_at", "<", before)]), eb("heartbeat_at", "<", before)]))
+      .orderBy("created_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, heartbeatAt: r.heartbeat_at }));
+  }
+
+  /** Marks a Pending run as re-published now, if no other process did since it was read. */
+  async markRepublished(id: string, observedHeartbeat: string | null, now: string, db: Db = this.db): Promise<boolean> {
+    let query = db.updateTable("executions").set({ heartbeat_at: now }).where("id", "=", id).where("status", "=", "Pending");
+    query = observedHeartbeat === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observedHeartbeat);
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   /** Sync runs still Running or Cancelling whose process stopped beating before `staleBefore`. */
   async abandonedSync(staleBefore: string, limit = 100, db: Db = this.db): Promise<StoredExecution[]> {
     const rows = await db

@@ -157,6 +157,25 @@ forEachDatabase((t) => {
       expect(await repo.claim("dup", "2025-01-01T00:02:00.000Z", stale)).toBe(false);
     });
 
+    it("Pending runs untouched for a while are found, and marked re-published by one process only", async () => {
+      const repo = new ExecutionsRepo(t.database.db);
+      const principal = { keyId: null, userName: null, email: null, orgName: null, isPlatformAdmin: true };
+      const base = { workflowId: null, workflowName: "wf", orgId: null, userId: null, trigger: "api" as const, input: null, parentId: null, principal };
+      await repo.insert({ ...base, id: "old-pending", status: "Pending", createdAt: "2025-01-01T00:00:00.000Z" });
+      await repo.insert({ ...base, id: "new-pending", status: "Pending", createdAt: "2025-01-01T00:09:00.000Z" });
+      await repo.insert({ ...base, id: "old-running", status: "Running", createdAt: "2025-01-01T00:00:00.000Z" });
+      const before = "2025-01-01T00:05:00.000Z";
+      const mine = async (at: string) => (await repo.stalePending(at)).map((r) => r.id).filter((id) => id.includes("-pending") || id === "old-running");
+      expect(await mine(before)).toEqual(["old-pending"]);
+      const marks = await Promise.all([
+        repo.markRepublished("old-pending", null, "2025-01-01T00:06:00.000Z"),
+        repo.markRepublished("old-pending", null, "2025-01-01T00:06:00.001Z"),
+      ]);
+      expect(marks.filter(Boolean)).toHaveLength(1);
+      expect(await mine(before)).toEqual([]); // not again until the period passed
+      expect(await mine("2025-01-01T00:07:00.000Z")).toEqual(["old-pending"]);
+    });
+
     it("sync runs left Running by a dead process are found and reaped once", async () => {
       const repo = new ExecutionsRepo(t.database.db);
       const principal = { keyId: null, userName: null, email: null, orgName: null, isPlatformAdmin: true };

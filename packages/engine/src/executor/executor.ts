@@ -297,6 +297,27 @@ export class Executor {
     return reaped;
   }
 
+  /**
+   * Publishes again the Pending runs untouched for `afterMs`: with a broker, a run whose
+   * process died between committing its record and publishing its message has no message
+   * at all. Each is marked (compare-and-set) before it is published, so several processes
+   * doing this publish a run once per period. A run that was only waiting in a long
+   * backlog gets a duplicate message, which the claim makes harmless.
+   */
+  async republishStale(afterMs: number): Promise<number> {
+    if (this.deps.queue.transactional) return 0; // the jobs table commits with the record
+    const now = new Date();
+    const before = new Date(now.getTime() - afterMs).toISOString();
+    let published = 0;
+    for (const run of await this.deps.executions.stalePending(before)) {
+      const marked = await this.deps.batcher.write((trx) => this.deps.executions.markRepublished(run.id, run.heartbeatAt, now.toISOString(), trx));
+      if (!marked) continue;
+      await this.deps.queue.enqueue({ executionId: run.id });
+      published++;
+    }
+    return published;
+  }
+
   /** Resolves with the record once the execution reached a terminal state. */
   async waitForTerminal(executionId: string): Promise<StoredExecution> {
     await new Promise<void>((resolve) => {
