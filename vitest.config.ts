@@ -15,6 +15,17 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: "suite", include: ["packages/*/test/**/*.test.ts"] } },
       {
+        // The server's end-to-end suites again, on PostgreSQL + RabbitMQ + Redis (one
+        // schema and queue per test platform: see packages/server/test/helpers.ts).
+        extends: true,
+        test: {
+          name: "distributed",
+          include: ["packages/server/test/**/*.test.ts"],
+          exclude: ["packages/server/test/distributed.test.ts", "packages/server/test/files-store.test.ts"],
+          env: { BIFROST_TEST_MODE: "distributed" },
+        },
+      },
+      {
         // Restarts the shared RabbitMQ and Redis: runs alone, after every other file.
         extends: true,
         test: { name: "faults", include: ["packages/*/test-faults/**/*.test.ts"], sequence: { groupOrder: 1 } },

@@ -9,12 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import amqp from "amqplib";
 import pg from "pg";
-import { ADMIN_KEY, eventually, freePort } from "./helpers.js";
+import { ADMIN_KEY, PG, RABBIT, REDIS, eventually, freePort } from "./helpers.js";
+
+export { PG, RABBIT, REDIS };
 
 const CLI = join(import.meta.dirname, "../../cli/dist/main.js");
-export const PG = process.env.BIFROST_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-export const RABBIT = process.env.BIFROST_TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-export const REDIS = process.env.BIFROST_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export interface Cluster {
   /** The RabbitMQ queue this cluster uses. */

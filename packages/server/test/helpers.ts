@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -7,6 +8,46 @@ import { loadConfig } from "@bifrost/server/config.js";
 import { startPlatform, type Platform } from "@bifrost/server/platform.js";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+
+export const PG = process.env.BIFROST_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const RABBIT = process.env.BIFROST_TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+export const REDIS = process.env.BIFROST_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/**
+ * `BIFROST_TEST_MODE=distributed` runs the same end-to-end suites on the distributed
+ * backends: every test platform gets its own PostgreSQL schema and RabbitMQ queue, and
+ * Redis for events and caches (see the `distributed` project in vitest.config.ts).
+ */
+export const DISTRIBUTED = process.env.BIFROST_TEST_MODE === "distributed";
+
+function distributedBackends(): { env: Record<string, string>; cleanup: () => Promise<void> } {
+  const suffix = randomBytes(5).toString("hex");
+  const schema = `bf_e2e_${suffix}`;
+  const queue = `bifrost.test.e2e.${suffix}`;
+  return {
+    env: {
+      BIFROST_DATABASE_URL: `${PG}?schema=${schema}`,
+      BIFROST_RABBITMQ_URL: RABBIT,
+      BIFROST_RABBITMQ_QUEUE: queue,
+      BIFROST_REDIS_URL: REDIS,
+      BIFROST_SECRET_KEY: "b".repeat(64),
+    },
+    async cleanup() {
+      const { default: pg } = await import("pg");
+      const client = new pg.Client({ connectionString: PG });
+      await client
+        .connect()
+        .then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
+        .catch(() => undefined)
+        .finally(() => client.end().catch(() => undefined));
+      const { default: amqp } = await import("amqplib");
+      const connection = await amqp.connect(RABBIT);
+      const channel = await connection.createChannel();
+      for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q).catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
 
 export interface TestPlatform {
   platform: Platform;
@@ -35,7 +76,9 @@ export async function startTestPlatform(
   };
   for (const [rel, source] of Object.entries(files)) write(rel, source);
   mkdirSync(workspace, { recursive: true });
+  const distributed = DISTRIBUTED ? distributedBackends() : null;
   const config = loadConfig({
+    ...distributed?.env,
     BIFROST_DATA_DIR: join(dir, "data"),
     BIFROST_WORKSPACE: workspace,
     BIFROST_ADMIN_API_KEY: ADMIN_KEY,
@@ -59,6 +102,7 @@ export async function startTestPlatform(
     },
     async close() {
       await platform.close();
+      await distributed?.cleanup();
       rmSync(dir, { recursive: true, force: true });
     },
   };
