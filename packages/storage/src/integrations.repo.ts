@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { ClientAuthMethod, ConnectionStatus, OAuthFlow } from "@bifrost/contracts/integrations.js";
 import type { Schema } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
+
+export type { ClientAuthMethod, ConnectionStatus, OAuthFlow };
 
 /**
  * Integrations (SPEC §2 `integrations`): definitions, one mapping per organization (or
@@ -9,11 +12,6 @@ import type { SecretBox } from "./secret-box.js";
  * Every secret — the client secret, access and refresh tokens, PKCE verifiers — is sealed
  * here with the SecretBox before it reaches a column, and opened only on the way out.
  */
-
-export type OAuthFlow = "authorization_code" | "client_credentials";
-
-/** How the client authenticates at the token endpoint: form fields, or an HTTP Basic header. */
-export type ClientAuth = "post" | "basic";
 
 export interface OAuthSettings {
   flow: OAuthFlow;
@@ -23,7 +21,7 @@ export interface OAuthSettings {
   tokenUrl: string;
   scopes: string[];
   clientId: string;
-  clientAuth: ClientAuth;
+  clientAuth: ClientAuthMethod;
   /** Extra query parameters for the authorize URL (e.g. `prompt`). */
   authorizeParams: Record<string, string>;
 }
@@ -68,8 +66,6 @@ export interface MappingInput {
   entityName: string | null;
   config: Record<string, unknown>;
 }
-
-export type ConnectionStatus = "not_connected" | "connected" | "needs_reauth";
 
 export interface Connection {
   mappingId: string;
