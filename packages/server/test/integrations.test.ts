@@ -234,6 +234,23 @@ describe("mappings", () => {
     expect((await mapTo("app", orgA, { entityId: "tenant-a", entityName: "Alpha Tenant", config: { region: "eu", seats: 5 } })).statusCode).toBe(200);
   });
 
+  it("an integration without OAuth is config and a base URL; SDK arguments are validated by name", async () => {
+    expect((await define({ name: "plain", baseUrl: `${api.url}/{entityId}`, configSchema: { type: "object", properties: { site: { type: "string" } } } })).statusCode).toBe(201);
+    expect((await mapTo("plain", orgA, { entityId: "site-1", config: { site: "HQ" } })).json().connection).toBeNull();
+    const e = await exec("useIntegration", { name: "plain" }, keyA);
+    expect(e.result).toMatchObject({ entityId: "site-1", config: { site: "HQ" }, baseUrl: `${api.url}/site-1`, token: null, canRefresh: false });
+    expect((await t.call({ method: "POST", url: "/api/integrations/plain/refresh", key: keyA })).json().error.code).toBe("no_oauth");
+    expect((await t.call({ method: "GET", url: "/api/oauth/plain/authorize", key: keyA })).json().error.code).toBe("no_oauth");
+
+    const badName = await sdkCall("integrations.get", ["no spaces allowed"], keyA);
+    expect(badName.statusCode).toBe(422);
+    expect(badName.json().error.fields[0].path).toBe("name");
+    const badMapping = await sdkCall("integrations.upsertMapping", ["plain", { entityName: "x" }, { scope: orgA }]);
+    expect(badMapping.json().error.fields).toEqual([expect.objectContaining({ path: "mapping.entityId" })]);
+    const badOption = await sdkCall("integrations.get", ["plain", { scop: orgA }], keyA);
+    expect(badOption.json().error.fields[0]).toMatchObject({ path: "options" });
+  });
+
   it("an organization's key sees only its own mapping", async () => {
     expect((await t.call({ method: "GET", url: `/api/integrations/app/mappings/${orgA}`, key: keyA })).json()).toMatchObject({ entityId: "tenant-a" });
     expect((await t.call({ method: "GET", url: `/api/integrations/app/mappings/${orgA}`, key: keyB })).statusCode).toBe(403);
