@@ -22,6 +22,7 @@ import { sdkRoutes } from "./features/sdk/sdk.routes.js";
 import { tablesRoutes } from "./features/tables/tables.routes.js";
 import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
 import { HttpError, registerErrorHandler } from "./http-error.js";
+import { integrationsRoutes, oauthCallbackRoutes } from "./features/integrations/integrations.routes.js";
 import { buildServices } from "./services.js";
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   maxFileBytes?: number;
   /** Endpoint calls allowed per key (or per client address, for public endpoints) a minute. */
   endpointRateLimit?: number;
+  /** OAuth for integrations: public base URL (redirect URIs), token endpoint timeout, background refresh interval (0 = off). */
+  oauth?: { publicUrl: string | null; timeoutMs: number; refreshIntervalMs: number };
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -68,18 +71,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
   const db = engine.database.db;
   const organizations = engine.repos.organizations;
-  const { sdk, workflows, config, tables, files, onOrgDeleted } = buildServices(engine, {
+  const { sdk, workflows, config, tables, files, onOrgDeleted, integrations, tokenRefresher } = buildServices(engine, {
     secretKey: deps.secretKey,
     maxFileBytes: deps.maxFileBytes,
     log: (message) => app.log.warn(message),
+    oauthTimeoutMs: deps.oauth?.timeoutMs,
+    oauthRefreshIntervalMs: deps.oauth?.refreshIntervalMs,
   });
   files.start();
   app.addHook("onClose", () => files.stop());
+  tokenRefresher.start();
+  app.addHook("onClose", () => tokenRefresher.stop());
 
   const endpointKeys = new EndpointKeysRepo(db);
   // Endpoints authenticate with X-Bifrost-Key (or none), not with API keys: outside the API plugin.
   await app.register(async (pub) => {
     endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(deps.endpointRateLimit ?? 600) });
+    // Providers redirect browsers here without an API key: the OAuth state authenticates.
+    oauthCallbackRoutes(pub, { integrations });
   });
 
   await app.register(async (api) => {
@@ -99,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
     customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
+    integrationsRoutes(api, { integrations, publicUrl: deps.oauth?.publicUrl ?? null });
   });
   return app;
 }

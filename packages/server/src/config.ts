@@ -33,6 +33,12 @@ const EnvSchema = z.object({
   BIFROST_REPUBLISH_AFTER_SECONDS: int("BIFROST_REPUBLISH_AFTER_SECONDS", 5, 86_400).default(300),
   BIFROST_ENDPOINT_RATE_LIMIT: int("BIFROST_ENDPOINT_RATE_LIMIT", 1, 1_000_000).default(600),
   BIFROST_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  BIFROST_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s?#]+$/, "BIFROST_PUBLIC_URL must be an http(s) URL without query or fragment, e.g. https://bifrost.example.com")
+    .optional(),
+  BIFROST_OAUTH_TIMEOUT_MS: int("BIFROST_OAUTH_TIMEOUT_MS", 100, 120_000).default(10_000),
+  BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS: int("BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS", 0, 86_400).default(60),
 });
 
 export interface PlatformConfig {
@@ -69,6 +75,12 @@ export interface PlatformConfig {
   /** Endpoint calls per key a minute. */
   endpointRateLimit: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** The platform's public base URL (OAuth redirect URIs); null = the request's own origin. */
+  publicUrl: string | null;
+  /** Longest wait for an OAuth token endpoint. */
+  oauthTimeoutMs: number;
+  /** How often expiring OAuth tokens are renewed in the background (0 = never). */
+  oauthRefreshIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -108,5 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     republishAfterSeconds: e.BIFROST_REPUBLISH_AFTER_SECONDS,
     maxFileBytes: e.BIFROST_MAX_FILE_BYTES,
     logLevel: e.BIFROST_LOG_LEVEL,
+    publicUrl: e.BIFROST_PUBLIC_URL ? e.BIFROST_PUBLIC_URL.replace(/\/+$/, "") : null,
+    oauthTimeoutMs: e.BIFROST_OAUTH_TIMEOUT_MS,
+    oauthRefreshIntervalSeconds: e.BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS,
   };
 }

@@ -95,6 +95,7 @@ export async function startPlatform(
     bodyLimitBytes: config.bodyLimitBytes,
     endpointRateLimit: config.endpointRateLimit,
     maxFileBytes: config.maxFileBytes,
+    oauth: { publicUrl: config.publicUrl, timeoutMs: config.oauthTimeoutMs, refreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000 },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
   });
   let url: string | null = null;
@@ -137,8 +138,15 @@ export async function startWorker(
   const { database, backends, shared } = await openBackends(config, log);
   requireSharedSecretKey(config, shared);
   const engine = new Engine(database, engineConfig(config), log, backends);
-  const { files } = buildServices(engine, { secretKey: loadSecretKey(config), maxFileBytes: config.maxFileBytes, log: (m) => log("warn", m) });
+  const { files, tokenRefresher } = buildServices(engine, {
+    secretKey: loadSecretKey(config),
+    maxFileBytes: config.maxFileBytes,
+    log: (m) => log("warn", m),
+    oauthTimeoutMs: config.oauthTimeoutMs,
+    oauthRefreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000,
+  });
   files.start();
+  tokenRefresher.start();
   await engine.start("worker");
   let closing: Promise<void> | null = null;
   return {
@@ -146,6 +154,7 @@ export async function startWorker(
     close() {
       closing ??= (async () => {
         files.stop();
+        await tokenRefresher.stop();
         await engine.stop();
         await database.close();
       })();

@@ -13,6 +13,11 @@ import { registerTablesSdk } from "./features/tables/tables.sdk.js";
 import { TablesService } from "./features/tables/tables.service.js";
 import { registerWorkflowsSdk } from "./features/workflows/workflows.sdk.js";
 import { WorkflowsService } from "./features/workflows/workflows.service.js";
+import { IntegrationsRepo } from "@bifrost/storage/integrations.repo.js";
+import { registerIntegrationsSdk } from "./features/integrations/integrations.sdk.js";
+import { IntegrationsService } from "./features/integrations/integrations.service.js";
+import { TokenBroker } from "./features/integrations/token-broker.js";
+import { TokenRefresher } from "./features/integrations/token-refresher.js";
 
 export interface ServicesDeps {
   /** 32-byte key sealing secrets at rest (AES-256-GCM). */
@@ -20,6 +25,10 @@ export interface ServicesDeps {
   /** Largest file the files module reads or writes. Default 50 MiB. */
   maxFileBytes?: number;
   log: (message: string) => void;
+  /** Longest wait for an OAuth token endpoint. Default 10 s. */
+  oauthTimeoutMs?: number;
+  /** How often the background job renews expiring OAuth tokens (0 = never). Default 60 s. */
+  oauthRefreshIntervalMs?: number;
 }
 
 /**
@@ -51,8 +60,21 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
   registerWorkflowsSdk(sdk, engine, workflows);
   registerExecutionsSdk(sdk, engine.repos.executions);
   registerOrganizationsSdk(sdk, organizations, (id) => onOrgDeleted.forEach((hook) => hook(id)));
+  const oauthTimeoutMs = deps.oauthTimeoutMs ?? 10_000;
+  const integrationsRepo = new IntegrationsRepo(db, new SecretBox(deps.secretKey));
+  const integrations = new IntegrationsService({
+    repo: integrationsRepo,
+    broker: new TokenBroker({ repo: integrationsRepo, timeoutMs: oauthTimeoutMs }),
+    organizations,
+    validator: engine.validator,
+    redactor: engine.redactor,
+    timeoutMs: oauthTimeoutMs,
+  });
+  /** Started by the processes that serve or run workflows (see app.ts, platform.ts). */
+  const tokenRefresher = new TokenRefresher(integrations, deps.oauthRefreshIntervalMs ?? 60_000, deps.log);
+  registerIntegrationsSdk(sdk, integrations);
   // Running workflows reach the same methods over IPC, as their execution's principal.
   engine.setSdkHandler((caller, method, args) => sdk.dispatch(caller, method, args));
 
-  return { sdk, workflows, config, tables, files, onOrgDeleted };
+  return { sdk, workflows, config, tables, files, onOrgDeleted, integrations, tokenRefresher };
 }

@@ -240,6 +240,73 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("executions").addColumn("export_name", text).execute();
       },
     },
+    "0009-integrations": {
+      async up(db: Kysely<unknown>) {
+        // Integration definitions (admins): OAuth settings as JSON, the client secret sealed.
+        await db.schema
+          .createTable("integrations")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("name", text, (c) => c.notNull().unique())
+          .addColumn("description", text)
+          .addColumn("config_schema", text) // JSON Schema of a mapping's config
+          .addColumn("base_url", text)
+          .addColumn("oauth", text) // JSON: flow, URLs, scopes, client id, client auth, extra params
+          .addColumn("client_secret", text) // SecretBox envelope
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .execute();
+
+        // One mapping per integration and scope. `organization_id` repeats the scope (null for
+        // "global") so deleting an organization cascades to its mappings and connections.
+        await db.schema
+          .createTable("integration_mappings")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("integration_id", text, (c) => c.notNull().references("integrations.id").onDelete("cascade"))
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("organization_id", text, (c) => c.references("organizations.id").onDelete("cascade"))
+          .addColumn("entity_id", text, (c) => c.notNull())
+          .addColumn("entity_name", text)
+          .addColumn("config", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addUniqueConstraint("integration_mappings_scope", ["integration_id", "scope"])
+          .execute();
+        await db.schema.createIndex("integration_mappings_scope_idx").on("integration_mappings").columns(["scope"]).execute();
+
+        // A mapping's OAuth connection: tokens sealed; `lease_*` lets one process at a time
+        // spend the refresh token; `version` counts token changes.
+        await db.schema
+          .createTable("integration_connections")
+          .addColumn("mapping_id", text, (c) => c.primaryKey().references("integration_mappings.id").onDelete("cascade"))
+          .addColumn("status", text, (c) => c.notNull())
+          .addColumn("access_token", text)
+          .addColumn("refresh_token", text)
+          .addColumn("token_type", text)
+          .addColumn("scopes", text)
+          .addColumn("expires_at", text)
+          .addColumn("obtained_at", text)
+          .addColumn("last_error", text)
+          .addColumn("version", int, (c) => c.notNull().defaultTo(0))
+          .addColumn("lease_owner", text)
+          .addColumn("lease_until", text)
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("integration_connections_expiry").on("integration_connections").columns(["status", "expires_at"]).execute();
+
+        // Authorization requests in flight: single use (deleted when consumed), expiring.
+        await db.schema
+          .createTable("oauth_states")
+          .addColumn("state_hash", text, (c) => c.primaryKey()) // SHA-256 of the state sent to the provider
+          .addColumn("mapping_id", text, (c) => c.notNull().references("integration_mappings.id").onDelete("cascade"))
+          .addColumn("code_verifier", text, (c) => c.notNull()) // SecretBox envelope
+          .addColumn("redirect_uri", text, (c) => c.notNull())
+          .addColumn("created_by", text)
+          .addColumn("expires_at", text, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .execute();
+      },
+    },
     "0013-execution-sync-lease": {
       async up(db: Kysely<unknown>) {
         // Sync runs (their caller waits on the process running them) carry a heartbeat

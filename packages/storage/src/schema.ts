@@ -181,6 +181,68 @@ export interface ModulesTable {
   created_at: string;
 }
 
+/** An integration definition (SPEC §2 `integrations`); see integrations.repo.ts. */
+export interface IntegrationsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  /** JSON Schema of a mapping's per-organization config. */
+  config_schema: string | null;
+  base_url: string | null;
+  /** JSON: `OAuthSettings` (no secret). */
+  oauth: string | null;
+  /** SecretBox envelope of the OAuth client secret. */
+  client_secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IntegrationMappingsTable {
+  id: string;
+  integration_id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  /** The scope again when it is an organization (null for "global"): cascades deletes. */
+  organization_id: string | null;
+  entity_id: string;
+  entity_name: string | null;
+  /** JSON object. */
+  config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IntegrationConnectionsTable {
+  mapping_id: string;
+  /** "not_connected" | "connected" | "needs_reauth". */
+  status: string;
+  /** SecretBox envelopes. */
+  access_token: string | null;
+  refresh_token: string | null;
+  token_type: string | null;
+  /** Space-separated scopes the provider granted. */
+  scopes: string | null;
+  expires_at: string | null;
+  obtained_at: string | null;
+  last_error: string | null;
+  version: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OAuthStatesTable {
+  state_hash: string;
+  mapping_id: string;
+  /** SecretBox envelope of the PKCE code verifier. */
+  code_verifier: string;
+  redirect_uri: string;
+  created_by: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
 export interface Schema {
   modules: ModulesTable;
   custom_forms: CustomFormsTable;
@@ -197,4 +259,8 @@ export interface Schema {
   executions: ExecutionsTable;
   execution_logs: ExecutionLogsTable;
   jobs: JobsTable;
+  integrations: IntegrationsTable;
+  integration_mappings: IntegrationMappingsTable;
+  integration_connections: IntegrationConnectionsTable;
+  oauth_states: OAuthStatesTable;
 }
