@@ -240,6 +240,61 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("executions").addColumn("export_name", text).execute();
       },
     },
+    "0011-knowledge": {
+      async up(db: Kysely<unknown>) {
+        // The knowledge base: a row per stored document, a row per chunk of it. `scope` is an
+        // organization id or "global" (never NULL, so the keys below hold for global rows too).
+        await db.schema
+          .createTable("knowledge_documents")
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("namespace", text, (c) => c.notNull())
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("content", text, (c) => c.notNull())
+          .addColumn("content_hash", text, (c) => c.notNull()) // SHA-256 of the chunking options and the content
+          .addColumn("metadata", text, (c) => c.notNull()) // JSON object
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("knowledge_documents_pk", ["scope", "namespace", "key"])
+          .execute();
+
+        await db.schema
+          .createTable("knowledge_chunks")
+          // Never reused (AUTOINCREMENT / a sequence): a late vector write cannot land on a newer chunk.
+          .addColumn("id", sql.raw(autoId), (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("namespace", text, (c) => c.notNull())
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("seq", int, (c) => c.notNull())
+          .addColumn("content", text, (c) => c.notNull())
+          .addColumn("model", text) // the embedding model of `embedding`; NULL = not embedded
+          .addColumn("dimensions", int)
+          // SQLite: float32 BLOB read by sqlite-vec; PostgreSQL: real[] (see knowledge-vectors.ts).
+          .addColumn("embedding", dialect === "sqlite" ? "blob" : sql`real[]`)
+          .$call((b) =>
+            // PostgreSQL's full-text index: the chunk's lexemes, kept up to date by the database.
+            dialect === "postgres" ? b.addColumn("tsv", sql`tsvector`, (c) => c.generatedAlwaysAs(sql`to_tsvector('english', content)`).stored()) : b,
+          )
+          .addForeignKeyConstraint("knowledge_chunks_document_fk", ["scope", "namespace", "key"], "knowledge_documents", ["scope", "namespace", "key"], (fk) =>
+            fk.onDelete("cascade"),
+          )
+          .execute();
+        await db.schema.createIndex("knowledge_chunks_document").on("knowledge_chunks").columns(["scope", "namespace", "key", "seq"]).unique().execute();
+
+        if (dialect === "postgres") {
+          await sql`CREATE INDEX knowledge_chunks_tsv ON knowledge_chunks USING gin (tsv)`.execute(db);
+        } else {
+          // SQLite's full-text index: an FTS5 table over the chunks' content, kept in step by triggers.
+          await sql`CREATE VIRTUAL TABLE knowledge_chunks_fts USING fts5(content, content='knowledge_chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')`.execute(db);
+          await sql`CREATE TRIGGER knowledge_chunks_fts_insert AFTER INSERT ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_chunks_fts(rowid, content) VALUES (new.id, new.content); END`.execute(db);
+          await sql`CREATE TRIGGER knowledge_chunks_fts_delete AFTER DELETE ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, content) VALUES ('delete', old.id, old.content); END`.execute(db);
+          await sql`CREATE TRIGGER knowledge_chunks_fts_update AFTER UPDATE OF content ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, content) VALUES ('delete', old.id, old.content);
+            INSERT INTO knowledge_chunks_fts(rowid, content) VALUES (new.id, new.content); END`.execute(db);
+        }
+      },
+    },
   };
 }
 

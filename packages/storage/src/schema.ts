@@ -179,6 +179,35 @@ export interface ModulesTable {
   created_at: string;
 }
 
+/** A stored knowledge document (SPEC §2 `knowledge`); its chunks live in `knowledge_chunks`. */
+export interface KnowledgeDocumentsTable {
+  /** An organization id, or "global". */
+  scope: string;
+  namespace: string;
+  key: string;
+  content: string;
+  /** SHA-256 of the chunking options and the content: an unchanged store skips re-embedding. */
+  content_hash: string;
+  /** JSON object. */
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KnowledgeChunksTable {
+  id: Generated<number>;
+  scope: string;
+  namespace: string;
+  key: string;
+  seq: number;
+  content: string;
+  /** The embedding model that produced `embedding`; null = not embedded yet. */
+  model: string | null;
+  dimensions: number | null;
+  /** A unit vector: float32 BLOB (SQLite, sqlite-vec) or real[] (PostgreSQL). See knowledge-vectors.ts. */
+  embedding: unknown;
+}
+
 export interface Schema {
   modules: ModulesTable;
   custom_forms: CustomFormsTable;
@@ -195,4 +224,6 @@ export interface Schema {
   executions: ExecutionsTable;
   execution_logs: ExecutionLogsTable;
   jobs: JobsTable;
+  knowledge_documents: KnowledgeDocumentsTable;
+  knowledge_chunks: KnowledgeChunksTable;
 }
