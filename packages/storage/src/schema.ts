@@ -179,6 +179,34 @@ export interface ModulesTable {
   created_at: string;
 }
 
+export interface AiProvidersTable {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  /** "openai-compatible" | "anthropic". */
+  kind: string;
+  base_url: string | null;
+  /** SecretBox envelope of the API key. */
+  api_key: string | null;
+  /** SecretBox envelope of a JSON object of extra request headers. */
+  headers: string | null;
+  /** JSON object of extra query parameters (Azure's api-version). */
+  query_params: string | null;
+  chat_model: string | null;
+  embedding_model: string | null;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AiSettingsTable {
+  scope: string;
+  chat_provider_id: string | null;
+  embedding_provider_id: string | null;
+  updated_at: string;
+}
+
 export interface Schema {
   modules: ModulesTable;
   custom_forms: CustomFormsTable;
@@ -195,4 +223,6 @@ export interface Schema {
   executions: ExecutionsTable;
   execution_logs: ExecutionLogsTable;
   jobs: JobsTable;
+  ai_providers: AiProvidersTable;
+  ai_settings: AiSettingsTable;
 }
