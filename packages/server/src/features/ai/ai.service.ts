@@ -52,10 +52,14 @@ function usageOf(u: LanguageModelUsage | undefined): AiUsage {
   return { inputTokens: input, outputTokens: output, totalTokens: u?.totalTokens ?? input + output };
 }
 
-/** An abort signal that fires after `ms` (restartable, for the gap between streamed chunks). */
-function deadline(ms: number) {
+/**
+ * An abort signal that fires after `ms` (restartable, for the gap between streamed chunks)
+ * or when `outer` aborts (a consumer that went away).
+ */
+function deadline(ms: number, outer?: AbortSignal) {
   const controller = new AbortController();
   let fired = false;
+  outer?.addEventListener("abort", () => controller.abort(new Error("the consumer stopped reading")), { once: true });
   const arm = () => setTimeout(() => {
     fired = true;
     controller.abort(new Error(`no answer within ${ms} ms`));
@@ -182,13 +186,13 @@ export class AiService implements Embedder {
   /**
    * A streamed completion. The provider request starts on the first `next()`; failures
    * before the first piece reject that call (so HTTP can still answer with a status).
-   * Each gap between pieces may last up to the provider's timeout; returning early (a
-   * consumer that stops reading) aborts the request.
+   * Each gap between pieces may last up to the provider's timeout; `signal` (a consumer
+   * that stops reading) aborts the request.
    */
-  async *stream(caller: SdkCaller, options: CompleteOptions): AsyncGenerator<StreamPart, void, undefined> {
+  async *stream(caller: SdkCaller, options: CompleteOptions, signal?: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
     if (options.responseFormat) throw validationFailed([{ path: "responseFormat", message: "is not supported when streaming: use ai.complete" }]);
     const p = await this.prepare(caller, options);
-    const d = deadline(p.call.timeoutMs);
+    const d = deadline(p.call.timeoutMs, signal);
     let finished = false;
     try {
       const result = streamText({
