@@ -47,7 +47,7 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
     maxFileBytes: deps.maxFileBytes,
   });
   const aiProviders = new AiProvidersService({ repo: new AiProvidersRepo(db), box: new SecretBox(deps.secretKey), organizations });
-  const ai = new AiService({ providers: aiProviders, usage: engine.usage, validator: engine.validator });
+  const ai = new AiService({ providers: aiProviders, usage: engine.usage, validator: engine.validator, log: deps.log });
   /** Called when an organization is deleted (the API evicts its cached keys). */
   const onOrgDeleted: ((id: string) => void)[] = [];
 

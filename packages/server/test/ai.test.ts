@@ -239,6 +239,15 @@ describe("completions inside workflows", () => {
     expect(run.tokensUsed).toBe(14);
     const stored = (await t.call({ method: "GET", url: `/api/executions/${run.id}`, key: keyB })).json();
     expect(stored.tokensUsed).toBe(14);
+    // Reported: the organization's summary adds up its runs' tokens; another organization's does not include them.
+    const before = (await t.call({ method: "GET", url: "/api/reports/roi/summary", key: keyB })).json().tokensUsed;
+    const again = await exec("twice", {}, keyB);
+    expect((await t.call({ method: "GET", url: "/api/reports/roi/summary", key: keyB })).json().tokensUsed).toBe(before + again.tokensUsed);
+    const runsB = (await t.call({ method: "GET", url: "/api/executions?limit=500", key: keyB })).json().executions as { tokensUsed: number }[];
+    expect(runsB.reduce((n, e) => n + e.tokensUsed, 0)).toBe(before + 14);
+    const summaryA = (await t.call({ method: "GET", url: "/api/reports/roi/summary", key: keyA })).json();
+    const runsA = (await t.call({ method: "GET", url: "/api/executions?limit=500", key: keyA })).json().executions as { tokensUsed: number }[];
+    expect(summaryA.tokensUsed).toBe(runsA.reduce((n, e) => n + e.tokensUsed, 0));
     const chats = llm.chats().slice(-2);
     expect(chats[0]).toMatchObject({ model: "test-chat", messages: [{ role: "user", content: "one two three" }] });
     expect(chats[1]!.messages).toEqual([{ role: "system", content: "be brief" }, { role: "user", content: "four five" }]);
@@ -402,5 +411,37 @@ describe("the external SDK over HTTP", () => {
     llm.enqueue({ status: 500, message: "exploded" });
     const out = await script(`try { await ai.complete("x"); console.log("null"); } catch (e) { console.log(JSON.stringify({ code: e.code, status: e.status, name: e.name })); }`, keyA);
     expect(out).toEqual({ code: "provider_error", status: 502, name: "BifrostError" });
+  });
+});
+
+describe("an Anthropic provider", () => {
+  it("answers text, streams, returns JSON through its structured output, and reports a wrong key", async () => {
+    const claude = await createProvider({ name: "claude", kind: "anthropic", baseUrl: llm.url, apiKey: API_KEY, chatModel: "claude-test", scope: orgA });
+    const text = await exec("complete", { input: { prompt: "hello claude", provider: "claude", maxTokens: 100 } }, keyA);
+    expect(text.result).toMatchObject({ text: "echo: hello claude", model: "claude-test", provider: "claude", usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5 } });
+    expect(text.tokensUsed).toBe(5);
+    const sent = llm.requests.at(-1)!;
+    expect(sent).toMatchObject({ path: "/v1/messages", xApiKey: API_KEY, body: { model: "claude-test", max_tokens: 100 } });
+
+    const streamed = await t.call({ method: "POST", url: "/api/ai/stream", payload: { prompt: "stream from claude", provider: "claude" }, key: keyA });
+    const lines = streamed.body.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.type === "text").map((l) => l.text).join("")).toBe("echo: stream from claude");
+    expect(lines.filter((l) => l.type === "text").length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatchObject({ type: "done", usage: { inputTokens: 3, outputTokens: 4, totalTokens: 7 } });
+
+    llm.enqueue({ content: JSON.stringify({ category: "software", urgent: false }) });
+    const schema = { type: "object", properties: { category: { enum: ["hardware", "software"] }, urgent: { type: "boolean" } }, required: ["category", "urgent"] };
+    const json = await exec("complete", { input: { prompt: "classify: Excel crashes", provider: "claude", responseFormat: schema } }, keyA);
+    expect(json.result.object).toEqual({ category: "software", urgent: false });
+    expect(llm.messages().at(-1)!.output_config).toMatchObject({ format: { type: "json_schema", schema: { properties: schema.properties } } });
+
+    await t.call({ method: "PUT", url: `/api/ai/providers/${claude.id}`, payload: { apiKey: "sk-ant-wrong-9999" } });
+    const denied = await exec("complete", { input: { prompt: "hi", provider: "claude" } }, keyA);
+    expect(denied.result).toEqual({ code: "provider_error", status: 502, message: `The AI provider "claude" answered HTTP 401 (check the provider's API key): invalid x-api-key` });
+    expect(JSON.stringify(denied)).not.toContain("sk-ant-wrong-9999");
+    // Anthropic has no embedding models.
+    const noEmbed = await t.call({ method: "PUT", url: `/api/ai/providers/${claude.id}`, payload: { embeddingModel: "x" } });
+    expect(noEmbed.statusCode).toBe(422);
+    await t.call({ method: "DELETE", url: `/api/ai/providers/${claude.id}` });
   });
 });

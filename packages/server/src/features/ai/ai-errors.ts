@@ -1,4 +1,4 @@
-import { APICallError, NoObjectGeneratedError, RetryError } from "ai";
+import { APICallError, NoObjectGeneratedError, NoOutputGeneratedError, RetryError } from "ai";
 import { REDACTED } from "@bifrost/contracts/sdk.js";
 import { HttpError } from "../../http-error.js";
 
@@ -56,6 +56,9 @@ export function providerError(error: unknown, call: ProviderCall): HttpError {
       "malformed_output",
       safe(`The model ${call.model} (provider "${call.provider}") did not answer with a JSON value as responseFormat asks: ${text ? `it answered ${JSON.stringify(quote(text))}` : "its answer was empty"}`),
     );
+  }
+  if (NoOutputGeneratedError.isInstance(e)) {
+    return new HttpError(502, "malformed_output", `The model ${call.model} (provider "${call.provider}") gave no answer to use (it stopped without text)`);
   }
   if (APICallError.isInstance(e)) {
     const status = e.statusCode;

@@ -96,9 +96,19 @@ export class AiService implements Embedder {
   private knowledge: KnowledgeSearch | null;
 
   constructor(
-    private readonly deps: { providers: AiProvidersService; usage: UsageMeter; validator: InputValidator; knowledge?: KnowledgeSearch },
+    private readonly deps: { providers: AiProvidersService; usage: UsageMeter; validator: InputValidator; knowledge?: KnowledgeSearch; log?: (message: string) => void },
   ) {
     this.knowledge = deps.knowledge ?? null;
+    // The AI SDK prints compatibility warnings to the console; route them to the platform's log.
+    const log = deps.log;
+    const g = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
+    if (g.AI_SDK_LOG_WARNINGS === undefined) {
+      g.AI_SDK_LOG_WARNINGS = log
+        ? (o: { warnings: { type: string; feature?: string; details?: string; message?: string }[]; provider: string; model: string }) => {
+            for (const w of o.warnings) log(`AI SDK warning (${o.provider} / ${o.model}): ${w.message ?? w.details ?? w.feature ?? w.type}`);
+          }
+        : false;
+    }
   }
 
   /** Wires the knowledge base (built after this service: it embeds through it). */
