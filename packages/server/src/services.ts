@@ -1,8 +1,10 @@
 import type { Engine } from "@bifrost/engine/engine.js";
+import { AgentsRepo } from "@bifrost/storage/agents.repo.js";
 import { AiProvidersRepo } from "@bifrost/storage/ai-providers.repo.js";
 import { ConfigRepo } from "@bifrost/storage/config.repo.js";
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { TablesRepo } from "@bifrost/storage/tables.repo.js";
+import { AgentsService } from "./features/agents/agents.service.js";
 import { AiProvidersService } from "./features/ai/ai-providers.service.js";
 import { registerAiSdk } from "./features/ai/ai.sdk.js";
 import { AiService } from "./features/ai/ai.service.js";
@@ -48,6 +50,7 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
   });
   const aiProviders = new AiProvidersService({ repo: new AiProvidersRepo(db), box: new SecretBox(deps.secretKey), organizations });
   const ai = new AiService({ providers: aiProviders, usage: engine.usage, validator: engine.validator, log: deps.log });
+  const agents = new AgentsService({ repo: new AgentsRepo(db), organizations, engine });
   /** Called when an organization is deleted (the API evicts its cached keys). */
   const onOrgDeleted: ((id: string) => void)[] = [];
 
@@ -61,5 +64,5 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
   // Running workflows reach the same methods over IPC, as their execution's principal.
   engine.setSdkHandler((caller, method, args) => sdk.dispatch(caller, method, args));
 
-  return { sdk, workflows, config, tables, files, onOrgDeleted, ai, aiProviders };
+  return { sdk, workflows, config, tables, files, onOrgDeleted, ai, aiProviders, agents };
 }

@@ -272,6 +272,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0012-agents": {
+      async up(db: Kysely<unknown>) {
+        // AI agents defined by platform admins, globally or for one organization: a system
+        // prompt, a model, the isTool workflows they may call, knowledge namespaces, limits.
+        await db.schema
+          .createTable("agents")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("description", text)
+          .addColumn("system_prompt", text, (c) => c.notNull())
+          .addColumn("provider", text)
+          .addColumn("model", text)
+          .addColumn("tools", text, (c) => c.notNull())
+          .addColumn("knowledge", text, (c) => c.notNull())
+          .addColumn("max_iterations", int, (c) => c.notNull())
+          .addColumn("max_tokens", int, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addUniqueConstraint("agents_scope_name", ["scope", "name"])
+          .execute();
+      },
+    },
   };
 }
 

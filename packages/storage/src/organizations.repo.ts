@@ -58,6 +58,7 @@ export class OrganizationsRepo {
       await trx.deleteFrom("custom_forms").where("scope", "=", id).execute();
       await trx.deleteFrom("ai_providers").where("scope", "=", id).execute();
       await trx.deleteFrom("ai_settings").where("scope", "=", id).execute();
+      await trx.deleteFrom("agents").where("scope", "=", id).execute();
       return true;
     });
   }

@@ -207,6 +207,27 @@ export interface AiSettingsTable {
   updated_at: string;
 }
 
+export interface AgentsTable {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  description: string | null;
+  system_prompt: string;
+  /** A provider name; null = the scope's chat provider. */
+  provider: string | null;
+  /** null = the provider's chat model. */
+  model: string | null;
+  /** JSON: names of the isTool workflows the agent may call. */
+  tools: string;
+  /** JSON: knowledge namespaces searched for each message. */
+  knowledge: string;
+  max_iterations: number;
+  max_tokens: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
   modules: ModulesTable;
   custom_forms: CustomFormsTable;
@@ -225,4 +246,5 @@ export interface Schema {
   jobs: JobsTable;
   ai_providers: AiProvidersTable;
   ai_settings: AiSettingsTable;
+  agents: AgentsTable;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AgentsRepo, type AgentInput } from "@bifrost/storage/agents.repo.js";
 import { AiProvidersRepo, type AiProviderInput } from "@bifrost/storage/ai-providers.repo.js";
 import { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { forEachDatabase } from "./databases.js";
@@ -13,6 +14,19 @@ const input = (over: Partial<AiProviderInput> = {}): AiProviderInput => ({
   chatModel: "gpt-4o-mini",
   embeddingModel: null,
   timeoutMs: 60_000,
+  ...over,
+});
+
+const agent = (over: Partial<AgentInput> = {}): AgentInput => ({
+  name: "helpdesk",
+  description: "Answers tickets",
+  systemPrompt: "You are a helpdesk agent.",
+  provider: "openai",
+  model: "gpt-4o-mini",
+  tools: ["reset_password", "unlock.account"],
+  knowledge: ["runbooks"],
+  maxIterations: 8,
+  maxTokens: 20_000,
   ...over,
 });
 
@@ -49,15 +63,36 @@ forEachDatabase((t) => {
       expect((await repo.list(["scope-d"])).map((r) => r.name)).toEqual(["b"]);
     });
 
-    it("go with their organization", async () => {
+    it("go with their organization, as do its agents", async () => {
       const orgs = new OrganizationsRepo(t.database.db);
       const org = await orgs.create("Gone");
       const repo = new AiProvidersRepo(t.database.db);
       const p = await repo.create(org.id, input());
       await repo.setSettings(org.id, { chatProviderId: p.id, embeddingProviderId: null });
+      const agents = new AgentsRepo(t.database.db);
+      await agents.create(org.id, agent());
       await orgs.delete(org.id);
       expect(await repo.list([org.id])).toEqual([]);
       expect((await repo.getSettings(org.id)).updatedAt).toBeNull();
+      expect(await agents.list([org.id])).toEqual([]);
+    });
+  });
+
+  describe("agents", () => {
+    it("are unique by scope and name, keep their lists and limits, and update and delete", async () => {
+      const repo = new AgentsRepo(t.database.db);
+      const now = "2025-01-01T00:00:00.000Z";
+      const a = await repo.create("global", agent(), now);
+      expect(await repo.get(a.id)).toEqual({ ...agent(), id: a.id, scope: "global", createdAt: now, updatedAt: now });
+      await expect(repo.create("global", agent())).rejects.toThrow();
+      const b = await repo.create("org-9", agent({ tools: [], knowledge: [] }));
+      expect(await repo.findByName("org-9", "helpdesk")).toEqual(b);
+      expect((await repo.list(["org-9", "global"])).map((x) => x.scope)).toEqual(["global", "org-9"]);
+      expect(await repo.list([])).toEqual([]);
+      const updated = await repo.update(a.id, agent({ description: null, model: null, maxIterations: 3, maxTokens: 3_000_000_000 }), "2025-03-01T00:00:00.000Z");
+      expect(updated).toMatchObject({ description: null, model: null, maxIterations: 3, maxTokens: 3_000_000_000, updatedAt: "2025-03-01T00:00:00.000Z" });
+      expect(await repo.delete(a.id)).toBe(true);
+      expect(await repo.delete(a.id)).toBe(false);
     });
   });
 });

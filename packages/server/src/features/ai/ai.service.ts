@@ -46,7 +46,7 @@ export interface ModelInfo {
 /** How many knowledge chunks a completion gets by default. */
 const KNOWLEDGE_LIMIT = 5;
 
-function usageOf(u: LanguageModelUsage | undefined): AiUsage {
+export function usageOf(u: LanguageModelUsage | undefined): AiUsage {
   const input = u?.inputTokens ?? 0;
   const output = u?.outputTokens ?? 0;
   return { inputTokens: input, outputTokens: output, totalTokens: u?.totalTokens ?? input + output };
@@ -56,7 +56,14 @@ function usageOf(u: LanguageModelUsage | undefined): AiUsage {
  * An abort signal that fires after `ms` (restartable, for the gap between streamed chunks)
  * or when `outer` aborts (a consumer that went away).
  */
-function deadline(ms: number, outer?: AbortSignal) {
+export interface Deadline {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  restart(): void;
+  clear(abort?: boolean): void;
+}
+
+export function deadline(ms: number, outer?: AbortSignal): Deadline {
   const controller = new AbortController();
   let fired = false;
   outer?.addEventListener("abort", () => controller.abort(new Error("the consumer stopped reading")), { once: true });
@@ -131,25 +138,40 @@ export class AiService implements Embedder {
     return key;
   }
 
+  /**
+   * The chat model a caller uses: `provider` named (its organization's, else global), else
+   * the organization's chat provider, else the global one; `model`, else the provider's.
+   */
+  async chatTarget(caller: SdkCaller, choice: { provider?: string | null; model?: string | null } = {}) {
+    const provider = await this.deps.providers.resolve(caller.orgId, "chat", choice.provider ?? undefined);
+    if (!provider) throw notConfigured("chat", caller.orgId);
+    const modelId = choice.model ?? provider.row.chatModel;
+    if (!modelId) throw validationFailed([{ path: "model", message: `is required: provider "${provider.row.name}" has no default chat model` }]);
+    const call: Omit<ProviderCall, "timedOut"> = { provider: provider.row.name, model: modelId, timeoutMs: provider.row.timeoutMs, secrets: secretsOf(provider) };
+    return { provider, modelId, model: languageModel(provider, modelId), call };
+  }
+
+  /** The best matching knowledge for `query`, as a block for the system prompt (null when nothing matched). */
+  async knowledgeFor(caller: SdkCaller, query: string, namespaces: string[], limit = KNOWLEDGE_LIMIT): Promise<{ block: string | null; sources: KnowledgeSource[] }> {
+    if (!this.knowledge) throw new HttpError(501, "knowledge_unavailable", "knowledge: the knowledge base is not available on this platform");
+    const hits = query.trim() ? await this.knowledge.search(caller, query, { namespace: namespaces, limit }) : [];
+    return { block: hits.length > 0 ? knowledgeBlock(hits) : null, sources: hits.map((h) => ({ namespace: h.namespace, key: h.key, score: h.score })) };
+  }
+
   /** Everything a chat request needs: provider, model, prompt with knowledge, deadline data. */
   private async prepare(caller: SdkCaller, options: CompleteOptions) {
-    const provider = await this.deps.providers.resolve(caller.orgId, "chat", options.provider);
-    if (!provider) throw notConfigured("chat", caller.orgId);
-    const modelId = options.model ?? provider.row.chatModel;
-    if (!modelId) throw validationFailed([{ path: "model", message: `is required: provider "${provider.row.name}" has no default chat model` }]);
+    const target = await this.chatTarget(caller, options);
     const messages: ModelMessage[] = [...(options.messages ?? [])] as ModelMessage[];
     if (options.prompt !== undefined) messages.push({ role: "user", content: options.prompt });
     let system = options.system;
     let sources: KnowledgeSource[] = [];
     if (options.knowledge) {
-      if (!this.knowledge) throw new HttpError(501, "knowledge_unavailable", "knowledge: the knowledge base is not available on this platform");
       const query = [...messages].reverse().find((m) => m.role === "user")?.content;
-      const hits = typeof query === "string" && query.trim() ? await this.knowledge.search(caller, query, { namespace: options.knowledge, limit: options.knowledgeLimit ?? KNOWLEDGE_LIMIT }) : [];
-      if (hits.length > 0) system = [system, knowledgeBlock(hits)].filter(Boolean).join("\n\n");
-      sources = hits.map((h) => ({ namespace: h.namespace, key: h.key, score: h.score }));
+      const found = await this.knowledgeFor(caller, typeof query === "string" ? query : "", options.knowledge, options.knowledgeLimit);
+      if (found.block) system = [system, found.block].filter(Boolean).join("\n\n");
+      sources = found.sources;
     }
-    const call: Omit<ProviderCall, "timedOut"> = { provider: provider.row.name, model: modelId, timeoutMs: provider.row.timeoutMs, secrets: secretsOf(provider) };
-    return { provider, modelId, model: languageModel(provider, modelId), messages, system, sources, call };
+    return { ...target, messages, system, sources };
   }
 
   async complete(caller: SdkCaller, options: CompleteOptions): Promise<Completion> {

@@ -1,13 +1,16 @@
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import type { EmbeddingModel, LanguageModel } from "ai";
+import type { EmbeddingModel, wrapLanguageModel } from "ai";
 import type { ResolvedProvider } from "./ai-providers.service.js";
+
+/** A provider's chat model (the AI SDK's current model specification, so middleware can wrap it). */
+export type ChatModel = Parameters<typeof wrapLanguageModel>[0]["model"];
 
 /**
  * AI SDK models for a configured provider. Built per request from the stored settings
  * (cheap), so a change made through the API on one server is seen by every process.
  */
-export function languageModel(p: ResolvedProvider, modelId: string): LanguageModel {
+export function languageModel(p: ResolvedProvider, modelId: string): ChatModel {
   if (p.row.kind === "anthropic") {
     // The key is always passed explicitly: the platform never falls back to ANTHROPIC_API_KEY.
     return createAnthropic({ apiKey: p.apiKey ?? "", headers: p.headers, ...(p.row.baseUrl ? { baseURL: p.row.baseUrl } : {}) })(modelId);
