@@ -159,6 +159,10 @@ describe("providers (platform admins)", () => {
     });
     const infoB = (await sdk("ai.getModelInfo", [], keyB)).json().value;
     expect(infoB.chat).toEqual({ provider: "loopback", kind: "openai-compatible", scope: "global", model: "test-chat" });
+    // Beta cannot use Alpha's provider by name either.
+    const borrowed = await sdk("ai.complete", [{ prompt: "x", provider: "alpha-llm" }], keyB);
+    expect(borrowed.statusCode).toBe(404);
+    expect(borrowed.json().error.message).toBe('AI provider "alpha-llm" not found');
     // An admin acting in Beta does not see Alpha's provider either.
     expect((await t.call({ method: "GET", url: `/api/ai/providers/${own.id}`, org: orgB })).statusCode).toBe(404);
     const listB = await t.call({ method: "GET", url: "/api/ai/providers", org: orgB });
