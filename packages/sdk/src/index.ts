@@ -31,3 +31,4 @@ export * as workflows from "./workflows.js";
 export * as executions from "./executions.js";
 export * as organizations from "./organizations.js";
 export * as tables from "./tables.js";
+export * as ai from "./ai.js";

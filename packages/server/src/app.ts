@@ -3,6 +3,8 @@ import type { Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import { registerAuth } from "./auth.js";
+import { agentsRoutes } from "./features/agents/agents.routes.js";
+import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
 import { configRoutes } from "./features/config/config.routes.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
@@ -68,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
   const db = engine.database.db;
   const organizations = engine.repos.organizations;
-  const { sdk, workflows, config, tables, files, onOrgDeleted } = buildServices(engine, {
+  const { sdk, workflows, config, tables, files, onOrgDeleted, ai, aiProviders, agents } = buildServices(engine, {
     secretKey: deps.secretKey,
     maxFileBytes: deps.maxFileBytes,
     log: (message) => app.log.warn(message),
@@ -99,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
     customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
+    aiRoutes(api, { ai, providers: aiProviders });
+    agentsRoutes(api, { agents, ai, workflows, engine });
   });
   return app;
 }

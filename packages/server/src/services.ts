@@ -1,7 +1,13 @@
 import type { Engine } from "@bifrost/engine/engine.js";
+import { AgentsRepo } from "@bifrost/storage/agents.repo.js";
+import { AiProvidersRepo } from "@bifrost/storage/ai-providers.repo.js";
 import { ConfigRepo } from "@bifrost/storage/config.repo.js";
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { TablesRepo } from "@bifrost/storage/tables.repo.js";
+import { AgentsService } from "./features/agents/agents.service.js";
+import { AiProvidersService } from "./features/ai/ai-providers.service.js";
+import { registerAiSdk } from "./features/ai/ai.sdk.js";
+import { AiService } from "./features/ai/ai.service.js";
 import { registerConfigSdk } from "./features/config/config.routes.js";
 import { ConfigService } from "./features/config/config.service.js";
 import { registerExecutionsSdk } from "./features/executions/executions.sdk.js";
@@ -42,6 +48,9 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
     log: deps.log,
     maxFileBytes: deps.maxFileBytes,
   });
+  const aiProviders = new AiProvidersService({ repo: new AiProvidersRepo(db), box: new SecretBox(deps.secretKey), organizations });
+  const ai = new AiService({ providers: aiProviders, usage: engine.usage, validator: engine.validator, log: deps.log });
+  const agents = new AgentsService({ repo: new AgentsRepo(db), organizations, engine });
   /** Called when an organization is deleted (the API evicts its cached keys). */
   const onOrgDeleted: ((id: string) => void)[] = [];
 
@@ -51,8 +60,9 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
   registerWorkflowsSdk(sdk, engine, workflows);
   registerExecutionsSdk(sdk, engine.repos.executions);
   registerOrganizationsSdk(sdk, organizations, (id) => onOrgDeleted.forEach((hook) => hook(id)));
+  registerAiSdk(sdk, ai);
   // Running workflows reach the same methods over IPC, as their execution's principal.
   engine.setSdkHandler((caller, method, args) => sdk.dispatch(caller, method, args));
 
-  return { sdk, workflows, config, tables, files, onOrgDeleted };
+  return { sdk, workflows, config, tables, files, onOrgDeleted, ai, aiProviders, agents };
 }

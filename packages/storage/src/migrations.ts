@@ -240,6 +240,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("executions").addColumn("export_name", text).execute();
       },
     },
+    "0010-ai": {
+      async up(db: Kysely<unknown>) {
+        // LLM providers configured by platform admins, globally or for one organization.
+        // The API key and the extra headers (Azure's api-key) are sealed with SecretBox.
+        await db.schema
+          .createTable("ai_providers")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("kind", text, (c) => c.notNull())
+          .addColumn("base_url", text)
+          .addColumn("api_key", text)
+          .addColumn("headers", text)
+          .addColumn("query_params", text)
+          .addColumn("chat_model", text)
+          .addColumn("embedding_model", text)
+          .addColumn("timeout_ms", int, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addUniqueConstraint("ai_providers_scope_name", ["scope", "name"])
+          .execute();
+        // Which provider a scope uses for chat and for embeddings (an organization's row
+        // overrides the global one).
+        await db.schema
+          .createTable("ai_settings")
+          .addColumn("scope", text, (c) => c.primaryKey())
+          .addColumn("chat_provider_id", text)
+          .addColumn("embedding_provider_id", text)
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .execute();
+      },
+    },
     "0011-knowledge": {
       async up(db: Kysely<unknown>) {
         // The knowledge base: a row per stored document, a row per chunk of it. `scope` is an
@@ -293,6 +325,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
             INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, content) VALUES ('delete', old.id, old.content);
             INSERT INTO knowledge_chunks_fts(rowid, content) VALUES (new.id, new.content); END`.execute(db);
         }
+      },
+    },
+    "0012-agents": {
+      async up(db: Kysely<unknown>) {
+        // AI agents defined by platform admins, globally or for one organization: a system
+        // prompt, a model, the isTool workflows they may call, knowledge namespaces, limits.
+        await db.schema
+          .createTable("agents")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("description", text)
+          .addColumn("system_prompt", text, (c) => c.notNull())
+          .addColumn("provider", text)
+          .addColumn("model", text)
+          .addColumn("tools", text, (c) => c.notNull())
+          .addColumn("knowledge", text, (c) => c.notNull())
+          .addColumn("max_iterations", int, (c) => c.notNull())
+          .addColumn("max_tokens", int, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addUniqueConstraint("agents_scope_name", ["scope", "name"])
+          .execute();
       },
     },
   };

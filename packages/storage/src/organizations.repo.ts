@@ -56,6 +56,9 @@ export class OrganizationsRepo {
       await trx.deleteFrom("table_documents").where("scope", "=", id).execute();
       await trx.deleteFrom("tables").where("scope", "=", id).execute();
       await trx.deleteFrom("custom_forms").where("scope", "=", id).execute();
+      await trx.deleteFrom("ai_providers").where("scope", "=", id).execute();
+      await trx.deleteFrom("ai_settings").where("scope", "=", id).execute();
+      await trx.deleteFrom("agents").where("scope", "=", id).execute();
       await trx.deleteFrom("knowledge_chunks").where("scope", "=", id).execute();
       await trx.deleteFrom("knowledge_documents").where("scope", "=", id).execute();
       return true;

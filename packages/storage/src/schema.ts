@@ -179,6 +179,55 @@ export interface ModulesTable {
   created_at: string;
 }
 
+export interface AiProvidersTable {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  /** "openai-compatible" | "anthropic". */
+  kind: string;
+  base_url: string | null;
+  /** SecretBox envelope of the API key. */
+  api_key: string | null;
+  /** SecretBox envelope of a JSON object of extra request headers. */
+  headers: string | null;
+  /** JSON object of extra query parameters (Azure's api-version). */
+  query_params: string | null;
+  chat_model: string | null;
+  embedding_model: string | null;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AiSettingsTable {
+  scope: string;
+  chat_provider_id: string | null;
+  embedding_provider_id: string | null;
+  updated_at: string;
+}
+
+export interface AgentsTable {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  description: string | null;
+  system_prompt: string;
+  /** A provider name; null = the scope's chat provider. */
+  provider: string | null;
+  /** null = the provider's chat model. */
+  model: string | null;
+  /** JSON: names of the isTool workflows the agent may call. */
+  tools: string;
+  /** JSON: knowledge namespaces searched for each message. */
+  knowledge: string;
+  max_iterations: number;
+  max_tokens: number;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A stored knowledge document (SPEC §2 `knowledge`); its chunks live in `knowledge_chunks`. */
 export interface KnowledgeDocumentsTable {
   /** An organization id, or "global". */
@@ -224,6 +273,9 @@ export interface Schema {
   executions: ExecutionsTable;
   execution_logs: ExecutionLogsTable;
   jobs: JobsTable;
+  ai_providers: AiProvidersTable;
+  ai_settings: AiSettingsTable;
+  agents: AgentsTable;
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
 }
