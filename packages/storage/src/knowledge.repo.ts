@@ -5,9 +5,10 @@ import type { Schema } from "./schema.js";
 import { compileWhere, type Condition } from "./tables-filter.js";
 
 /**
- * The knowledge base's documents and chunks, per scope ("global" or an organization id),
- * and their two rankings: cosine similarity over embeddings (`VectorIndex`) and full-text
- * relevance (SQLite FTS5 / PostgreSQL tsvector). A document is written whole or not at all.
+ * The knowledge base's documents, their chunks and the chunks' vectors (one per embedding
+ * model), per scope ("global" or an organization id), and two rankings: cosine similarity
+ * over vectors (`VectorIndex`) and full-text relevance (SQLite FTS5 / PostgreSQL
+ * tsvector). A document is written whole or not at all.
  */
 
 /** Which documents a search or an embedding pass covers. */
@@ -42,8 +43,8 @@ export interface KnowledgeDocumentRow {
   /** JSON text. */
   metadata: string;
   chunks: number;
-  /** The embedding model of its vectors when every chunk has one of the same model; null otherwise. */
-  model: string | null;
+  /** The embedding models every chunk has a vector of, by name. */
+  models: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -56,7 +57,7 @@ export interface NamespaceRow {
   updatedAt: string;
 }
 
-/** What is stored about a document before a write: its hash, and whether all its chunks have vectors. */
+/** What is stored about a document before a write: its hash, and whether every chunk has a vector (of any model). */
 export interface DocumentState {
   contentHash: string;
   embedded: boolean;
@@ -101,6 +102,11 @@ class StaleWrite extends Error {
 
 const num = (v: unknown) => Number(v ?? 0);
 
+const isForeignKeyViolation = (error: unknown) => {
+  const code = (error as { code?: unknown }).code;
+  return code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503";
+};
+
 export class KnowledgeRepo {
   private readonly db: Kysely<Schema>;
   private readonly dialect: DatabaseDialect;
@@ -121,19 +127,27 @@ export class KnowledgeRepo {
       .where("key", "=", key)
       .executeTakeFirst();
     if (!doc) return null;
-    const stats = await this.db
-      .selectFrom("knowledge_chunks")
-      .select((eb) => [
-        eb.fn.countAll<number>().as("n"),
-        eb.fn.count<number>("model").as("embedded"),
-        eb.fn.min<string | null>("model").as("lo"),
-        eb.fn.max<string | null>("model").as("hi"),
-      ])
-      .where("scope", "=", scope)
-      .where("namespace", "=", namespace)
-      .where("key", "=", key)
-      .executeTakeFirstOrThrow();
-    const n = num(stats.n);
+    const [count, models] = await Promise.all([
+      this.db
+        .selectFrom("knowledge_chunks")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("scope", "=", scope)
+        .where("namespace", "=", namespace)
+        .where("key", "=", key)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom("knowledge_vectors as v")
+        .innerJoin("knowledge_chunks as c", "c.id", "v.chunk_id")
+        .select("v.model")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("c.scope", "=", scope)
+        .where("c.namespace", "=", namespace)
+        .where("c.key", "=", key)
+        .groupBy("v.model")
+        .orderBy("v.model")
+        .execute(),
+    ]);
+    const n = num(count.n);
     return {
       scope,
       namespace,
@@ -142,7 +156,7 @@ export class KnowledgeRepo {
       contentHash: doc.content_hash,
       metadata: doc.metadata,
       chunks: n,
-      model: n > 0 && num(stats.embedded) === n && stats.lo === stats.hi ? stats.lo : null,
+      models: models.filter((m) => num(m.n) === n).map((m) => m.model),
       createdAt: doc.created_at,
       updatedAt: doc.updated_at,
     };
@@ -157,7 +171,12 @@ export class KnowledgeRepo {
         .selectFrom("knowledge_documents as d")
         .leftJoin("knowledge_chunks as c", (j) => j.onRef("c.scope", "=", "d.scope").onRef("c.namespace", "=", "d.namespace").onRef("c.key", "=", "d.key"))
         .select(["d.key", "d.content_hash"])
-        .select((eb) => [eb.fn.count<number>("c.id").as("n"), eb.fn.count<number>("c.model").as("embedded")])
+        .select((eb) => [
+          eb.fn.count<number>("c.id").as("n"),
+          eb.fn
+            .sum<number>(eb.case().when(eb.exists(eb.selectFrom("knowledge_vectors as v").select("v.chunk_id").whereRef("v.chunk_id", "=", "c.id"))).then(1).else(0).end())
+            .as("embedded"),
+        ])
         .where("d.scope", "=", scope)
         .where("d.namespace", "=", namespace)
         .where("d.key", "in", part)
@@ -208,18 +227,17 @@ export class KnowledgeRepo {
             .returning("created_at")
             .executeTakeFirstOrThrow();
           out.push(r.created_at === now && existed.numDeletedRows === 0n ? "created" : "replaced");
-          const rows = w.chunks.map((content, seq) => {
-            const vector = w.embedding?.vectors[seq];
-            return {
-              ...where,
-              seq,
-              content,
-              model: vector ? w.embedding!.model : null,
-              dimensions: vector ? vector.length : null,
-              embedding: vector ? this.vectors.encode(vector) : null,
-            };
-          });
-          for (let i = 0; i < rows.length; i += INSERT_ROWS) await trx.insertInto("knowledge_chunks").values(rows.slice(i, i + INSERT_ROWS)).execute();
+          const rows = w.chunks.map((content, seq) => ({ ...where, seq, content }));
+          for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+            const ids = await trx.insertInto("knowledge_chunks").values(rows.slice(i, i + INSERT_ROWS)).returning(["id", "seq"]).execute();
+            const e = w.embedding;
+            if (!e) continue;
+            const vectors = ids.map((r) => {
+              const vector = e.vectors[num(r.seq)]!;
+              return { chunk_id: num(r.id), model: e.model, dimensions: vector.length, embedding: this.vectors.encode(vector) };
+            });
+            await trx.insertInto("knowledge_vectors").values(vectors).execute();
+          }
         }
         if (stale.length > 0) throw new StaleWrite(stale);
         return out;
@@ -301,33 +319,77 @@ export class KnowledgeRepo {
     };
   }
 
-  /** Chunks of the target's scopes and namespaces without a vector of `model` (and `dimensions`), oldest first. */
-  async chunksWithoutVectors(target: Pick<KnowledgeTarget, "scopes" | "namespaces">, model: string, dimensions: number, limit: number): Promise<Array<{ id: number; content: string }>> {
-    if (target.scopes.length === 0 || target.namespaces.length === 0) return [];
-    const rows = await this.db
-      .selectFrom("knowledge_chunks")
-      .select(["id", "content"])
-      .where("scope", "in", target.scopes)
-      .where("namespace", "in", target.namespaces)
-      .where((eb) => eb.or([eb("model", "is", null), eb("model", "<>", model), eb("dimensions", "<>", dimensions)]))
-      .orderBy("id")
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ id: num(r.id), content: r.content }));
+  /** Chunks of the target's scopes and namespaces without a vector of `model` at `dimensions`, oldest first. */
+  async chunksWithoutVectors(
+    target: Pick<KnowledgeTarget, "scopes" | "namespaces">,
+    model: string,
+    dimensions: number,
+    limit: number,
+  ): Promise<Array<{ id: number; scope: string; content: string }>> {
+    if (target.scopes.length === 0 || target.namespaces.length === 0 || limit <= 0) return [];
+    const rows = await this.withoutVectors(target, model, dimensions).select(["c.id", "c.scope", "c.content"]).orderBy("c.id").limit(limit).execute();
+    return rows.map((r) => ({ id: num(r.id), scope: r.scope, content: r.content }));
   }
 
-  /** Sets chunks' vectors; chunks deleted meanwhile are skipped. */
-  async setVectors(model: string, entries: Array<{ id: number; vector: number[] }>): Promise<void> {
+  /** How many chunks `chunksWithoutVectors` would list without a limit. */
+  async countWithoutVectors(target: Pick<KnowledgeTarget, "scopes" | "namespaces">, model: string, dimensions: number): Promise<number> {
+    if (target.scopes.length === 0 || target.namespaces.length === 0) return 0;
+    const r = await this.withoutVectors(target, model, dimensions)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return num(r.n);
+  }
+
+  private withoutVectors(target: Pick<KnowledgeTarget, "scopes" | "namespaces">, model: string, dimensions: number) {
+    return this.db
+      .selectFrom("knowledge_chunks as c")
+      .where("c.scope", "in", target.scopes)
+      .where("c.namespace", "in", target.namespaces)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("knowledge_vectors as v")
+              .select("v.chunk_id")
+              .whereRef("v.chunk_id", "=", "c.id")
+              .where("v.model", "=", model)
+              .where("v.dimensions", "=", dimensions),
+          ),
+        ),
+      );
+  }
+
+  /**
+   * Stores chunks' vectors of `model` (replacing one of the same model). `exclusive`
+   * entries also drop the chunk's vectors of other models (an organization's chunks only
+   * need its current model's). Chunks deleted meanwhile are skipped.
+   */
+  async setVectors(model: string, entries: Array<{ id: number; vector: number[]; exclusive?: boolean }>): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    const put = async (trx: Kysely<Schema>, e: (typeof entries)[number]) => {
+      const embedding = this.vectors.encode(e.vector);
+      await trx
+        .insertInto("knowledge_vectors")
+        .values({ chunk_id: e.id, model, dimensions: e.vector.length, embedding })
+        .onConflict((oc) => oc.columns(["chunk_id", "model"]).doUpdateSet({ dimensions: e.vector.length, embedding }))
+        .execute();
+      if (e.exclusive) await trx.deleteFrom("knowledge_vectors").where("chunk_id", "=", e.id).where("model", "<>", model).execute();
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const e of entries) await put(trx, e);
+      });
+    } catch (error) {
+      if (!isForeignKeyViolation(error)) throw error;
+      // A chunk went meanwhile (its document was replaced or deleted): write the others one by one.
       for (const e of entries) {
-        await trx
-          .updateTable("knowledge_chunks")
-          .set({ model, dimensions: e.vector.length, embedding: this.vectors.encode(e.vector) })
-          .where("id", "=", e.id)
-          .execute();
+        try {
+          await put(this.db, e);
+        } catch (inner) {
+          if (!isForeignKeyViolation(inner)) throw inner;
+        }
       }
-    });
+    }
   }
 
   /**
@@ -338,15 +400,15 @@ export class KnowledgeRepo {
   async searchVectors(target: KnowledgeTarget, query: number[], model: string, options: { limit: number; minScore?: number }): Promise<KnowledgeHitRow[]> {
     if (target.scopes.length === 0 || target.namespaces.length === 0 || options.limit <= 0) return [];
     const dims = query.length;
-    const similarity = this.vectors.similarity(sql.ref("c.embedding"), query);
+    const similarity = this.vectors.similarity(sql.ref("x.embedding"), query);
     const result = await sql<KnowledgeHitRow>`
       WITH v AS (${this.visible(target)}),
       scored AS (
         SELECT c.scope, c.namespace, c."key", c.seq, c.content, v.metadata,
-          CASE WHEN c.dimensions = ${dims} THEN ${similarity} ELSE 0 END AS score
+          CASE WHEN x.dimensions = ${dims} THEN ${similarity} ELSE 0 END AS score
         FROM knowledge_chunks c
         JOIN v ON v.scope = c.scope AND v.namespace = c.namespace AND v."key" = c."key"
-        WHERE c.model = ${model} AND c.dimensions = ${dims}
+        JOIN knowledge_vectors x ON x.chunk_id = c.id AND x.model = ${model} AND x.dimensions = ${dims}
       ),
       ranked AS (
         SELECT scored.*, row_number() OVER (PARTITION BY scope, namespace, "key" ORDER BY score DESC, seq) AS rn FROM scored

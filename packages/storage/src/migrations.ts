@@ -298,10 +298,6 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("key", text, (c) => c.notNull())
           .addColumn("seq", int, (c) => c.notNull())
           .addColumn("content", text, (c) => c.notNull())
-          .addColumn("model", text) // the embedding model of `embedding`; NULL = not embedded
-          .addColumn("dimensions", int)
-          // SQLite: float32 BLOB read by sqlite-vec; PostgreSQL: real[] (see knowledge-vectors.ts).
-          .addColumn("embedding", dialect === "sqlite" ? "blob" : sql`real[]`)
           .$call((b) =>
             // PostgreSQL's full-text index: the chunk's lexemes, kept up to date by the database.
             dialect === "postgres" ? b.addColumn("tsv", sql`tsvector`, (c) => c.generatedAlwaysAs(sql`to_tsvector('english', content)`).stored()) : b,
@@ -311,6 +307,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           )
           .execute();
         await db.schema.createIndex("knowledge_chunks_document").on("knowledge_chunks").columns(["scope", "namespace", "key", "seq"]).unique().execute();
+
+        // A chunk's vectors, one per embedding model: organizations using different models
+        // can all search the global documents, and vectors of two models never mix.
+        await db.schema
+          .createTable("knowledge_vectors")
+          .addColumn("chunk_id", int, (c) => c.notNull().references("knowledge_chunks.id").onDelete("cascade"))
+          .addColumn("model", text, (c) => c.notNull())
+          .addColumn("dimensions", int, (c) => c.notNull())
+          // SQLite: float32 BLOB read by sqlite-vec; PostgreSQL: real[] (see knowledge-vectors.ts).
+          .addColumn("embedding", dialect === "sqlite" ? "blob" : sql`real[]`, (c) => c.notNull())
+          .addPrimaryKeyConstraint("knowledge_vectors_pk", ["chunk_id", "model"])
+          .execute();
 
         if (dialect === "postgres") {
           await sql`CREATE INDEX knowledge_chunks_tsv ON knowledge_chunks USING gin (tsv)`.execute(db);

@@ -250,9 +250,13 @@ export interface KnowledgeChunksTable {
   key: string;
   seq: number;
   content: string;
-  /** The embedding model that produced `embedding`; null = not embedded yet. */
-  model: string | null;
-  dimensions: number | null;
+}
+
+/** A chunk's vector from one embedding model. */
+export interface KnowledgeVectorsTable {
+  chunk_id: number;
+  model: string;
+  dimensions: number;
   /** A unit vector: float32 BLOB (SQLite, sqlite-vec) or real[] (PostgreSQL). See knowledge-vectors.ts. */
   embedding: unknown;
 }
@@ -278,4 +282,5 @@ export interface Schema {
   agents: AgentsTable;
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
+  knowledge_vectors: KnowledgeVectorsTable;
 }

@@ -88,7 +88,7 @@ forEachDatabase((t) => {
       for (const [i, [stored, query]] of cases.entries()) {
         await repo.write(scope, [replace("vec", `k${i}`, ["x"], { model: "m", vectors: [stored] })]);
         const similarity = repo.vectors.similarity(sql.ref("embedding"), query);
-        const row = await sql<{ s: number }>`SELECT ${similarity} AS s FROM knowledge_chunks WHERE scope = ${scope} AND "key" = ${`k${i}`}`.execute(t.database.db);
+        const row = await sql<{ s: number }>`SELECT ${similarity} AS s FROM knowledge_vectors JOIN knowledge_chunks c ON c.id = chunk_id WHERE c.scope = ${scope} AND c."key" = ${`k${i}`}`.execute(t.database.db);
         expect(Number(row.rows[0]!.s), `case ${i}`).toBeCloseTo(cosine(stored, query), 5);
       }
     });
@@ -135,7 +135,7 @@ forEachDatabase((t) => {
       expect(await repo.searchVectors(target([scope], ["mix"]), [1, 0], "m", { limit: 0 })).toEqual([]);
     });
 
-    it("embeds what lacks a vector of the current model: chunks without one, of another model, or of other dimensions", async () => {
+    it("lists what lacks a vector of a model (none, another model, other dimensions) and keeps one vector per model", async () => {
       await repo.write(scope, [
         replace("lazy", "a", ["one", "two"]),
         replace("lazy", "b", ["three"], { model: "old", vectors: [[1, 0]] }),
@@ -144,17 +144,25 @@ forEachDatabase((t) => {
         replace("elsewhere", "e", ["six"]),
       ]);
       const todo = await repo.chunksWithoutVectors(target([scope], ["lazy"]), "new", 2, 100);
-      expect(todo.map((c) => c.content)).toEqual(["one", "two", "three", "four"]);
+      expect(todo.map((c) => [c.scope, c.content])).toEqual([[scope, "one"], [scope, "two"], [scope, "three"], [scope, "four"]]);
+      expect(await repo.countWithoutVectors(target([scope], ["lazy"]), "new", 2)).toBe(4);
       expect((await repo.chunksWithoutVectors(target([scope], ["lazy"]), "new", 2, 2)).map((c) => c.content)).toEqual(["one", "two"]);
-      await repo.setVectors("new", todo.map((c, i) => ({ id: c.id, vector: [1, i] })));
+      // "b" keeps its old model's vector; "c" (exclusive) loses its 3-dimension one.
+      await repo.setVectors("new", todo.map((c, i) => ({ id: c.id, vector: [1, i], exclusive: c.content !== "three" })));
       expect(await repo.chunksWithoutVectors(target([scope], ["lazy"]), "new", 2, 100)).toEqual([]);
-      expect((await repo.getDocument(scope, "lazy", "a"))?.model).toBe("new");
+      expect(await repo.countWithoutVectors(target([scope], ["lazy"]), "new", 2)).toBe(0);
+      expect((await repo.getDocument(scope, "lazy", "a"))?.models).toEqual(["new"]);
+      expect((await repo.getDocument(scope, "lazy", "b"))?.models).toEqual(["new", "old"]);
+      expect((await repo.getDocument(scope, "lazy", "c"))?.models).toEqual(["new"]);
       const hits = await repo.searchVectors(target([scope], ["lazy"]), [1, 0], "new", { limit: 10 });
       expect(hits.map((h) => [h.key, h.content])).toEqual([["a", "one"], ["b", "three"], ["c", "four"], ["d", "five"]]);
-      // A vector for a chunk deleted meanwhile lands nowhere.
+      expect((await repo.searchVectors(target([scope], ["lazy"]), [1, 0], "old", { limit: 10 })).map((h) => h.key)).toEqual(["b"]);
+      // A vector for a chunk deleted meanwhile lands nowhere, and does not stop the others.
       await repo.deleteDocument(scope, "lazy", "a");
-      await repo.setVectors("new", [{ id: todo[0]!.id, vector: [1, 0] }]);
-      expect(await t.database.db.selectFrom("knowledge_chunks").select("id").where("id", "=", todo[0]!.id).execute()).toEqual([]);
+      const e = (await repo.chunksWithoutVectors(target([scope], ["elsewhere"]), "new", 2, 10))[0]!;
+      await repo.setVectors("new", [{ id: todo[0]!.id, vector: [1, 0] }, { id: e.id, vector: [0, 1] }]);
+      expect(await t.database.db.selectFrom("knowledge_vectors").select("chunk_id").where("chunk_id", "=", todo[0]!.id).execute()).toEqual([]);
+      expect((await repo.getDocument(scope, "elsewhere", "e"))?.models).toEqual(["new"]);
     });
   });
 
@@ -207,11 +215,19 @@ forEachDatabase((t) => {
     it("creates, replaces (old chunks gone) and updates metadata only while the content is the same", async () => {
       expect(await repo.write(scope, [replace("ns", "k", ["one", "two", "three"])])).toEqual({ ok: true, statuses: ["created"] });
       const first = await repo.getDocument(scope, "ns", "k");
-      expect(first).toMatchObject({ scope, namespace: "ns", key: "k", content: "one\n\ntwo\n\nthree", chunks: 3, model: null, metadata: "{}" });
+      expect(first).toMatchObject({ scope, namespace: "ns", key: "k", content: "one\n\ntwo\n\nthree", chunks: 3, models: [], metadata: "{}" });
       expect(await repo.write(scope, [replace("ns", "k", ["four"], { model: "m", vectors: [[1, 2]] })], "2030-01-01T00:00:00.000Z")).toEqual({ ok: true, statuses: ["replaced"] });
-      const chunks = await t.database.db.selectFrom("knowledge_chunks").select(["seq", "content", "model", "dimensions"]).where("scope", "=", scope).execute();
+      const chunks = await t.database.db
+        .selectFrom("knowledge_chunks as c")
+        .leftJoin("knowledge_vectors as v", "v.chunk_id", "c.id")
+        .select(["c.seq", "c.content", "v.model", "v.dimensions"])
+        .where("c.scope", "=", scope)
+        .execute();
       expect(chunks).toEqual([{ seq: 0, content: "four", model: "m", dimensions: 2 }]);
-      expect(await repo.getDocument(scope, "ns", "k")).toMatchObject({ chunks: 1, model: "m", createdAt: first!.createdAt, updatedAt: "2030-01-01T00:00:00.000Z" });
+      expect(await repo.getDocument(scope, "ns", "k")).toMatchObject({ chunks: 1, models: ["m"], createdAt: first!.createdAt, updatedAt: "2030-01-01T00:00:00.000Z" });
+      // The replaced chunks' vectors went with them.
+      const orphans = await sql<{ n: number }>`SELECT count(*) AS n FROM knowledge_vectors v WHERE NOT EXISTS (SELECT 1 FROM knowledge_chunks c WHERE c.id = v.chunk_id)`.execute(t.database.db);
+      expect(Number(orphans.rows[0]!.n)).toBe(0);
       expect(await repo.states(scope, "ns", ["k", "missing"])).toEqual(new Map([["k", { contentHash: "h:four", embedded: true }]]));
 
       const meta: DocumentWrite = { kind: "metadata", namespace: "ns", key: "k", contentHash: "h:four", metadata: '{"v":2}' };
@@ -305,6 +321,8 @@ forEachDatabase((t) => {
       expect(await orgs.delete(a.id)).toBe(true);
       expect(await repo.listNamespaces([a.id])).toEqual([]);
       expect(await t.database.db.selectFrom("knowledge_chunks").select("id").where("scope", "=", a.id).execute()).toEqual([]);
+      const orphans = await sql<{ n: number }>`SELECT count(*) AS n FROM knowledge_vectors v WHERE NOT EXISTS (SELECT 1 FROM knowledge_chunks c WHERE c.id = v.chunk_id)`.execute(t.database.db);
+      expect(Number(orphans.rows[0]!.n)).toBe(0);
       expect(await repo.getDocument(b.id, "ns", "k")).not.toBeNull();
       expect((await repo.searchText(target([b.id], ["ns"]), ["bravo"], { limit: 5 })).length).toBe(1);
     });
