@@ -15,6 +15,7 @@ import { filesRoutes } from "./features/files/files.routes.js";
 import { customFormsRoutes } from "./features/forms/custom-forms.routes.js";
 import { DataProvidersService } from "./features/forms/data-providers.service.js";
 import { formsRoutes } from "./features/forms/forms.routes.js";
+import { knowledgeRoutes } from "./features/knowledge/knowledge.routes.js";
 import { mcpRoutes } from "./features/mcp/mcp.routes.js";
 import { organizationsRoutes } from "./features/organizations/organizations.routes.js";
 import { reportsRoutes } from "./features/reports/reports.routes.js";
@@ -70,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
   const db = engine.database.db;
   const organizations = engine.repos.organizations;
-  const { sdk, workflows, config, tables, files, onOrgDeleted, ai, aiProviders, agents } = buildServices(engine, {
+  const { sdk, workflows, config, tables, files, onOrgDeleted, ai, aiProviders, agents, knowledge } = buildServices(engine, {
     secretKey: deps.secretKey,
     maxFileBytes: deps.maxFileBytes,
     log: (message) => app.log.warn(message),
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
     aiRoutes(api, { ai, providers: aiProviders });
     agentsRoutes(api, { agents, ai, workflows, engine });
+    knowledgeRoutes(api, { knowledge });
   });
   return app;
 }

@@ -60,6 +60,7 @@ export interface NamespaceRow {
 /** What is stored about a document before a write: its hash, and whether every chunk has a vector (of any model). */
 export interface DocumentState {
   contentHash: string;
+  chunks: number;
   embedded: boolean;
 }
 
@@ -182,7 +183,7 @@ export class KnowledgeRepo {
         .where("d.key", "in", part)
         .groupBy(["d.key", "d.content_hash"])
         .execute();
-      for (const r of rows) out.set(r.key, { contentHash: r.content_hash, embedded: num(r.n) > 0 && num(r.n) === num(r.embedded) });
+      for (const r of rows) out.set(r.key, { contentHash: r.content_hash, chunks: num(r.n), embedded: num(r.n) > 0 && num(r.n) === num(r.embedded) });
     }
     return out;
   }

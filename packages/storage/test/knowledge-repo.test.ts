@@ -228,7 +228,7 @@ forEachDatabase((t) => {
       // The replaced chunks' vectors went with them.
       const orphans = await sql<{ n: number }>`SELECT count(*) AS n FROM knowledge_vectors v WHERE NOT EXISTS (SELECT 1 FROM knowledge_chunks c WHERE c.id = v.chunk_id)`.execute(t.database.db);
       expect(Number(orphans.rows[0]!.n)).toBe(0);
-      expect(await repo.states(scope, "ns", ["k", "missing"])).toEqual(new Map([["k", { contentHash: "h:four", embedded: true }]]));
+      expect(await repo.states(scope, "ns", ["k", "missing"])).toEqual(new Map([["k", { contentHash: "h:four", chunks: 1, embedded: true }]]));
 
       const meta: DocumentWrite = { kind: "metadata", namespace: "ns", key: "k", contentHash: "h:four", metadata: '{"v":2}' };
       expect(await repo.write(scope, [meta])).toEqual({ ok: true, statuses: ["unchanged"] });
