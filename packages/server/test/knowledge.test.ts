@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgWithKey, startTestPlatform, type TestPlatform } from "./helpers.js";
+import { createOrgWithKey, eventually, startTestPlatform, type TestPlatform } from "./helpers.js";
 import { startLlmServer, type LlmServer } from "./llm-server.js";
 
 /**
@@ -55,6 +55,8 @@ let orgA: string;
 let keyA: string;
 let orgB: string;
 let keyB: string;
+/** The global provider (created once the "with an embedding provider" block starts). */
+let loopbackId: string;
 
 interface Outcome {
   ok?: unknown;
@@ -124,12 +126,21 @@ describe("without an embedding provider", () => {
     expect(await ok(keyA, "get", "vpn", { namespace: "early" })).toMatchObject({ content: "The VPN client must be connected before the file share opens.", chunks: 1, models: [] });
     expect(embeddingRequests()).toBe(0);
   });
+
+  it("stores a large namespace without vectors (for the pending-chunks test below)", async () => {
+    for (let batch = 0; batch < 11; batch++) {
+      const docs = Array.from({ length: 100 }, (_, i) => ({ key: `p-${batch}-${i}`, content: `Pending document ${batch} ${i} about widgets.` }));
+      const res = await external(keyA, "storeMany", docs, { namespace: "pending" });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    expect((await chunkRows(orgA, "pending")).length).toBe(1100);
+  });
 });
 
 describe("with an embedding provider", () => {
   beforeAll(async () => {
     // The first provider able to embed becomes the global default (see docs/sdk/ai.md).
-    await createProvider({ name: "loopback", chatModel: "test-chat", embeddingModel: "test-embed" });
+    loopbackId = (await createProvider({ name: "loopback", chatModel: "test-chat", embeddingModel: "test-embed" })).id;
   });
 
   it("documents stored before the provider get embedded by the first search, once", async () => {
@@ -144,6 +155,19 @@ describe("with an embedding provider", () => {
     expect((await ok(keyA, "get", "vpn", { namespace: "early" })).models).toEqual(["test-embed"]);
     await ok(keyA, "search", "printer queue stuck", { namespace: "early" });
     expect(embeddingRequests() - before).toBe(3);
+  });
+
+  it("one search embeds at most 1024 missing chunks, says how many wait, and the next search finishes", async () => {
+    const before = embeddingRequests();
+    const first = await ok(keyA, "search", "widgets", { namespace: "pending", limit: 3 });
+    expect(first).toMatchObject({ mode: "vector", model: "test-embed", pendingChunks: 1100 - 1024 });
+    expect(first.results).toHaveLength(3);
+    expect(embeddingRequests() - before).toBe(1 + 1024 / 64);
+    const second = await ok(keyA, "search", "widgets", { namespace: "pending", limit: 3 });
+    expect(second.pendingChunks).toBe(0);
+    expect(embeddingRequests() - before).toBe(1 + 16 + 1 + 2);
+    expect((await ok(keyA, "search", "widgets", { namespace: "pending" })).pendingChunks).toBe(0);
+    expect(embeddingRequests() - before).toBe(1 + 16 + 1 + 2 + 1);
   });
 
   it("re-storing unchanged content that has no vectors embeds it (and only it)", async () => {
@@ -276,6 +300,22 @@ describe("failures", () => {
     const stored = await ok(keyA, "storeMany", docs, { namespace: "bulk" });
     expect(stored).toHaveLength(70);
     expect((await chunkRows(orgA, "bulk")).length).toBe(70);
+  });
+
+  it("an embedding model changed in the middle of a store is a 409, and nothing is written", async () => {
+    const docs = Array.from({ length: 70 }, (_, i) => ({ key: `m-${i}`, content: `Midway document ${i}.` }));
+    const before = embeddingRequests();
+    llm.enqueueEmbedding({ delayMs: 800 });
+    const storing = inRun(keyA, "storeMany", docs, { namespace: "midway" });
+    try {
+      // While the first batch is at the provider, an admin switches the global embedding model.
+      await eventually(() => (embeddingRequests() > before ? true : undefined));
+      expect((await t.call({ method: "PUT", url: `/api/ai/providers/${loopbackId}`, payload: { embeddingModel: "test-embed-2" } })).statusCode).toBe(200);
+      expect(await storing).toMatchObject({ code: "conflict", status: 409, message: expect.stringContaining("changed from test-embed to test-embed-2") });
+      expect(await chunkRows(orgA, "midway")).toEqual([]);
+    } finally {
+      await t.call({ method: "PUT", url: `/api/ai/providers/${loopbackId}`, payload: { embeddingModel: "test-embed" } });
+    }
   });
 
   it("a provider that hangs is a 504 within its timeout, nothing written; search fails the same way", async () => {
