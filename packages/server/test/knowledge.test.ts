@@ -472,6 +472,11 @@ describe("HTTP API", () => {
     expect(found.statusCode).toBe(200);
     expect(found.json()).toMatchObject({ mode: "vector", model: "test-embed", results: [expect.objectContaining({ key: "onboarding" }), expect.anything()] });
 
+    // Keys may hold any character: URL-encoded in the path.
+    const odd = "folder/ünïcode key?#";
+    expect((await http(keyA, "PUT", `/api/knowledge/namespaces/api-docs/documents/${encodeURIComponent(odd)}`, { content: "Odd key." })).json().key).toBe(odd);
+    expect((await http(keyA, "GET", `/api/knowledge/namespaces/api-docs/documents/${encodeURIComponent(odd)}`)).json()).toMatchObject({ key: odd, content: "Odd key." });
+    expect((await http(keyA, "DELETE", `/api/knowledge/namespaces/api-docs/documents/${encodeURIComponent(odd)}`)).statusCode).toBe(204);
     expect((await http(keyA, "DELETE", "/api/knowledge/namespaces/api-docs/documents/x")).statusCode).toBe(204);
     expect((await http(keyA, "DELETE", "/api/knowledge/namespaces/api-docs/documents/x")).statusCode).toBe(404);
     expect((await http(keyA, "DELETE", "/api/knowledge/namespaces/api-docs")).json()).toEqual({ deleted: 3 });
