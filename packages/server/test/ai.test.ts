@@ -275,6 +275,13 @@ describe("completions inside workflows", () => {
     expect(run.tokensUsed).toBeGreaterThan(0);
   });
 
+  it("JSON wrapped in a Markdown code fence is unwrapped (models without JSON mode do that); anything else around it is not", async () => {
+    llm.enqueue({ content: "```json\n" + JSON.stringify({ category: "software", urgent: false }) + "\n```" });
+    expect((await exec("structured", {}, keyB)).result.object).toEqual({ category: "software", urgent: false, note: "none" });
+    llm.enqueue({ content: "Here you go:\n```json\n{\"category\":\"software\",\"urgent\":false}\n```" });
+    expect((await exec("structured", {}, keyB)).result.code).toBe("malformed_output");
+  });
+
   it("JSON that does not match the schema is schema_mismatch naming each field", async () => {
     llm.enqueue({ content: JSON.stringify({ category: "furniture", urgent: "yes" }) });
     const run = await exec("structured", {}, keyB);

@@ -87,6 +87,17 @@ export function deadline(ms: number, outer?: AbortSignal): Deadline {
   };
 }
 
+/** The JSON inside a Markdown code fence (```json … ```), or undefined when the text is not exactly that. */
+function unfence(text: string | undefined): unknown {
+  const m = text ? /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/i.exec(text) : null;
+  if (!m) return undefined;
+  try {
+    return JSON.parse(m[1]!);
+  } catch {
+    return undefined;
+  }
+}
+
 function knowledgeBlock(hits: KnowledgeHit[]): string {
   const items = hits.map((h, i) => `[${i + 1}] ${h.namespace}/${h.key} (score ${h.score.toFixed(2)})\n${h.content}`);
   return `Relevant knowledge from the organization's knowledge base. Use it when it helps answer, and say so when it does not cover the question.\n\n${items.join("\n\n")}`;
@@ -179,9 +190,10 @@ export class AiService implements Embedder {
     const schemaKey = schema ? this.schemaKey(schema) : null;
     const p = await this.prepare(caller, options);
     const d = deadline(p.call.timeoutMs);
-    let result;
+    const fail = (error: unknown) => providerError(error, { ...p.call, timedOut: d.timedOut });
+    let answer: { text: string; finishReason: string; usage: AiUsage; object?: unknown };
     try {
-      result = await generateText({
+      const result = await generateText({
         model: p.model,
         system: p.system,
         messages: p.messages,
@@ -191,28 +203,33 @@ export class AiService implements Embedder {
         abortSignal: d.signal,
         ...(schema ? { output: Output.object({ schema: jsonSchema(schema) }) } : {}),
       });
-      const usage = usageOf(result.totalUsage);
-      this.charge(caller.executionId, usage.totalTokens);
-      const completion: Completion = { text: result.text, model: p.modelId, provider: p.provider.row.name, finishReason: result.finishReason, usage, knowledge: p.sources };
-      if (!schema) return completion;
-      const object: unknown = result.output;
-      const fields = this.deps.validator.validate(schemaKey!, schema, object);
-      if (fields) {
-        throw new HttpError(
-          502,
-          "schema_mismatch",
-          `The answer of model ${p.modelId} (provider "${p.provider.row.name}") does not match responseFormat: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}`,
-          fields,
-        );
-      }
-      return { ...completion, object };
+      answer = { text: result.text, finishReason: result.finishReason, usage: usageOf(result.totalUsage) };
+      this.charge(caller.executionId, answer.usage.totalTokens);
+      if (schema) answer.object = result.output as unknown;
     } catch (error) {
-      // A malformed answer still cost tokens (when it surfaced after `result`, they are charged already).
-      if (!result && NoObjectGeneratedError.isInstance(error)) this.charge(caller.executionId, usageOf(error.usage).totalTokens);
-      throw providerError(error, { ...p.call, timedOut: d.timedOut });
+      if (!NoObjectGeneratedError.isInstance(error)) throw fail(error);
+      // A malformed answer still cost tokens. Models without JSON support often wrap
+      // JSON in a Markdown code fence: that much is unwrapped, nothing more.
+      const usage = usageOf(error.usage);
+      this.charge(caller.executionId, usage.totalTokens);
+      const fenced = unfence(error.text);
+      if (fenced === undefined) throw fail(error);
+      answer = { text: error.text ?? "", finishReason: error.finishReason ?? "stop", usage, object: fenced };
     } finally {
       d.clear();
     }
+    const completion: Completion = { text: answer.text, model: p.modelId, provider: p.provider.row.name, finishReason: answer.finishReason, usage: answer.usage, knowledge: p.sources };
+    if (!schema) return completion;
+    const fields = this.deps.validator.validate(schemaKey!, schema, answer.object);
+    if (fields) {
+      throw new HttpError(
+        502,
+        "schema_mismatch",
+        `The answer of model ${p.modelId} (provider "${p.provider.row.name}") does not match responseFormat: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}`,
+        fields,
+      );
+    }
+    return { ...completion, object: answer.object };
   }
 
   /**
