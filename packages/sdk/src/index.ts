@@ -32,3 +32,5 @@ export * as executions from "./executions.js";
 export * as organizations from "./organizations.js";
 export * as tables from "./tables.js";
 export * as integrations from "./integrations.js";
+export * as ai from "./ai.js";
+export * as knowledge from "./knowledge.js";

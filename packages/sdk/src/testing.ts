@@ -128,8 +128,16 @@ export class TestPlatform {
     return this.configValues.get(`${options.scope === "global" ? "global" : "org"}\u0000${key}`)?.value ?? null;
   }
 
-  /** Adds a handler for an SDK method (`module.function`), e.g. to fake an integration. */
+  /**
+   * Adds a handler for an SDK method (`module.function`), e.g. to fake an integration.
+   * For `ai.complete` the handler may return a string (the text), the object a
+   * `responseFormat` asks for, or a whole completion; `ai.stream` then streams its text.
+   */
   handle(method: string, handler: (...args: unknown[]) => unknown): void {
+    if (method === "ai.complete") {
+      this.handlers.set(method, async (_caller, args) => fakeCompletion(await handler(...args)));
+      return;
+    }
     this.handlers.set(method, (_caller, args) => handler(...args));
   }
 
@@ -149,6 +157,23 @@ export class TestPlatform {
   }
 
   private installHandlers(): void {
+    // ai.stream: one piece, the text of the ai.complete handler's answer.
+    const streams = new Map<string, Record<string, unknown>>();
+    this.handlers.set("ai.streamStart", async (caller, args) => {
+      const complete = this.handlers.get("ai.complete");
+      if (!complete) throw new BifrostError('ai.stream() is not available in bifrost/testing: give the TestPlatform a handler with platform.handle("ai.complete", …)', "not_available");
+      const id = `stream-${++this.seq}`;
+      streams.set(id, (await complete(caller, args)) as Record<string, unknown>);
+      return { streamId: id };
+    });
+    this.handlers.set("ai.streamNext", (_c, [id]) => {
+      const answer = streams.get(String(id));
+      if (!answer) throw new BifrostError(`AI stream ${String(id)} not found`, "not_found", 404);
+      streams.delete(String(id));
+      const { text, object: _object, ...result } = answer;
+      return { chunks: text ? [text] : [], done: true, result };
+    });
+    this.handlers.set("ai.streamCancel", (_c, [id]) => streams.delete(String(id)));
     for (const method of TABLE_METHODS) {
       const fn = (this.tables[method] as (...a: unknown[]) => Promise<unknown>).bind(this.tables);
       this.handlers.set(`tables.${method}`, (_c, args) => fn(...args));
@@ -233,6 +258,14 @@ export class TestPlatform {
   nextId(): string {
     return `test-execution-${++this.seq}`;
   }
+}
+
+/** A fake `ai.complete` answer in the platform's shape. */
+function fakeCompletion(value: unknown): unknown {
+  const base = { model: "test-model", provider: "test", finishReason: "stop", usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, knowledge: [] };
+  if (typeof value === "string") return { ...base, text: value };
+  if (typeof value === "object" && value !== null && "text" in value && "usage" in value) return { ...base, ...value };
+  return { ...base, text: JSON.stringify(value), object: value };
 }
 
 /**

@@ -40,13 +40,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Performs an SDK call: over IPC inside a running workflow (the host checks it against
  * the execution's principal), otherwise over HTTP to `POST /api/sdk/call`.
  */
-export async function call<T>(method: string, args: unknown[], options: { idempotent?: boolean } = {}): Promise<T> {
+export async function call<T>(method: string, args: unknown[], options: { idempotent?: boolean; minTimeoutMs?: number } = {}): Promise<T> {
   const scope = currentScope();
   if (scope?.call) return (await scope.call(method, args)) as T;
-  return httpCall<T>(method, args, options.idempotent ?? false);
+  return httpCall<T>(method, args, options.idempotent ?? false, options.minTimeoutMs ?? 0);
 }
 
-async function httpCall<T>(method: string, args: unknown[], idempotent: boolean): Promise<T> {
+/**
+ * Internal: where the external SDK sends `method` (for transports other than
+ * `/api/sdk/call`, such as the AI stream endpoint). Throws a clear error when unset.
+ */
+export function httpTarget(method: string): { url: string; apiKey: string; orgId: string | undefined; timeoutMs: number; headers: Record<string, string> } {
   const url = configured.url ?? process.env.BIFROST_URL;
   const apiKey = configured.apiKey ?? process.env.BIFROST_API_KEY;
   if (!url || !apiKey) {
@@ -57,19 +61,24 @@ async function httpCall<T>(method: string, args: unknown[], idempotent: boolean)
   }
   const orgId = configured.orgId ?? process.env.BIFROST_ORG_ID;
   const timeoutMs = configured.timeoutMs ?? (Number(process.env.BIFROST_TIMEOUT_MS) || 30_000);
+  const headers = { "content-type": "application/json", authorization: `Bearer ${apiKey}`, ...(orgId ? { "x-bifrost-org": orgId } : {}) };
+  return { url: url.replace(/\/+$/, ""), apiKey, orgId, timeoutMs, headers };
+}
+
+async function httpCall<T>(method: string, args: unknown[], idempotent: boolean, minTimeoutMs: number): Promise<T> {
+  const target = httpTarget(method);
+  const { url, headers } = target;
+  // Some calls (an LLM completion) legitimately take longer than the usual wait.
+  const timeoutMs = Math.max(target.timeoutMs, minTimeoutMs);
   const attempts = idempotent ? Math.max(1, configured.retries ?? 3) : 1;
-  const endpoint = `${url.replace(/\/+$/, "")}/api/sdk/call`;
+  const endpoint = `${url}/api/sdk/call`;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let res: Response;
     try {
       res = await fetch(endpoint, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          authorization: `Bearer ${apiKey}`,
-          ...(orgId ? { "x-bifrost-org": orgId } : {}),
-        },
+        headers,
         body: JSON.stringify({ method, args }),
         signal: AbortSignal.timeout(timeoutMs),
       });

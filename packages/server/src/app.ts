@@ -3,6 +3,8 @@ import type { Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import { registerAuth } from "./auth.js";
+import { agentsRoutes } from "./features/agents/agents.routes.js";
+import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
 import { configRoutes } from "./features/config/config.routes.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
@@ -13,6 +15,7 @@ import { filesRoutes } from "./features/files/files.routes.js";
 import { customFormsRoutes } from "./features/forms/custom-forms.routes.js";
 import { DataProvidersService } from "./features/forms/data-providers.service.js";
 import { formsRoutes } from "./features/forms/forms.routes.js";
+import { knowledgeRoutes } from "./features/knowledge/knowledge.routes.js";
 import { mcpRoutes } from "./features/mcp/mcp.routes.js";
 import { organizationsRoutes } from "./features/organizations/organizations.routes.js";
 import { reportsRoutes } from "./features/reports/reports.routes.js";
@@ -71,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
   const db = engine.database.db;
   const organizations = engine.repos.organizations;
-  const { sdk, workflows, config, tables, files, onOrgDeleted, integrations, tokenRefresher } = buildServices(engine, {
+  const { sdk, workflows, config, tables, files, onOrgDeleted, integrations, tokenRefresher, ai, aiProviders, agents, knowledge } = buildServices(engine, {
     secretKey: deps.secretKey,
     maxFileBytes: deps.maxFileBytes,
     log: (message) => app.log.warn(message),
@@ -109,6 +112,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
     customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
     integrationsRoutes(api, { integrations, publicUrl: deps.oauth?.publicUrl ?? null });
+    aiRoutes(api, { ai, providers: aiProviders });
+    agentsRoutes(api, { agents, ai, workflows, engine });
+    knowledgeRoutes(api, { knowledge });
   });
   return app;
 }

@@ -1,9 +1,18 @@
 import type { Engine } from "@bifrost/engine/engine.js";
+import { AgentsRepo } from "@bifrost/storage/agents.repo.js";
+import { AiProvidersRepo } from "@bifrost/storage/ai-providers.repo.js";
 import { ConfigRepo } from "@bifrost/storage/config.repo.js";
+import { KnowledgeRepo } from "@bifrost/storage/knowledge.repo.js";
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { TablesRepo } from "@bifrost/storage/tables.repo.js";
+import { AgentsService } from "./features/agents/agents.service.js";
+import { AiProvidersService } from "./features/ai/ai-providers.service.js";
+import { registerAiSdk } from "./features/ai/ai.sdk.js";
+import { AiService } from "./features/ai/ai.service.js";
 import { registerConfigSdk } from "./features/config/config.routes.js";
 import { ConfigService } from "./features/config/config.service.js";
+import { registerKnowledgeSdk } from "./features/knowledge/knowledge.sdk.js";
+import { KnowledgeService } from "./features/knowledge/knowledge.service.js";
 import { registerExecutionsSdk } from "./features/executions/executions.sdk.js";
 import { registerFilesSdk } from "./features/files/files.routes.js";
 import { FilesService, localFileStores } from "./features/files/files.service.js";
@@ -51,6 +60,12 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
     log: deps.log,
     maxFileBytes: deps.maxFileBytes,
   });
+  const aiProviders = new AiProvidersService({ repo: new AiProvidersRepo(db), box: new SecretBox(deps.secretKey), organizations });
+  const ai = new AiService({ providers: aiProviders, usage: engine.usage, validator: engine.validator, log: deps.log });
+  const agents = new AgentsService({ repo: new AgentsRepo(db), organizations, engine });
+  // The knowledge base embeds through the AI service, which searches it for `ai.complete({ knowledge })`.
+  const knowledge = new KnowledgeService({ repo: new KnowledgeRepo(engine.database), organizations, embedder: ai });
+  ai.setKnowledge(knowledge);
   /** Called when an organization is deleted (the API evicts its cached keys). */
   const onOrgDeleted: ((id: string) => void)[] = [];
 
@@ -73,8 +88,10 @@ export function buildServices(engine: Engine, deps: ServicesDeps) {
   /** Started by the processes that serve or run workflows (see app.ts, platform.ts). */
   const tokenRefresher = new TokenRefresher(integrations, deps.oauthRefreshIntervalMs ?? 60_000, deps.log);
   registerIntegrationsSdk(sdk, integrations);
+  registerAiSdk(sdk, ai);
+  registerKnowledgeSdk(sdk, knowledge);
   // Running workflows reach the same methods over IPC, as their execution's principal.
   engine.setSdkHandler((caller, method, args) => sdk.dispatch(caller, method, args));
 
-  return { sdk, workflows, config, tables, files, onOrgDeleted, integrations, tokenRefresher };
+  return { sdk, workflows, config, tables, files, onOrgDeleted, integrations, tokenRefresher, ai, aiProviders, agents, knowledge };
 }

@@ -2,7 +2,8 @@
  * A real OpenAI-compatible HTTP server on loopback, for tests of the `ai`, `knowledge` and
  * agent features. It speaks the wire format the AI SDK's OpenAI-compatible provider uses
  * (chat completions with and without streaming, tool calls, JSON output, embeddings,
- * models), records every request, and answers from a script the test controls.
+ * models), records every request, and answers from a script the test controls. It also
+ * speaks Anthropic's Messages API (`/v1/messages`, key in `x-api-key`) from the same script.
  *
  * Without a script, a chat completion answers `echo: <last user message>`, and embeddings
  * are deterministic bag-of-words vectors (texts sharing words are close by cosine).
@@ -28,6 +29,8 @@ export type ChatReply =
 export interface RecordedRequest {
   path: string;
   authorization: string | undefined;
+  /** Anthropic's key header (`/v1/messages`). */
+  xApiKey?: string | undefined;
   body: Record<string, unknown>;
 }
 
@@ -61,7 +64,20 @@ export interface LlmServer {
   enqueueEmbedding(reply: { status: number; message: string } | { delayMs: number }): void;
   /** Chat completions received (requests to /v1/chat/completions). */
   chats(): ChatRequestBody[];
+  /** Anthropic Messages API requests received (requests to /v1/messages). */
+  messages(): AnthropicRequestBody[];
   close(): Promise<void>;
+}
+
+export interface AnthropicRequestBody {
+  model: string;
+  max_tokens: number;
+  system?: string | Array<{ type: string; text: string }>;
+  messages: Array<{ role: string; content: unknown }>;
+  stream?: boolean;
+  tools?: Array<{ name: string; description?: string; input_schema?: unknown }>;
+  tool_choice?: { type: string; name?: string };
+  [key: string]: unknown;
 }
 
 /** The words of a text, lower-cased, for the echo usage counts and bag-of-words vectors. */
@@ -173,6 +189,55 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     });
   }
 
+  /**
+   * Anthropic's Messages API (`POST /v1/messages`), from the same script: text, tool_use
+   * blocks for tool calls, errors in Anthropic's shape, and its SSE event stream.
+   */
+  async function messages(body: AnthropicRequestBody, res: ServerResponse): Promise<void> {
+    const lastUser = [...body.messages].reverse().find((m) => m.role === "user");
+    const reply: ChatReply = script.shift() ?? { content: `echo: ${textOf(lastUser?.content)}` };
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (res.destroyed) return;
+    if ("status" in reply) return sendJson(res, reply.status, { type: "error", error: { type: reply.status === 401 ? "authentication_error" : "api_error", message: reply.message } });
+    if ("raw" in reply) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(reply.raw);
+      return;
+    }
+    const systemText = typeof body.system === "string" ? body.system : (body.system ?? []).map((b) => b.text).join(" ");
+    const inputTokens = words(systemText).length + body.messages.reduce((n, m) => n + words(textOf(m.content)).length, 0);
+    const content = reply.content ?? "";
+    const outputTokens = words(content).length + (reply.toolCalls ? reply.toolCalls.length * 5 : 0);
+    const id = `msg_${++seq}`;
+    const blocks: Array<Record<string, unknown>> = [
+      ...(content ? [{ type: "text", text: content }] : []),
+      ...(reply.toolCalls ?? []).map((call, i) => ({ type: "tool_use", id: `toolu_${seq}_${i}`, name: call.name, input: call.arguments })),
+    ];
+    const stopReason = reply.toolCalls ? "tool_use" : "end_turn";
+    if (!body.stream) {
+      return sendJson(res, 200, { id, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: outputTokens } });
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const send = (event: string, data: Record<string, unknown>) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    send("message_start", { message: { id, type: "message", role: "assistant", model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 0 } } });
+    for (const [index, block] of blocks.entries()) {
+      if (block.type === "text") {
+        send("content_block_start", { index, content_block: { type: "text", text: "" } });
+        for (const piece of content.match(/[\s\S]{1,6}/g) ?? []) {
+          send("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+          await sleep(1);
+        }
+      } else {
+        send("content_block_start", { index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } });
+        send("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) } });
+      }
+      send("content_block_stop", { index });
+    }
+    send("message_delta", { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
+    send("message_stop", {});
+    res.end();
+  }
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? "/").split("?")[0]!;
@@ -182,7 +247,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       } catch {
         return sendJson(res, 400, { error: { message: "request body is not JSON", type: "invalid_request_error" } });
       }
-      requests.push({ path, authorization: req.headers.authorization, body });
+      const xApiKey = typeof req.headers["x-api-key"] === "string" ? req.headers["x-api-key"] : undefined;
+      requests.push({ path, authorization: req.headers.authorization, xApiKey, body });
+      if (req.method === "POST" && path === "/v1/messages") {
+        if (options.apiKey && xApiKey !== options.apiKey) return sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } });
+        return messages(body as AnthropicRequestBody, res);
+      }
       if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
         return sendJson(res, 401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
       }
@@ -205,6 +275,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     enqueue: (...replies) => void script.push(...replies),
     enqueueEmbedding: (reply) => void embeddingScript.push(reply),
     chats: () => requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as ChatRequestBody),
+    messages: () => requests.filter((r) => r.path === "/v1/messages").map((r) => r.body as AnthropicRequestBody),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

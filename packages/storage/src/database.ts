@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { load as loadSqliteVec } from "sqlite-vec";
 import { registerDialect } from "./dialect.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Schema } from "./schema.js";
@@ -44,7 +45,8 @@ function withStatementCache(sqlite: SqliteDatabase.Database, max = 500) {
 }
 
 /**
- * Opens the embedded SQLite database (WAL, foreign keys on) and migrates it.
+ * Opens the embedded SQLite database (WAL, foreign keys on, the sqlite-vec extension
+ * loaded for the knowledge base's vector search) and migrates it.
  * `synchronous=NORMAL` in WAL mode keeps every commit atomic and durable across a
  * process crash; only an OS crash can lose the last few commits.
  */
@@ -55,6 +57,7 @@ export async function openSqlite(path: string): Promise<Database> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  loadSqliteVec(sqlite);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db as Kysely<unknown>, "sqlite");
   registerDialect(db, "sqlite");

@@ -307,6 +307,124 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0010-ai": {
+      async up(db: Kysely<unknown>) {
+        // LLM providers configured by platform admins, globally or for one organization.
+        // The API key and the extra headers (Azure's api-key) are sealed with SecretBox.
+        await db.schema
+          .createTable("ai_providers")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("kind", text, (c) => c.notNull())
+          .addColumn("base_url", text)
+          .addColumn("api_key", text)
+          .addColumn("headers", text)
+          .addColumn("query_params", text)
+          .addColumn("chat_model", text)
+          .addColumn("embedding_model", text)
+          .addColumn("timeout_ms", int, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addUniqueConstraint("ai_providers_scope_name", ["scope", "name"])
+          .execute();
+        // Which provider a scope uses for chat and for embeddings (an organization's row
+        // overrides the global one).
+        await db.schema
+          .createTable("ai_settings")
+          .addColumn("scope", text, (c) => c.primaryKey())
+          .addColumn("chat_provider_id", text)
+          .addColumn("embedding_provider_id", text)
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .execute();
+      },
+    },
+    "0011-knowledge": {
+      async up(db: Kysely<unknown>) {
+        // The knowledge base: a row per stored document, a row per chunk of it. `scope` is an
+        // organization id or "global" (never NULL, so the keys below hold for global rows too).
+        await db.schema
+          .createTable("knowledge_documents")
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("namespace", text, (c) => c.notNull())
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("content", text, (c) => c.notNull())
+          .addColumn("content_hash", text, (c) => c.notNull()) // SHA-256 of the chunking options and the content
+          .addColumn("metadata", text, (c) => c.notNull()) // JSON object
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("knowledge_documents_pk", ["scope", "namespace", "key"])
+          .execute();
+
+        await db.schema
+          .createTable("knowledge_chunks")
+          // Never reused (AUTOINCREMENT / a sequence): a late vector write cannot land on a newer chunk.
+          .addColumn("id", sql.raw(autoId), (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("namespace", text, (c) => c.notNull())
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("seq", int, (c) => c.notNull())
+          .addColumn("content", text, (c) => c.notNull())
+          .$call((b) =>
+            // PostgreSQL's full-text index: the chunk's lexemes, kept up to date by the database.
+            dialect === "postgres" ? b.addColumn("tsv", sql`tsvector`, (c) => c.generatedAlwaysAs(sql`to_tsvector('english', content)`).stored()) : b,
+          )
+          .addForeignKeyConstraint("knowledge_chunks_document_fk", ["scope", "namespace", "key"], "knowledge_documents", ["scope", "namespace", "key"], (fk) =>
+            fk.onDelete("cascade"),
+          )
+          .execute();
+        await db.schema.createIndex("knowledge_chunks_document").on("knowledge_chunks").columns(["scope", "namespace", "key", "seq"]).unique().execute();
+
+        // A chunk's vectors, one per embedding model: organizations using different models
+        // can all search the global documents, and vectors of two models never mix.
+        await db.schema
+          .createTable("knowledge_vectors")
+          .addColumn("chunk_id", int, (c) => c.notNull().references("knowledge_chunks.id").onDelete("cascade"))
+          .addColumn("model", text, (c) => c.notNull())
+          .addColumn("dimensions", int, (c) => c.notNull())
+          // SQLite: float32 BLOB read by sqlite-vec; PostgreSQL: real[] (see knowledge-vectors.ts).
+          .addColumn("embedding", dialect === "sqlite" ? "blob" : sql`real[]`, (c) => c.notNull())
+          .addPrimaryKeyConstraint("knowledge_vectors_pk", ["chunk_id", "model"])
+          .execute();
+
+        if (dialect === "postgres") {
+          await sql`CREATE INDEX knowledge_chunks_tsv ON knowledge_chunks USING gin (tsv)`.execute(db);
+        } else {
+          // SQLite's full-text index: an FTS5 table over the chunks' content, kept in step by triggers.
+          await sql`CREATE VIRTUAL TABLE knowledge_chunks_fts USING fts5(content, content='knowledge_chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')`.execute(db);
+          await sql`CREATE TRIGGER knowledge_chunks_fts_insert AFTER INSERT ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_chunks_fts(rowid, content) VALUES (new.id, new.content); END`.execute(db);
+          await sql`CREATE TRIGGER knowledge_chunks_fts_delete AFTER DELETE ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, content) VALUES ('delete', old.id, old.content); END`.execute(db);
+          await sql`CREATE TRIGGER knowledge_chunks_fts_update AFTER UPDATE OF content ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, content) VALUES ('delete', old.id, old.content);
+            INSERT INTO knowledge_chunks_fts(rowid, content) VALUES (new.id, new.content); END`.execute(db);
+        }
+      },
+    },
+    "0012-agents": {
+      async up(db: Kysely<unknown>) {
+        // AI agents defined by platform admins, globally or for one organization: a system
+        // prompt, a model, the isTool workflows they may call, knowledge namespaces, limits.
+        await db.schema
+          .createTable("agents")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("scope", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("description", text)
+          .addColumn("system_prompt", text, (c) => c.notNull())
+          .addColumn("provider", text)
+          .addColumn("model", text)
+          .addColumn("tools", text, (c) => c.notNull())
+          .addColumn("knowledge", text, (c) => c.notNull())
+          .addColumn("max_iterations", int, (c) => c.notNull())
+          .addColumn("max_tokens", int, (c) => c.notNull())
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addUniqueConstraint("agents_scope_name", ["scope", "name"])
+          .execute();
+      },
+    },
     "0013-execution-sync-lease": {
       async up(db: Kysely<unknown>) {
         // Sync runs (their caller waits on the process running them) carry a heartbeat

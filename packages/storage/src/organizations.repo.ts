@@ -43,7 +43,7 @@ export class OrganizationsRepo {
 
   /**
    * Deletes the organization with everything stored for it — API keys, endpoint keys,
-   * config values and secrets, tables and their documents, custom forms — in one transaction. Its
+   * config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
    * execution history stays (an audit trail). Returns false when it did not exist.
    */
   async delete(id: string): Promise<boolean> {
@@ -56,6 +56,11 @@ export class OrganizationsRepo {
       await trx.deleteFrom("table_documents").where("scope", "=", id).execute();
       await trx.deleteFrom("tables").where("scope", "=", id).execute();
       await trx.deleteFrom("custom_forms").where("scope", "=", id).execute();
+      await trx.deleteFrom("ai_providers").where("scope", "=", id).execute();
+      await trx.deleteFrom("ai_settings").where("scope", "=", id).execute();
+      await trx.deleteFrom("agents").where("scope", "=", id).execute();
+      await trx.deleteFrom("knowledge_chunks").where("scope", "=", id).execute();
+      await trx.deleteFrom("knowledge_documents").where("scope", "=", id).execute();
       return true;
     });
   }

@@ -212,6 +212,70 @@ export interface IntegrationMappingsTable {
   updated_at: string;
 }
 
+export interface AiProvidersTable {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  /** "openai-compatible" | "anthropic". */
+  kind: string;
+  base_url: string | null;
+  /** SecretBox envelope of the API key. */
+  api_key: string | null;
+  /** SecretBox envelope of a JSON object of extra request headers. */
+  headers: string | null;
+  /** JSON object of extra query parameters (Azure's api-version). */
+  query_params: string | null;
+  chat_model: string | null;
+  embedding_model: string | null;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AiSettingsTable {
+  scope: string;
+  chat_provider_id: string | null;
+  embedding_provider_id: string | null;
+  updated_at: string;
+}
+
+export interface AgentsTable {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  description: string | null;
+  system_prompt: string;
+  /** A provider name; null = the scope's chat provider. */
+  provider: string | null;
+  /** null = the provider's chat model. */
+  model: string | null;
+  /** JSON: names of the isTool workflows the agent may call. */
+  tools: string;
+  /** JSON: knowledge namespaces searched for each message. */
+  knowledge: string;
+  max_iterations: number;
+  max_tokens: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A stored knowledge document (SPEC §2 `knowledge`); its chunks live in `knowledge_chunks`. */
+export interface KnowledgeDocumentsTable {
+  /** An organization id, or "global". */
+  scope: string;
+  namespace: string;
+  key: string;
+  content: string;
+  /** SHA-256 of the chunking options and the content: an unchanged store skips re-embedding. */
+  content_hash: string;
+  /** JSON object. */
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface IntegrationConnectionsTable {
   mapping_id: string;
   /** "not_connected" | "connected" | "needs_reauth". */
@@ -243,6 +307,24 @@ export interface OAuthStatesTable {
   created_at: string;
 }
 
+export interface KnowledgeChunksTable {
+  id: Generated<number>;
+  scope: string;
+  namespace: string;
+  key: string;
+  seq: number;
+  content: string;
+}
+
+/** A chunk's vector from one embedding model. */
+export interface KnowledgeVectorsTable {
+  chunk_id: number;
+  model: string;
+  dimensions: number;
+  /** A unit vector: float32 BLOB (SQLite, sqlite-vec) or real[] (PostgreSQL). See knowledge-vectors.ts. */
+  embedding: unknown;
+}
+
 export interface Schema {
   modules: ModulesTable;
   custom_forms: CustomFormsTable;
@@ -263,4 +345,10 @@ export interface Schema {
   integration_mappings: IntegrationMappingsTable;
   integration_connections: IntegrationConnectionsTable;
   oauth_states: OAuthStatesTable;
+  ai_providers: AiProvidersTable;
+  ai_settings: AiSettingsTable;
+  agents: AgentsTable;
+  knowledge_documents: KnowledgeDocumentsTable;
+  knowledge_chunks: KnowledgeChunksTable;
+  knowledge_vectors: KnowledgeVectorsTable;
 }

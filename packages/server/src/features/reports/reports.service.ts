@@ -44,12 +44,24 @@ export class ReportsService {
     value: sql<number>`coalesce(sum(executions.value), 0)`,
   };
 
-  async summary(range: RoiRange): Promise<RoiTotals> {
+  async summary(range: RoiRange): Promise<RoiTotals & { tokensUsed: number }> {
     const t = ReportsService.totals;
     const row = await this.base(range)
       .select([t.executions.as("executions"), t.timeSaved.as("timeSaved"), t.value.as("value")])
       .executeTakeFirst();
-    return { executions: Number(row?.executions ?? 0), timeSaved: Number(row?.timeSaved ?? 0), value: Number(row?.value ?? 0) };
+    return { executions: Number(row?.executions ?? 0), timeSaved: Number(row?.timeSaved ?? 0), value: Number(row?.value ?? 0), tokensUsed: await this.tokensUsed(range) };
+  }
+
+  /** LLM tokens spent in the range by every run, whatever its outcome (a failed run's tokens were paid for too). */
+  async tokensUsed(range: RoiRange): Promise<number> {
+    let q = this.db
+      .selectFrom("executions")
+      .where("executions.created_at", ">=", range.since)
+      .where("executions.created_at", "<", range.until);
+    if (range.orgId === null) q = q.where("executions.organization_id", "is", null);
+    else if (range.orgId !== undefined) q = q.where("executions.organization_id", "=", range.orgId);
+    const row = await q.select(sql<number>`coalesce(sum(executions.tokens_used), 0)`.as("tokens")).executeTakeFirst();
+    return Number(row?.tokens ?? 0);
   }
 
   async byWorkflow(range: RoiRange): Promise<(RoiTotals & { workflowId: string | null; workflowName: string })[]> {

@@ -1,0 +1,178 @@
+import { generateText, jsonSchema, tool, wrapLanguageModel, type ModelMessage, type StopCondition, type ToolSet } from "ai";
+import type { ExecutionStatus } from "@bifrost/contracts/execution.js";
+import type { SdkCaller } from "@bifrost/contracts/sdk.js";
+import type { Engine } from "@bifrost/engine/engine.js";
+import type { StoredAgent } from "@bifrost/storage/agents.repo.js";
+import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
+import { HttpError } from "../../http-error.js";
+import { providerError } from "../ai/ai-errors.js";
+import { deadline, usageOf, type AiService, type AiUsage, type KnowledgeSource } from "../ai/ai.service.js";
+import { visibleOrgOf } from "../sdk/scope.js";
+import type { WorkflowsService } from "../workflows/workflows.service.js";
+
+/** One tool call the model made, as the chat API reports it. */
+export interface AgentToolCall {
+  /** The workflow's name (or, for a tool the agent may not call, the name the model used). */
+  tool: string;
+  input: unknown;
+  /** The execution the call ran as (trigger `agent`); null when it never started. */
+  executionId: string | null;
+  /** The execution's status, or `Rejected` (not a tool of this agent) / `Invalid` (arguments refused). */
+  status: ExecutionStatus | "Rejected" | "Invalid";
+  result?: unknown;
+  error?: string;
+}
+
+export interface AgentChatResult {
+  answer: string;
+  toolCalls: AgentToolCall[];
+  usage: AiUsage;
+  /** Model calls made (each one may call tools). */
+  iterations: number;
+  /** `answer`: the model finished; `max_iterations` / `max_tokens`: a limit stopped it first. */
+  stopReason: "answer" | "max_iterations" | "max_tokens";
+  model: string;
+  provider: string;
+  knowledge: KnowledgeSource[];
+}
+
+/** Tool results longer than this (as JSON) reach the model truncated. */
+const MAX_TOOL_RESULT_CHARS = 50_000;
+
+/** OpenAI-style function names allow [A-Za-z0-9_-]{1,64}: workflow names may also use dots and be longer. */
+function toolNameFor(name: string, taken: Set<string>): string {
+  const base = name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
+  let candidate = base;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${base.slice(0, 60)}_${i}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+function forModel(value: unknown): unknown {
+  const json = JSON.stringify(value ?? null);
+  return json.length > MAX_TOOL_RESULT_CHARS ? `${json.slice(0, MAX_TOOL_RESULT_CHARS)}… [truncated: ${json.length} characters in all]` : (value ?? null);
+}
+
+/**
+ * One chat turn with an agent: the AI SDK's tool loop, where each tool is one of the
+ * agent's `isTool` workflows run synchronously through the platform's one engine path
+ * (trigger `agent`, in the caller's organization, as the caller). Bounded by the agent's
+ * `maxIterations` (model calls) and `maxTokens` (all calls together). Tool failures and
+ * invalid arguments go back to the model as tool errors; provider failures are 502/504.
+ */
+export async function runAgentChat(
+  deps: { ai: AiService; workflows: WorkflowsService; engine: Engine },
+  caller: SdkCaller,
+  agent: StoredAgent,
+  input: { message: string; history: { role: "user" | "assistant"; content: string }[] },
+): Promise<AgentChatResult> {
+  const target = await deps.ai.chatTarget(caller, { provider: agent.provider, model: agent.model });
+
+  let system = agent.systemPrompt;
+  let sources: KnowledgeSource[] = [];
+  if (agent.knowledge.length > 0) {
+    const found = await deps.ai.knowledgeFor(caller, input.message, agent.knowledge);
+    if (found.block) system = `${system}\n\n${found.block}`;
+    sources = found.sources;
+  }
+
+  const records = new Map<string, AgentToolCall>();
+  const names = new Map<string, StoredWorkflow>();
+  const taken = new Set<string>();
+  const tools: ToolSet = {};
+  for (const name of agent.tools) {
+    const w = deps.engine.registry.resolve(name, visibleOrgOf(caller));
+    if (!w || !w.isTool || w.kind === "data_provider") continue; // removed since the agent was saved
+    const llmName = toolNameFor(w.name, taken);
+    names.set(llmName, w);
+    const { $schema: _schema, ...schema } = w.paramsSchema;
+    tools[llmName] = tool({
+      description: w.toolDescription ?? w.description ?? w.name,
+      inputSchema: jsonSchema({ type: "object", ...schema }),
+      execute: async (args: unknown, { toolCallId }) => {
+        const entry: AgentToolCall = { tool: w.name, input: args, executionId: null, status: "Invalid" };
+        records.set(toolCallId, entry);
+        let record;
+        try {
+          ({ record } = await deps.workflows.executeSync(caller, w.id, args, "agent"));
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          const fields = error.fields?.map((f) => `${f.path}: ${f.message}`).join("; ");
+          entry.status = error.status === 422 && error.fields ? "Invalid" : "Rejected";
+          entry.error = fields ? `Invalid arguments: ${fields}` : error.message;
+          throw new Error(entry.error);
+        }
+        entry.executionId = record.id;
+        entry.status = record.status;
+        if (record.status === "Success" || record.status === "CompletedWithErrors") {
+          entry.result = record.result;
+          return forModel(record.result);
+        }
+        entry.error = `${record.errorType ?? "Error"}: ${record.error ?? record.status}`;
+        throw new Error(`${entry.error} (execution ${record.id})`);
+      },
+    });
+  }
+
+  // Each model call gets the provider's deadline; tool runs have their own (the workflow's timeout).
+  let timedOut = false;
+  const model = wrapLanguageModel({
+    model: target.model,
+    middleware: {
+      specificationVersion: "v3",
+      wrapGenerate: async ({ params, model: inner }) => {
+        const d = deadline(target.call.timeoutMs, params.abortSignal);
+        try {
+          return await inner.doGenerate({ ...params, abortSignal: d.signal });
+        } catch (error) {
+          if (d.timedOut()) timedOut = true;
+          throw error;
+        } finally {
+          d.clear();
+        }
+      },
+    },
+  });
+
+  const overBudget: StopCondition<ToolSet> = ({ steps }) => steps.reduce((n, s) => n + usageOf(s.usage).totalTokens, 0) >= agent.maxTokens;
+  const messages: ModelMessage[] = [...input.history, { role: "user", content: input.message }];
+  let result;
+  try {
+    result = await generateText({
+      model,
+      system,
+      messages,
+      tools,
+      stopWhen: [({ steps }) => steps.length >= agent.maxIterations, overBudget],
+      maxOutputTokens: agent.maxTokens,
+      maxRetries: 0,
+    });
+  } catch (error) {
+    throw providerError(error, { ...target.call, timedOut: () => timedOut });
+  }
+
+  const toolCalls: AgentToolCall[] = [];
+  for (const step of result.steps) {
+    for (const part of step.content) {
+      if (part.type !== "tool-call") continue;
+      const recorded = records.get(part.toolCallId);
+      if (recorded) toolCalls.push(recorded);
+      else {
+        const known = names.get(part.toolName);
+        const reason = (part as { error?: unknown }).error;
+        toolCalls.push({
+          tool: known?.name ?? part.toolName,
+          input: part.input,
+          executionId: null,
+          status: known ? "Invalid" : "Rejected",
+          error: known ? `Invalid arguments: ${reason instanceof Error ? reason.message : String(reason)}` : `"${part.toolName}" is not a tool of agent "${agent.name}"`,
+        });
+      }
+    }
+  }
+  const usage = usageOf(result.totalUsage);
+  const last = result.steps.at(-1);
+  const finished = last !== undefined && last.finishReason !== "tool-calls";
+  const stopReason = finished ? "answer" : usage.totalTokens >= agent.maxTokens ? "max_tokens" : "max_iterations";
+  return { answer: result.text, toolCalls, usage, iterations: result.steps.length, stopReason, model: target.modelId, provider: target.provider.row.name, knowledge: sources };
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Schema } from "./schema.js";
+
+/** An AI agent as stored (SPEC §5 "AI agents"). */
+export interface StoredAgent {
+  id: string;
+  /** An organization id, or "global". */
+  scope: string;
+  name: string;
+  description: string | null;
+  systemPrompt: string;
+  /** A provider name; null = the scope's chat provider. */
+  provider: string | null;
+  /** null = the provider's chat model. */
+  model: string | null;
+  /** Names of the isTool workflows the agent may call. */
+  tools: string[];
+  /** Knowledge namespaces searched for each message. */
+  knowledge: string[];
+  maxIterations: number;
+  maxTokens: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type AgentInput = Omit<StoredAgent, "id" | "scope" | "createdAt" | "updatedAt">;
+
+const toAgent = (r: Schema["agents"]): StoredAgent => ({
+  id: r.id,
+  scope: r.scope,
+  name: r.name,
+  description: r.description,
+  systemPrompt: r.system_prompt,
+  provider: r.provider,
+  model: r.model,
+  tools: JSON.parse(r.tools) as string[],
+  knowledge: JSON.parse(r.knowledge) as string[],
+  maxIterations: Number(r.max_iterations),
+  maxTokens: Number(r.max_tokens),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const columns = (input: AgentInput) => ({
+  name: input.name,
+  description: input.description,
+  system_prompt: input.systemPrompt,
+  provider: input.provider,
+  model: input.model,
+  tools: JSON.stringify(input.tools),
+  knowledge: JSON.stringify(input.knowledge),
+  max_iterations: input.maxIterations,
+  max_tokens: input.maxTokens,
+});
+
+/** Agents per scope ("global" or an organization id), unique by name within a scope. */
+export class AgentsRepo {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async create(scope: string, input: AgentInput, now = new Date().toISOString()): Promise<StoredAgent> {
+    const row = { id: randomUUID(), scope, ...columns(input), created_at: now, updated_at: now };
+    await this.db.insertInto("agents").values(row).execute();
+    return toAgent(row);
+  }
+
+  async get(id: string): Promise<StoredAgent | null> {
+    const r = await this.db.selectFrom("agents").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? toAgent(r) : null;
+  }
+
+  async findByName(scope: string, name: string): Promise<StoredAgent | null> {
+    const r = await this.db.selectFrom("agents").selectAll().where("scope", "=", scope).where("name", "=", name).executeTakeFirst();
+    return r ? toAgent(r) : null;
+  }
+
+  /** Agents of these scopes (undefined = every scope), by name then scope. */
+  async list(scopes?: string[]): Promise<StoredAgent[]> {
+    if (scopes && scopes.length === 0) return [];
+    let q = this.db.selectFrom("agents").selectAll().orderBy("name").orderBy("scope");
+    if (scopes) q = q.where("scope", "in", scopes);
+    return (await q.execute()).map(toAgent);
+  }
+
+  async update(id: string, input: AgentInput, now = new Date().toISOString()): Promise<StoredAgent | null> {
+    await this.db.updateTable("agents").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom("agents").where("id", "=", id).executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
+}
