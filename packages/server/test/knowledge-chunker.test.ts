@@ -114,6 +114,12 @@ describe("chunkText", () => {
     );
   });
 
+  it("a chunk whose overlap reaches back over a paragraph end still ends past the previous chunk", () => {
+    // Found by the property test: the paragraph preference took the next chunk back to
+    // the previous chunk's end, repeating it instead of moving on.
+    checkInvariants(["!", "#         ! ", "\n\n", "。", "       \""].join(""), 22, 11);
+  });
+
   it("rejects a size that is not a positive integer", () => {
     expect(() => chunkText("x", { size: 0, overlap: 0 })).toThrow(RangeError);
   });

@@ -145,12 +145,15 @@ export function chunkSpans(text: string, options: ChunkOptions): Array<[number, 
   const spans: Array<[number, number]> = [];
   let first = 0;
   let start = list[0]?.start ?? 0;
+  /** The last unit of the previous chunk: the next chunk must end after it. */
+  let previousLast = -1;
   while (first < list.length) {
     let last = first;
     while (last + 1 < list.length && list[last + 1]!.end - start <= size) last++;
     if (last + 1 < list.length && !list[last]!.paragraphEnd) {
-      // Prefer ending at a paragraph when the chunk stays at least half full.
-      for (let p = last - 1; p >= first; p--) {
+      // Prefer ending at a paragraph when the chunk stays at least half full (and still
+      // ends past the previous chunk: an overlap may reach back over a paragraph end).
+      for (let p = last - 1; p >= first && p > previousLast; p--) {
         if (list[p]!.end - start < size / 2) break;
         if (list[p]!.paragraphEnd) {
           last = p;
@@ -159,6 +162,7 @@ export function chunkSpans(text: string, options: ChunkOptions): Array<[number, 
       }
     }
     spans.push([start, list[last]!.end]);
+    previousLast = last;
     if (last + 1 >= list.length) break;
     start = nextStart(text, list, first, last, start, overlap, size);
     while (list[first]!.end <= start) first++;
