@@ -178,6 +178,19 @@ describe("chatting with an agent", () => {
     expect(invalid.json().error.fields.map((f: { path: string }) => f.path)).toEqual(["message", "history.0.role"]);
   });
 
+  it("an agent with knowledge namespaces answers with the caller's organization's knowledge (full-text without an embedding provider)", async () => {
+    await agent({ name: "kb-bot", systemPrompt: "Answer from the runbooks.", knowledge: ["runbooks"] });
+    const stored = await post("/api/sdk/call", { method: "knowledge.store", args: ["VPN access: install FortiClient and sign in with your Contoso account.", { namespace: "runbooks", key: "vpn" }] }, { key: keyA });
+    expect(stored.statusCode, stored.body).toBe(200);
+    await post("/api/sdk/call", { method: "knowledge.store", args: ["Beta VPN: use WireGuard with the Beta token.", { namespace: "runbooks", key: "vpn-beta" }] }, { key: keyB });
+    const body = (await chat("kb-bot", "how do I get VPN access?", { key: keyA })).json();
+    expect(body.knowledge).toEqual([{ namespace: "runbooks", key: "vpn", score: expect.any(Number) }]);
+    const system = String(llm.chats().at(-1)!.messages.find((m) => m.role === "system")?.content);
+    expect(system).toContain("Answer from the runbooks.");
+    expect(system).toContain("install FortiClient");
+    expect(system).not.toContain("WireGuard");
+  });
+
   it("a provider that is down is 502, an error answer 502 with its message, a hang 504", async () => {
     await post("/api/ai/providers", { name: "down", kind: "openai-compatible", baseUrl: "http://127.0.0.1:1/v1", chatModel: "m" });
     await agent({ name: "downbot", systemPrompt: "s", provider: "down" });

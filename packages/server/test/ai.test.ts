@@ -425,6 +425,39 @@ describe("the external SDK over HTTP", () => {
   });
 });
 
+describe("knowledge in completions (the knowledge base's real search)", () => {
+  it("adds the organization's and global best chunks to the system prompt, never another organization's", async () => {
+    const store = async (key: string | undefined, content: string, options: Record<string, unknown>) => {
+      const res = await sdk("knowledge.store", [content, options], key);
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    await store(keyA, "To reset a password open the admin portal, find the user and choose Reset password.", { namespace: "runbooks", key: "password-reset" });
+    await store(keyA, "Printers are managed from the print server console.", { namespace: "runbooks", key: "printers" });
+    await store(keyB, "Beta only: to reset a password call Bob on extension 555.", { namespace: "runbooks", key: "beta-reset" });
+    await store(undefined, "Global policy: passwords expire every 90 days and a reset password must be changed at first login.", { namespace: "policies", key: "password-policy", scope: "global" });
+
+    const run = await exec("complete", { input: { prompt: "how do I reset a password", knowledge: ["runbooks", "policies"], knowledgeLimit: 2 } }, keyA);
+    expect(run.status).toBe("Success");
+    expect(run.result.knowledge.map((k: { key: string }) => k.key).sort()).toEqual(["password-policy", "password-reset"]);
+    const system = String(llm.chats().at(-1)!.messages.find((m) => m.role === "system")?.content);
+    expect(system).toContain("choose Reset password");
+    expect(system).toContain("passwords expire every 90 days");
+    expect(system).not.toContain("Bob");
+    expect(system).not.toContain("print server");
+    // The question's embedding is charged to the run too.
+    expect(run.tokensUsed).toBeGreaterThan(run.result.usage.totalTokens);
+
+    const streamed = await t.call({ method: "POST", url: "/api/ai/stream", payload: { prompt: "reset a password", knowledge: ["runbooks"], knowledgeLimit: 1 }, key: keyB });
+    const done = streamed.body.trim().split("\n").map((l) => JSON.parse(l)).at(-1);
+    expect(done.knowledge).toEqual([{ namespace: "runbooks", key: "beta-reset", score: expect.any(Number) }]);
+    expect(String(llm.chats().at(-1)!.messages.find((m) => m.role === "system")?.content)).toContain("Bob");
+
+    const nothing = await exec("complete", { input: { prompt: "how do I reset a password", knowledge: ["no-such-namespace"] } }, keyA);
+    expect(nothing.result.knowledge).toEqual([]);
+    expect(llm.chats().at(-1)!.messages.some((m) => m.role === "system")).toBe(false);
+  });
+});
+
 describe("an Anthropic provider", () => {
   it("answers text, streams, returns JSON through its structured output, and reports a wrong key", async () => {
     const claude = await createProvider({ name: "claude", kind: "anthropic", baseUrl: llm.url, apiKey: API_KEY, chatModel: "claude-test", scope: orgA });
