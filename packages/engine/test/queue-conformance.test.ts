@@ -15,7 +15,7 @@ import { openSqlite, type Database } from "@bifrost/storage/database.js";
 import { JobsRepo } from "@bifrost/storage/jobs.repo.js";
 import { DbQueue } from "@bifrost/engine/queue/db-queue.js";
 import type { Queue, QueueMessage } from "@bifrost/engine/queue/queue.js";
-import { ERROR_HEADER, RabbitQueue } from "@bifrost/engine/queue/rabbit-queue.js";
+import { ERROR_HEADER, MAX_DELAY_MS, NOT_BEFORE_HEADER, RabbitQueue } from "@bifrost/engine/queue/rabbit-queue.js";
 import { connectRabbit, RABBITMQ_URL, sleep, waitFor } from "./servers.js";
 
 interface Harness {
@@ -368,7 +368,19 @@ describe("RabbitQueue specifics", () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
   });
 
-  it("refuses a delay longer than RabbitMQ can hold", async () => {
-    await expect(make().enqueue({ executionId: "x" }, { delayMs: 2 ** 32 })).rejects.toThrow(RangeError);
+  it("takes a delay longer than one RabbitMQ TTL can hold: it waits in hops, carrying its due time", async () => {
+    const q = make();
+    const due = Date.now() + 2 ** 32;
+    await q.enqueue({ executionId: "far-future" }, { delayMs: 2 ** 32 });
+    const [delayQueue] = q.delayQueues();
+    expect(Number(delayQueue!.split(".delay.")[1])).toBeLessThanOrEqual(MAX_DELAY_MS);
+    const channel = await rabbit.createChannel();
+    try {
+      const msg = await channel.get(delayQueue!, { noAck: true });
+      expect(msg && Number(msg.properties.headers?.[NOT_BEFORE_HEADER])).toBeGreaterThanOrEqual(due - 1_000);
+      await channel.deleteQueue(delayQueue!);
+    } finally {
+      await channel.close();
+    }
   });
 });

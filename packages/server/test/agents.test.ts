@@ -139,6 +139,19 @@ describe("chatting with an agent", () => {
     expect(toolMessages).toEqual([expect.stringContaining("directory unreachable"), expect.stringContaining("Invalid arguments: email: must be a valid email")]);
   });
 
+  it("one chat makes at most 50 tool calls: further ones go back to the model as errors and never run", async () => {
+    const calls = Array.from({ length: 60 }, (_, i) => ({ name: "lookup_user", arguments: { email: `user${i}@example.com` } }));
+    llm.enqueue({ toolCalls: calls }, { content: "Looked them up." });
+    const res = await chat("helpdesk", "look up everyone", { key: keyA });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { toolCalls: Array<{ status: string; executionId: string | null; error?: string }> };
+    expect(body.toolCalls).toHaveLength(60);
+    expect(body.toolCalls.filter((c) => c.status === "Success")).toHaveLength(50);
+    const refused = body.toolCalls.filter((c) => c.status === "Rejected");
+    expect(refused).toHaveLength(10);
+    expect(refused.every((c) => c.executionId === null && /already made 50 tool calls/.test(c.error!))).toBe(true);
+  });
+
   it("a tool the agent may not call is refused and never runs", async () => {
     const before = (await t.call({ method: "GET", url: "/api/executions?workflow=delete_everything" })).json().executions.length;
     llm.enqueue({ toolCalls: [{ name: "delete_everything", arguments: {} }] }, { content: "I am not allowed to do that." });

@@ -352,6 +352,13 @@ describe("failures", () => {
       ["search", ["q", { metadataFilter: "team" }], /options\.metadataFilter must be an object/],
       ["get", [""], /key must not be empty/],
       ["deleteNamespace", ["no/slashes"], /namespace must be 1 to 128/],
+      // PostgreSQL cannot store NUL in text: refused up front, before anything is embedded.
+      ["store", ["a\u0000b"], /content must not contain NUL/],
+      ["store", ["text", { key: "k\u0000" }], /options\.key must not contain NUL/],
+      ["search", ["q\u0000"], /query must not contain NUL/],
+      // One call may not chunk (and embed) without bound.
+      ["store", ["word ".repeat(200_000), { chunkSize: 50, chunkOverlap: 0 }], /content would make \d+ chunks at chunkSize 50; one call may store at most 2000/],
+      ["storeMany", [[{ content: "word ".repeat(60_000) }, { content: "word ".repeat(60_000) }], { chunkSize: 100 }], /documents would make \d+ chunks/],
     ];
     for (const [op, args, message] of cases) {
       const r = await inRun(keyA, op, ...args);

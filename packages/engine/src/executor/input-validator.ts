@@ -50,17 +50,37 @@ export class InputValidator {
     if (!validate) {
       validate = this.ajv.compile({ ...schema, $schema: undefined });
       this.cache.set(cacheKey, validate);
-      if (this.cache.size > 5000) this.cache.delete(this.cache.keys().next().value!);
+      if (this.cache.size > 5000) {
+        const [oldest, evicted] = this.cache.entries().next().value!;
+        this.cache.delete(oldest);
+        this.ajv.removeSchema(evicted.schema as object); // Ajv keeps its own copy otherwise
+      }
     }
-    if (validate(input)) return null;
-    const seen = new Set<string>();
-    const out: FieldError[] = [];
-    for (const e of validate.errors ?? []) {
-      const p = path(e);
-      if (seen.has(p)) continue; // one message per field
-      seen.add(p);
-      out.push({ path: p, message: message(e) });
-    }
-    return out;
+    return fieldErrors(validate, input);
   }
+
+  /**
+   * A validator for a schema from an untrusted caller (e.g. `ai.complete`'s responseFormat):
+   * compiled in an Ajv of its own, so its `$id`s and `$ref`s never meet other schemas (of
+   * the platform or of another organization) and nothing of it stays cached.
+   */
+  isolated(schema: Record<string, unknown>): (input: unknown) => FieldError[] | null {
+    const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, verbose: true });
+    addFormats(ajv);
+    const validate = ajv.compile({ ...schema, $schema: undefined });
+    return (input) => fieldErrors(validate, input);
+  }
+}
+
+function fieldErrors(validate: ValidateFunction, input: unknown): FieldError[] | null {
+  if (validate(input)) return null;
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of validate.errors ?? []) {
+    const p = path(e);
+    if (seen.has(p)) continue; // one message per field
+    seen.add(p);
+    out.push({ path: p, message: message(e) });
+  }
+  return out;
 }

@@ -39,8 +39,12 @@ export const NOT_BEFORE_HEADER = "x-bifrost-not-before";
 /** On dead-lettered messages: the last handler error. */
 export const ERROR_HEADER = "x-bifrost-error";
 
-/** Longest supported delay (RabbitMQ's TTL and x-expires are 32-bit). */
-export const MAX_DELAY_MS = 2 ** 31;
+/**
+ * Longest wait in one delay queue (RabbitMQ's TTL and x-expires are 32-bit). A longer
+ * delay hops: the message comes back early, sees its not-before header and is delayed
+ * again for the rest, so any delay works.
+ */
+export const MAX_DELAY_MS = 2 ** 30;
 /** A delayed message that arrives this early (clock skew) is held instead of re-delayed. */
 const HOLD_EARLY_MS = 1_000;
 
@@ -111,7 +115,6 @@ export class RabbitQueue implements Queue {
   async enqueue(message: QueueMessage, options: { delayMs?: number; trx?: Transaction<Schema> } = {}): Promise<void> {
     const body: RabbitMessageBody = { executionId: message.executionId, enqueuedAt: new Date().toISOString() };
     const delayMs = Math.max(0, options.delayMs ?? 0);
-    if (delayMs > MAX_DELAY_MS) throw new RangeError(`delayMs ${delayMs} exceeds the longest supported delay (${MAX_DELAY_MS} ms)`);
     const notBefore = Date.now() + delayMs;
     const trx = options.trx;
     if (!trx) return this.send(body, notBefore);
@@ -270,7 +273,7 @@ export class RabbitQueue implements Queue {
   private async send(body: RabbitMessageBody, notBefore: number): Promise<void> {
     const delayMs = notBefore - Date.now();
     if (delayMs <= 0) return this.publish(this.name, body, {});
-    const bucket = delayBucket(delayMs);
+    const bucket = delayBucket(Math.min(delayMs, MAX_DELAY_MS));
     const queue = `${this.name}.delay.${bucket}`;
     this.usedDelayQueues.add(queue);
     // Declared before every delayed publish: that also restarts its idle-expiry clock.

@@ -58,6 +58,9 @@ export class RepublishingQueue implements Queue {
     try {
       await this.inner.enqueue(message, options);
     } catch (error) {
+      // Only an unreachable broker is worth waiting for: a message the queue refuses
+      // outright would block every message held behind it.
+      if (!isTransient(error)) throw error;
       this.options.log?.("warn", `could not queue execution ${message.executionId}; it is kept and published again when the queue is back: ${describe(error)}`);
       this.hold(message, notBefore);
     }
@@ -110,7 +113,14 @@ export class RepublishingQueue implements Queue {
       for (const [id, h] of this.held) {
         try {
           await this.inner.enqueue(h.message, { delayMs: Math.max(0, h.notBefore - Date.now()) });
-        } catch {
+        } catch (error) {
+          if (!isTransient(error)) {
+            // Refused for good: drop it rather than block the rest (the run stays Pending
+            // and the stale-run re-publisher looks at it again later).
+            this.held.delete(id);
+            this.options.log?.("warn", `execution ${id} could not be queued and is no longer retried here: ${describe(error)}`);
+            continue;
+          }
           this.retryMs = Math.min(this.options.maxRetryMs ?? 10_000, this.retryMs * 2);
           return;
         }
@@ -122,6 +132,11 @@ export class RepublishingQueue implements Queue {
       this.flushing = false;
     }
   }
+}
+
+/** Errors of the programme or of the message itself (bad delay, bad argument) are not worth retrying. */
+function isTransient(error: unknown): boolean {
+  return !(error instanceof RangeError || error instanceof TypeError);
 }
 
 function describe(error: unknown): string {

@@ -38,6 +38,26 @@ export interface AgentChatResult {
 
 /** Tool results longer than this (as JSON) reach the model truncated. */
 const MAX_TOOL_RESULT_CHARS = 50_000;
+/** Tool runs of one chat at the same time (a model may ask for many calls in one step). */
+export const MAX_PARALLEL_TOOL_CALLS = 4;
+/** Tool calls one chat may make in all; further calls go back to the model as errors. */
+export const MAX_TOOL_CALLS_PER_CHAT = 50;
+
+/** Runs at most `n` of the given tasks at once, in the order they ask. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
 
 /** OpenAI-style function names allow [A-Za-z0-9_-]{1,64}: workflow names may also use dots and be longer. */
 function toolNameFor(name: string, taken: Set<string>): string {
@@ -80,6 +100,8 @@ export async function runAgentChat(
   const names = new Map<string, StoredWorkflow>();
   const taken = new Set<string>();
   const tools: ToolSet = {};
+  const limit = limiter(MAX_PARALLEL_TOOL_CALLS);
+  let callsMade = 0;
   for (const name of agent.tools) {
     const w = deps.engine.registry.resolve(name, visibleOrgOf(caller));
     if (!w || !w.isTool || w.kind === "data_provider") continue; // removed since the agent was saved
@@ -92,24 +114,31 @@ export async function runAgentChat(
       execute: async (args: unknown, { toolCallId }) => {
         const entry: AgentToolCall = { tool: w.name, input: args, executionId: null, status: "Invalid" };
         records.set(toolCallId, entry);
-        let record;
-        try {
-          ({ record } = await deps.workflows.executeSync(caller, w.id, args, "agent"));
-        } catch (error) {
-          if (!(error instanceof HttpError)) throw error;
-          const fields = error.fields?.map((f) => `${f.path}: ${f.message}`).join("; ");
-          entry.status = error.status === 422 && error.fields ? "Invalid" : "Rejected";
-          entry.error = fields ? `Invalid arguments: ${fields}` : error.message;
+        if (++callsMade > MAX_TOOL_CALLS_PER_CHAT) {
+          entry.status = "Rejected";
+          entry.error = `This chat already made ${MAX_TOOL_CALLS_PER_CHAT} tool calls, the most one chat may make`;
           throw new Error(entry.error);
         }
-        entry.executionId = record.id;
-        entry.status = record.status;
-        if (record.status === "Success" || record.status === "CompletedWithErrors") {
-          entry.result = record.result;
-          return forModel(record.result);
-        }
-        entry.error = `${record.errorType ?? "Error"}: ${record.error ?? record.status}`;
-        throw new Error(`${entry.error} (execution ${record.id})`);
+        return limit(async () => {
+          let record;
+          try {
+            ({ record } = await deps.workflows.executeSync(caller, w.id, args, "agent"));
+          } catch (error) {
+            if (!(error instanceof HttpError)) throw error;
+            const fields = error.fields?.map((f) => `${f.path}: ${f.message}`).join("; ");
+            entry.status = error.status === 422 && error.fields ? "Invalid" : "Rejected";
+            entry.error = fields ? `Invalid arguments: ${fields}` : error.message;
+            throw new Error(entry.error);
+          }
+          entry.executionId = record.id;
+          entry.status = record.status;
+          if (record.status === "Success" || record.status === "CompletedWithErrors") {
+            entry.result = record.result;
+            return forModel(record.result);
+          }
+          entry.error = `${record.errorType ?? "Error"}: ${record.error ?? record.status}`;
+          throw new Error(`${entry.error} (execution ${record.id})`);
+        });
       },
     });
   }

@@ -35,6 +35,8 @@ interface Entry {
  */
 export class StreamRegistry {
   private readonly streams = new Map<string, Entry>();
+  /** Per owner, starts waiting for their first part (they hold a slot already). */
+  private readonly starting = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: { idleMs?: number; pollMs?: number; maxPerOwner?: number } = {}) {
@@ -56,13 +58,22 @@ export class StreamRegistry {
    * request fails this call. Returns the stream's id.
    */
   async start(owner: string, open: (signal: AbortSignal) => AsyncGenerator<StreamPart, void, undefined>): Promise<string> {
-    let mine = 0;
+    let mine = this.starting.get(owner) ?? 0; // starts still waiting for their first part count too
     for (const e of this.streams.values()) if (e.owner === owner) mine++;
     const max = this.options.maxPerOwner ?? 20;
     if (mine >= max) throw new HttpError(429, "too_many_streams", `At most ${max} AI streams may be open at once: read them to the end or break out of the loop`);
     const controller = new AbortController();
-    const parts = open(controller.signal);
-    const first = await parts.next();
+    this.starting.set(owner, (this.starting.get(owner) ?? 0) + 1);
+    let first: IteratorResult<StreamPart, void>;
+    let parts: AsyncGenerator<StreamPart, void, undefined>;
+    try {
+      parts = open(controller.signal);
+      first = await parts.next();
+    } finally {
+      const left = (this.starting.get(owner) ?? 1) - 1;
+      if (left > 0) this.starting.set(owner, left);
+      else this.starting.delete(owner);
+    }
     const id = randomUUID();
     const entry: Entry = { owner, controller, buffer: [], done: null, error: null, waiters: [], touched: Date.now() };
     this.streams.set(id, entry);

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { embedMany, generateText, jsonSchema, NoObjectGeneratedError, Output, streamText, type LanguageModelUsage, type ModelMessage } from "ai";
+import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { InputValidator } from "@bifrost/engine/executor/input-validator.js";
 import type { UsageMeter } from "@bifrost/engine/executor/usage-meter.js";
@@ -139,14 +139,12 @@ export class AiService implements Embedder {
   }
 
   /** Compiles responseFormat before any token is spent: a schema ajv cannot use is the caller's 422. */
-  private schemaKey(schema: Record<string, unknown>): string {
-    const key = `ai-output:${createHash("sha256").update(JSON.stringify(schema)).digest("hex")}`;
+  private outputValidator(schema: Record<string, unknown>): (input: unknown) => FieldError[] | null {
     try {
-      this.deps.validator.validate(key, schema, null); // compiles and caches; the answer is checked after the call
+      return this.deps.validator.isolated(schema);
     } catch (error) {
       throw validationFailed([{ path: "responseFormat", message: `is not a usable JSON Schema: ${error instanceof Error ? error.message : String(error)}` }]);
     }
-    return key;
   }
 
   /**
@@ -187,7 +185,7 @@ export class AiService implements Embedder {
 
   async complete(caller: SdkCaller, options: CompleteOptions): Promise<Completion> {
     const schema = options.responseFormat ? (({ $schema: _s, ...rest }) => rest)(options.responseFormat) : undefined;
-    const schemaKey = schema ? this.schemaKey(schema) : null;
+    const checkOutput = schema ? this.outputValidator(schema) : null;
     const p = await this.prepare(caller, options);
     const d = deadline(p.call.timeoutMs);
     const fail = (error: unknown) => providerError(error, { ...p.call, timedOut: d.timedOut });
@@ -220,7 +218,7 @@ export class AiService implements Embedder {
     }
     const completion: Completion = { text: answer.text, model: p.modelId, provider: p.provider.row.name, finishReason: answer.finishReason, usage: answer.usage, knowledge: p.sources };
     if (!schema) return completion;
-    const fields = this.deps.validator.validate(schemaKey!, schema, answer.object);
+    const fields = checkOutput!(answer.object);
     if (fields) {
       throw new HttpError(
         502,

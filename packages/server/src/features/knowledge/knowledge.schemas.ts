@@ -10,6 +10,8 @@ export const MAX_LIMIT = 100;
 export const DEFAULT_LIMIT = 5;
 export const MAX_SEARCH_NAMESPACES = 20;
 export const MAX_KEY_CHARS = 512;
+/** Chunks one store call may create (each is embedded and held in memory until written). */
+export const MAX_CHUNKS_PER_CALL = 2000;
 export const DEFAULT_NAMESPACE = "default";
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
@@ -18,12 +20,19 @@ export const Namespace = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be 1 to 128 letters, digits, _ . : or - and start with a letter or digit");
 
-export const Key = z.string().min(1, "must not be empty").max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`);
+const noNul = (s: string) => !s.includes("\u0000");
+
+export const Key = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`)
+  .refine(noNul, "must not contain NUL (\\u0000) characters");
 
 export const Content = z
   .string({ error: "must be a string" })
   .refine((s) => s.trim().length > 0, "must contain text (it is empty or only whitespace)")
-  .refine((s) => bytes(s) <= MAX_CONTENT_BYTES, `must be at most ${MAX_CONTENT_BYTES} bytes (1 MiB) of UTF-8`);
+  .refine((s) => bytes(s) <= MAX_CONTENT_BYTES, `must be at most ${MAX_CONTENT_BYTES} bytes (1 MiB) of UTF-8`)
+  .refine(noNul, "must not contain NUL (\\u0000) characters");
 
 export const Metadata = z
   .record(z.string(), z.unknown(), { error: "must be a JSON object" })
@@ -34,7 +43,8 @@ export const Scope = z.string().min(1).optional();
 export const Query = z
   .string({ error: "must be a string" })
   .refine((s) => s.trim().length > 0, "must contain text")
-  .refine((s) => s.length <= MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`);
+  .refine((s) => s.length <= MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`)
+  .refine(noNul, "must not contain NUL (\\u0000) characters");
 
 const ChunkShape = {
   chunkSize: z.int().min(MIN_CHUNK_SIZE).max(MAX_CHUNK_SIZE).optional(),

@@ -9,7 +9,7 @@ import type { Embedder, Embedding } from "../ai/embedder.js";
 import { GLOBAL, resolveScope } from "../sdk/scope.js";
 import { chunkText } from "./chunker.js";
 import type { KnowledgeHit, KnowledgeSearch } from "./knowledge-search.js";
-import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_LIMIT, DEFAULT_NAMESPACE } from "./knowledge.schemas.js";
+import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_LIMIT, DEFAULT_NAMESPACE, MAX_CHUNKS_PER_CALL } from "./knowledge.schemas.js";
 
 /** Texts per embedding request. */
 export const EMBED_BATCH = 64;
@@ -196,6 +196,18 @@ export class KnowledgeService implements KnowledgeSearch {
       if (!c) chunks.set(id(d.namespace, d.key), (c = chunkText(d.content, { size, overlap })));
       return c;
     };
+    // Bound what one call may chunk and embed (memory and provider spend): a 1 MiB
+    // document at the smallest chunk size would be tens of thousands of chunks.
+    let total = 0;
+    for (const d of docs) total += chunksOf(d).length;
+    if (total > MAX_CHUNKS_PER_CALL) {
+      throw validationFailed([
+        {
+          path: documents.length === 1 ? "content" : "documents",
+          message: `would make ${total} chunks at chunkSize ${size}; one call may store at most ${MAX_CHUNKS_PER_CALL}: use a larger chunkSize, or store fewer or shorter documents per call`,
+        },
+      ]);
+    }
     /** Embeddings computed so far (kept across attempts); `null` = no provider. */
     const embedded = new Map<string, { model: string; vectors: number[][] } | null>();
     let states = await this.states(scope, docs);
