@@ -626,6 +626,42 @@ describe("client credentials", () => {
   });
 });
 
+describe("a token endpoint that echoes the request", () => {
+  it("never hands the client secret to the caller in its error", async () => {
+    const { createServer } = await import("node:http");
+    const echo = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        if (req.url === "/json") {
+          res.writeHead(400, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: "invalid_request", error_description: `got ${body} with ${req.headers.authorization ?? "no auth"}` }));
+        } else {
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end(`upstream said: ${body} ${req.headers.authorization ?? ""}`);
+        }
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    const port = (echo.address() as { port: number }).port;
+    const secret = "echoed-client-secret-5f3a91";
+    try {
+      for (const [name, path, clientAuth] of [["echojson", "json", "post"], ["echotext", "text", "basic"]] as const) {
+        const created = await define({ name, oauth: { flow: "client_credentials", tokenUrl: `http://127.0.0.1:${port}/${path}`, clientId: "echo", clientSecret: secret, clientAuth } });
+        expect(created.statusCode, created.body).toBe(201);
+        expect((await mapTo(name, orgA, { entityId: "tenant-a" })).statusCode).toBe(201);
+        const res = await sdkCall("integrations.get", [name], keyA);
+        expect(res.statusCode).toBe(502);
+        expect(res.body).not.toContain(secret);
+        expect(res.body).not.toContain(Buffer.from(`echo:${secret}`).toString("base64"));
+        expect(res.json().error.message).toContain("[REDACTED]");
+      }
+    } finally {
+      echo.close();
+    }
+  });
+});
+
 describe("organizations", () => {
   it("deleting an organization deletes its mappings and connections", async () => {
     const { orgId, key } = await createOrgWithKey(t, "Gamma");

@@ -413,6 +413,7 @@ export class Executor {
     const timeoutSeconds = inline?.timeoutSeconds ?? workflow?.timeoutSeconds ?? 300;
     const controller = new AbortController();
     this.running.set(id, controller);
+    this.deps.usage.begin(id);
     const offCancel = this.deps.bus.subscribe(id, (event) => {
       if (event.type === "cancel") controller.abort();
     });

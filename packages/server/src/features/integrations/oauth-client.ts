@@ -1,3 +1,4 @@
+import { REDACTED } from "@bifrost/contracts/sdk.js";
 import type { ClientAuthMethod } from "@bifrost/contracts/integrations.js";
 import type { TokenSet } from "@bifrost/storage/integrations.repo.js";
 
@@ -87,12 +88,18 @@ export async function requestToken(req: TokenRequest): Promise<TokenSet> {
   } catch {
     // not JSON: reported below
   }
+  // What the endpoint says goes back to callers and into run errors: an endpoint (or a
+  // proxy) that echoes the request must not hand out the secret, the code or the token.
+  const secrets = [req.clientSecret, req.params.refresh_token, req.params.code, req.params.code_verifier, headers.authorization?.slice(6)].filter(
+    (v): v is string => typeof v === "string" && v.length >= 4,
+  );
+  const scrub = (m: string) => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), m);
   if (!res.ok) {
     if (json && typeof json.error === "string") {
       const description = typeof json.error_description === "string" ? ` (${json.error_description})` : "";
-      throw new OAuthError("rejected", `${json.error}${description}`, json.error, res.status);
+      throw new OAuthError("rejected", scrub(`${json.error}${description}`), scrub(json.error), res.status);
     }
-    throw new OAuthError("invalid_response", `the token endpoint at ${host} answered HTTP ${res.status}: ${snippet(text) || "(empty body)"}`, null, res.status);
+    throw new OAuthError("invalid_response", `the token endpoint at ${host} answered HTTP ${res.status}: ${snippet(scrub(text)) || "(empty body)"}`, null, res.status);
   }
   if (!json || typeof json.access_token !== "string" || json.access_token === "") {
     throw new OAuthError("invalid_response", `the token endpoint at ${host} answered without an access_token`, null, res.status);
