@@ -175,11 +175,12 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
     expect(stuck.completedAt).not.toBeNull();
   }, 60_000);
 
-  it("a run recorded but never published (its process died between commit and publish) is published again and runs", async () => {
+  it("runs recorded but never published (their process died between commit and publish) are published again and run, delayed ones once due", async () => {
     const { executionId } = await api("POST", "/api/workflows/version/run", {});
     const original = await reaching(executionId, "Success");
     // The same run again as a Pending row with no message, as a crash would leave it.
     const orphan = randomUUID();
+    const scheduled = randomUUID();
     const client = new pg.Client({ connectionString: PG });
     await client.connect();
     try {
@@ -190,11 +191,15 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
         [orphan, new Date(Date.now() - 60_000).toISOString()],
       );
       await client.query("INSERT INTO executions SELECT * FROM orphan");
+      // And a delayed run, due a minute ago, whose message never reached the broker.
+      await client.query(`UPDATE orphan SET id = $1, status = 'Scheduled', not_before = $2`, [scheduled, new Date(Date.now() - 60_000).toISOString()]);
+      await client.query("INSERT INTO executions SELECT * FROM orphan");
     } finally {
       await client.end();
     }
     const done = await reaching(orphan, "Success", 20_000);
     expect(done).toMatchObject({ result: original.result, attempt: 1 });
+    expect(await reaching(scheduled, "Success", 20_000)).toMatchObject({ result: original.result, attempt: 1 });
   }, 30_000);
 
   it("kill -9 of a worker mid-run: RabbitMQ redelivers the run to the other worker, which completes it", async () => {

@@ -38,6 +38,8 @@ export interface NewExecution {
   heartbeatAt?: string | null;
   /** True for a run its caller waits on in the process running it (no queue message). */
   sync?: boolean;
+  /** When a Scheduled run is due. */
+  notBefore?: string | null;
 }
 
 /** Columns a state change may set; unset keys are left alone. */
@@ -58,6 +60,7 @@ export interface ExecutionPatch {
   timeSaved?: number;
   value?: number;
   heartbeatAt?: string;
+  notBefore?: string | null;
 }
 
 export interface ExecutionFilter {
@@ -82,6 +85,8 @@ export interface StoredExecution extends ExecutionRecord {
   exportName?: string | null;
   /** True for a run its caller waits on in the process running it (no queue message); internal. */
   sync?: boolean;
+  /** When a Scheduled run is due; internal. */
+  notBefore?: string | null;
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -117,6 +122,7 @@ function toRecord(row: Schema["executions"]): StoredExecution {
     moduleHash: row.module_hash ?? null,
     exportName: row.export_name ?? null,
     sync: row.sync === 1,
+    notBefore: row.not_before ?? null,
   };
 }
 
@@ -138,6 +144,7 @@ function patchToColumns(patch: ExecutionPatch): Partial<Schema["executions"]> {
   if (patch.timeSaved !== undefined) cols.time_saved = patch.timeSaved;
   if (patch.value !== undefined) cols.value = patch.value;
   if (patch.heartbeatAt !== undefined) cols.heartbeat_at = patch.heartbeatAt;
+  if (patch.notBefore !== undefined) cols.not_before = patch.notBefore;
   return cols;
 }
 
@@ -177,6 +184,7 @@ export class ExecutionsRepo {
         principal: JSON.stringify(e.principal),
         heartbeat_at: e.heartbeatAt ?? null,
         sync: e.sync ? 1 : 0,
+        not_before: e.notBefore ?? null,
         module_hash: ("moduleHash" in e ? e.moduleHash : null) ?? null,
         export_name: ("exportName" in e ? e.exportName : null) ?? null,
       })
@@ -207,25 +215,34 @@ export class ExecutionsRepo {
   }
 
   /**
-   * Pending runs nobody has touched since `before` (created, or last re-published, then):
-   * with a broker, a publish that never happened (the process died between the commit
-   * and the publish) leaves exactly these.
+   * Runs waiting for a queue message that nobody has touched since `before`: Pending ones
+   * created (or last re-published) then, and Scheduled ones due then. With a broker, a
+   * publish that never happened (the process died between the commit and the publish)
+   * leaves exactly these.
    */
   async stalePending(before: string, limit = 500, db: Db = this.db): Promise<Array<{ id: string; heartbeatAt: string | null }>> {
     const rows = await db
       .selectFrom("executions")
       .select(["id", "heartbeat_at"])
-      .where("status", "=", "Pending")
-      .where((eb) => eb.or([eb.and([eb("heartbeat_at", "is", null), eb("created_at", "<", before)]), eb("heartbeat_at", "<", before)]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("status", "=", "Pending"), eb.or([eb.and([eb("heartbeat_at", "is", null), eb("created_at", "<", before)]), eb("heartbeat_at", "<", before)])]),
+          eb.and([
+            eb("status", "=", "Scheduled"),
+            eb("not_before", "<", before),
+            eb.or([eb("heartbeat_at", "is", null), eb("heartbeat_at", "<", before)]),
+          ]),
+        ]),
+      )
       .orderBy("created_at")
       .limit(limit)
       .execute();
     return rows.map((r) => ({ id: r.id, heartbeatAt: r.heartbeat_at }));
   }
 
-  /** Marks a Pending run as re-published now, if no other process did since it was read. */
+  /** Marks a waiting run as re-published now, if no other process did since it was read. */
   async markRepublished(id: string, observedHeartbeat: string | null, now: string, db: Db = this.db): Promise<boolean> {
-    let query = db.updateTable("executions").set({ heartbeat_at: now }).where("id", "=", id).where("status", "=", "Pending");
+    let query = db.updateTable("executions").set({ heartbeat_at: now }).where("id", "=", id).where("status", "in", ["Pending", "Scheduled"]);
     query = observedHeartbeat === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observedHeartbeat);
     const result = await query.executeTakeFirst();
     return result.numUpdatedRows > 0n;

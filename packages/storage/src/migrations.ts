@@ -434,6 +434,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("executions_status_sync").on("executions").columns(["status", "sync"]).execute();
       },
     },
+    "0014-execution-not-before": {
+      async up(db: Kysely<unknown>) {
+        // When a delayed (Scheduled) run is due. With a broker the delay lives in the
+        // message; kept here too, a run whose message was never published can be found
+        // once it is overdue and published again.
+        await db.schema.alterTable("executions").addColumn("not_before", text).execute();
+      },
+    },
   };
 }
 

@@ -86,6 +86,8 @@ export interface ExecutionsTable {
   export_name: string | null;
   /** 1 for runs whose caller waits on the process running them (reaped when its heartbeat stops). */
   sync: number;
+  /** When a Scheduled (delayed) run is due; null otherwise. */
+  not_before: string | null;
 }
 
 export interface ExecutionLogsTable {

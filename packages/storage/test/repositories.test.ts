@@ -176,6 +176,19 @@ forEachDatabase((t) => {
       expect(await mine("2025-01-01T00:07:00.000Z")).toEqual(["old-pending"]);
     });
 
+    it("Scheduled runs count as waiting only once overdue", async () => {
+      const repo = new ExecutionsRepo(t.database.db);
+      const principal = { keyId: null, userName: null, email: null, orgName: null, isPlatformAdmin: true };
+      const base = { workflowId: null, workflowName: "wf", orgId: null, userId: null, trigger: "api" as const, input: null, parentId: null, principal, createdAt: "2025-01-01T00:00:00.000Z" };
+      await repo.insert({ ...base, id: "sched-overdue", status: "Scheduled", notBefore: "2025-01-01T00:01:00.000Z" });
+      await repo.insert({ ...base, id: "sched-future", status: "Scheduled", notBefore: "2025-01-02T00:00:00.000Z" });
+      const mine = async (at: string) => (await repo.stalePending(at)).map((r) => r.id).filter((id) => id.startsWith("sched-"));
+      expect(await mine("2025-01-01T00:05:00.000Z")).toEqual(["sched-overdue"]);
+      expect(await repo.markRepublished("sched-overdue", null, "2025-01-01T00:06:00.000Z")).toBe(true);
+      expect(await mine("2025-01-01T00:05:00.000Z")).toEqual([]);
+      expect((await repo.get("sched-overdue"))!.notBefore).toBe("2025-01-01T00:01:00.000Z");
+    });
+
     it("sync runs left Running by a dead process are found and reaped once", async () => {
       const repo = new ExecutionsRepo(t.database.db);
       const principal = { keyId: null, userName: null, email: null, orgName: null, isPlatformAdmin: true };

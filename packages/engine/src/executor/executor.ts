@@ -156,6 +156,7 @@ export class Executor {
   async enqueue(req: StartRequest, delayMs = 0): Promise<StoredExecution> {
     // A queued run's input is read back from the store: secrets in it arrive redacted.
     const record = this.storable(this.newRecord(req, delayMs > 0 ? "Scheduled" : "Pending"));
+    if (delayMs > 0) record.notBefore = new Date(Date.now() + delayMs).toISOString();
     await this.deps.batcher.write(async (trx) => {
       await this.deps.executions.insert(record, trx);
       if (this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: record.id }, { delayMs, trx });
@@ -298,9 +299,9 @@ export class Executor {
   }
 
   /**
-   * Publishes again the Pending runs untouched for `afterMs`: with a broker, a run whose
-   * process died between committing its record and publishing its message has no message
-   * at all. Each is marked (compare-and-set) before it is published, so several processes
+   * Publishes again the Pending runs untouched for `afterMs`, and the Scheduled ones
+   * overdue by `afterMs`: with a broker, a run whose process died between committing its
+   * record and publishing its message has no message at all. Each is marked (compare-and-set) before it is published, so several processes
    * doing this publish a run once per period. A run that was only waiting in a long
    * backlog gets a duplicate message, which the claim makes harmless.
    */
@@ -511,6 +512,7 @@ export class Executor {
     if (delay !== null) {
       const patch: ExecutionPatch = {
         status: delay > 0 ? "Scheduled" : "Pending",
+        notBefore: delay > 0 ? new Date(Date.now() + delay).toISOString() : null,
         attempt: exec.attempt + 1,
         attempts: [...exec.attempts, summary],
         error: null,

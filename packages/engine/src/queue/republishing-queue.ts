@@ -85,7 +85,7 @@ export class RepublishingQueue implements Queue {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.held.size > 0) await this.flush();
-    if (this.held.size > 0) this.options.log?.("warn", `${this.held.size} execution(s) could not be queued before shutdown and stay Pending`);
+    if (this.held.size > 0) this.options.log?.("warn", `${this.held.size} execution(s) could not be queued before shutdown; they stay Pending or Scheduled until a process publishes them again`);
     await this.inner.stop();
   }
 
