@@ -201,7 +201,7 @@ export class Executor {
     }
     const startedAt = new Date().toISOString();
     const observed = { status: exec.status, heartbeatAt: exec.heartbeatAt ?? null };
-    const claimed = await this.deps.batcher.write((trx) => this.deps.executions.claim(exec.id, startedAt, observed, trx));
+    const claimed = await this.deps.batcher.writeOne((db) => this.deps.executions.claim(exec.id, startedAt, observed, db));
     if (!claimed) return; // cancelled meanwhile, or another delivery of the same run took it
     this.deps.bus.publish(exec.id, { type: "status", status: "Running", terminal: false });
     this.beat(exec.id, true);
@@ -264,7 +264,7 @@ export class Executor {
       const error = "The process running this execution stopped (no heartbeat since " + (e.heartbeatAt ?? e.startedAt ?? e.createdAt) + ")";
       if (e.status === "Cancelling") {
         const patch: ExecutionPatch = { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt };
-        if (await this.deps.batcher.write((trx) => this.deps.executions.reap(e.id, observed, patch, trx))) {
+        if (await this.deps.batcher.writeOne((db) => this.deps.executions.reap(e.id, observed, patch, db))) {
           reaped++;
           this.deps.bus.publish(e.id, { type: "status", status: "Cancelled", terminal: true });
         }
@@ -290,7 +290,7 @@ export class Executor {
           completedAt,
           attempts: e.attempts.length > 0 ? [...e.attempts, summary] : [],
         };
-        if (!(await this.deps.batcher.write((trx) => this.deps.executions.reap(e.id, observed, patch, trx)))) continue;
+        if (!(await this.deps.batcher.writeOne((db) => this.deps.executions.reap(e.id, observed, patch, db)))) continue;
         this.deps.bus.publish(e.id, { type: "status", status: "Stuck", terminal: true });
       }
       reaped++;
@@ -311,7 +311,7 @@ export class Executor {
     const before = new Date(now.getTime() - afterMs).toISOString();
     let published = 0;
     for (const run of await this.deps.executions.stalePending(before)) {
-      const marked = await this.deps.batcher.write((trx) => this.deps.executions.markRepublished(run.id, run.heartbeatAt, now.toISOString(), trx));
+      const marked = await this.deps.batcher.writeOne((db) => this.deps.executions.markRepublished(run.id, run.heartbeatAt, now.toISOString(), db));
       if (!marked) continue;
       await this.deps.queue.enqueue({ executionId: run.id });
       published++;
@@ -567,7 +567,7 @@ export class Executor {
     const stored = this.storable(record);
     this.deps.redactor.release(id);
     if (this.takeRow(row)) {
-      await this.deps.batcher.write((trx) => this.deps.executions.insert(stored, trx));
+      await this.deps.batcher.writeOne((db) => this.deps.executions.insert(stored, db));
       this.deps.bus.publish(id, { type: "status", status: record.status, terminal: true });
     } else {
       await this.finish(id, patch);
@@ -584,7 +584,7 @@ export class Executor {
       this.heartbeatTimer = setInterval(() => {
         const ids = [...this.beating];
         const now = new Date().toISOString();
-        void this.deps.batcher.write((trx) => this.deps.executions.heartbeat(ids, now, trx)).catch(() => undefined);
+        void this.deps.batcher.writeOne((db) => this.deps.executions.heartbeat(ids, now, db)).catch(() => undefined);
       }, HEARTBEAT_MS);
       this.heartbeatTimer.unref();
     } else if (this.beating.size === 0 && this.heartbeatTimer) {
@@ -631,9 +631,7 @@ export class Executor {
   }
 
   private async finish(id: string, patch: ExecutionPatch): Promise<void> {
-    await this.deps.batcher.write((trx) =>
-      this.deps.executions.update(id, patch, ["Pending", "Scheduled", "Running", "Cancelling"], trx),
-    );
+    await this.deps.batcher.writeOne((db) => this.deps.executions.update(id, patch, ["Pending", "Scheduled", "Running", "Cancelling"], db));
     this.deps.bus.publish(id, { type: "status", status: patch.status!, terminal: true });
   }
 }

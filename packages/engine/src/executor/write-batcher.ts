@@ -1,7 +1,13 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Schema } from "@bifrost/storage/schema.js";
 
-type Op = { run: (trx: Transaction<Schema>) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Op = {
+  run: (trx: Transaction<Schema>) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  /** One statement: alone in a batch it needs no transaction of its own. */
+  single?: boolean;
+};
 
 /**
  * Group commit: writes queued in the same tick share one transaction. Under load this
@@ -19,12 +25,27 @@ export class WriteBatcher {
   write<T>(run: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.flushing = this.flushing.then(() => this.flush());
-        });
-      }
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.flushing = this.flushing.then(() => this.flush());
+    });
+  }
+
+  /**
+   * A write of exactly one statement. Batched with others it joins their transaction;
+   * alone it runs without one (autocommit), which on PostgreSQL saves the BEGIN and
+   * COMMIT round trips — most writes of a lightly loaded worker are alone.
+   */
+  writeOne<T>(run: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject, single: true });
+      this.schedule();
     });
   }
 
@@ -42,6 +63,15 @@ export class WriteBatcher {
     this.queue = [];
     this.scheduled = false;
     if (ops.length === 0) return;
+    if (ops.length === 1 && ops[0]!.single) {
+      const op = ops[0]!;
+      try {
+        op.resolve(await op.run(this.db as Transaction<Schema>));
+      } catch (error) {
+        op.reject(error);
+      }
+      return;
+    }
     const results: unknown[] = [];
     try {
       await this.db.transaction().execute(async (trx) => {
