@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import amqp from "amqplib";
@@ -194,7 +195,11 @@ export async function distributedRound(opts) {
    * look like a warning or error (the start-up banner and the stop notice are not).
    */
   function launch(name, command, extra, ready) {
-    const proc = spawn(process.execPath, [CLI, command], { env: env(name, extra), stdio: ["ignore", "pipe", "pipe"] });
+    // BENCH_PROFILE=worker: the worker processes write V8 CPU profiles (summarize them with
+    // `node bench/profile-summary.mjs <dir>/*.cpuprofile`).
+    const profileDir = process.env.BENCH_PROFILE_DIR ?? join(tmpdir(), "bifrost-worker-profiles");
+    const prof = process.env.BENCH_PROFILE === "worker" && name.startsWith("worker") ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    const proc = spawn(process.execPath, [...prof, CLI, command], { env: env(name, extra), stdio: ["ignore", "pipe", "pipe"] });
     procs.push(proc);
     track(proc);
     let out = "";

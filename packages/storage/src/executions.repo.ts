@@ -248,6 +248,22 @@ export class ExecutionsRepo {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * The common case of a delivery: takes a Pending/Scheduled run (→ Running) and returns
+   * it as it is now, in one statement; null when the run is in any other state (the
+   * caller then reads it to see why).
+   */
+  async claimWaiting(id: string, startedAt: string, db: Db = this.db): Promise<StoredExecution | null> {
+    const row = await db
+      .updateTable("executions")
+      .set({ status: "Running", started_at: startedAt, heartbeat_at: startedAt, sync: 0 })
+      .where("id", "=", id)
+      .where("status", "in", ["Pending", "Scheduled"])
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
   /** Sync runs still Running or Cancelling whose process stopped beating before `staleBefore`. */
   async abandonedSync(staleBefore: string, limit = 100, db: Db = this.db): Promise<StoredExecution[]> {
     const rows = await db

@@ -171,24 +171,35 @@ export class Executor {
   /** The queue consumer: runs one delivered execution, at most once at a time. */
   async handleQueued(executionId: string): Promise<void> {
     if (this.running.has(executionId)) return;
-    const exec = await this.loader.load(executionId);
-    if (!exec || isTerminalStatus(exec.status)) return; // a duplicate delivery finds it done
-    if (exec.status === "Cancelling") {
-      await this.finish(exec.id, { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: new Date().toISOString() });
-      return;
+    const startedAt = new Date().toISOString();
+    // The common case, a run waiting for this message: take it and read it in one statement.
+    let exec = await this.deps.batcher.writeOne((db) => this.deps.executions.claimWaiting(executionId, startedAt, db));
+    if (!exec) {
+      const found = await this.loader.load(executionId);
+      if (!found || isTerminalStatus(found.status)) return; // a duplicate delivery finds it done
+      if (found.status === "Cancelling") {
+        await this.finish(found.id, { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: new Date().toISOString() });
+        return;
+      }
+      if (found.status === "Running" && found.heartbeatAt && Date.now() - Date.parse(found.heartbeatAt) < HEARTBEAT_STALE_MS) {
+        // Another process is running it (a duplicate delivery, or a redelivery after a
+        // connection drop): look again once its heartbeat would be stale. If that process
+        // finishes, the next look finds the run done; if it died, the run continues here.
+        await this.deps.queue.enqueue({ executionId: found.id }, { delayMs: HEARTBEAT_STALE_MS });
+        return;
+      }
+      // Left Running by a process that died (stale heartbeat): take it over, unless another
+      // delivery does first. (Or waiting again since the claim above: take it the same way.)
+      const observed = { status: found.status, heartbeatAt: found.heartbeatAt ?? null };
+      const claimed = await this.deps.batcher.writeOne((db) => this.deps.executions.claim(found.id, startedAt, observed, db));
+      if (!claimed) return;
+      exec = { ...found, status: "Running", startedAt, heartbeatAt: startedAt, sync: false };
     }
     let workflow = exec.workflowId ? this.deps.registry.getById(exec.workflowId) : undefined;
     if (!workflow && exec.workflowId && this.deps.reloadRegistry) {
       // Saved a moment ago on a server: this process's copy of the registry may be behind.
       await this.deps.reloadRegistry();
       workflow = this.deps.registry.getById(exec.workflowId);
-    }
-    if (exec.status === "Running" && exec.heartbeatAt && Date.now() - Date.parse(exec.heartbeatAt) < HEARTBEAT_STALE_MS) {
-      // Another process is running it (a duplicate delivery, or a redelivery after a
-      // connection drop): look again once its heartbeat would be stale. If that process
-      // finishes, the next look finds the run done; if it died, the run continues here.
-      await this.deps.queue.enqueue({ executionId: exec.id }, { delayMs: HEARTBEAT_STALE_MS });
-      return;
     }
     if (!workflow) {
       await this.finish(exec.id, {
@@ -199,10 +210,6 @@ export class Executor {
       });
       return;
     }
-    const startedAt = new Date().toISOString();
-    const observed = { status: exec.status, heartbeatAt: exec.heartbeatAt ?? null };
-    const claimed = await this.deps.batcher.writeOne((db) => this.deps.executions.claim(exec.id, startedAt, observed, db));
-    if (!claimed) return; // cancelled meanwhile, or another delivery of the same run took it
     this.deps.bus.publish(exec.id, { type: "status", status: "Running", terminal: false });
     this.beat(exec.id, true);
     // Run the exact code the run was queued for, even if this process's registry is behind.
