@@ -10,27 +10,9 @@ import { call, httpTarget } from "./transport.js";
  * to the running execution's `tokensUsed`. Full reference: docs/sdk/ai.md.
  * @module
  */
+import type { Message, Usage, KnowledgeSource, Completion, ModelInfo } from "@bifrost/contracts/ai.js";
 
-/** One message of a conversation. */
-export interface Message {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-/** Tokens a call spent, as the provider reported them. */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-}
-
-/** A knowledge-base chunk that was added to the prompt (`knowledge` option). */
-export interface KnowledgeSource {
-  namespace: string;
-  key: string;
-  /** Similarity to the question (0..1). */
-  score: number;
-}
+export type { Message, Usage, KnowledgeSource, Completion, ModelInfo };
 
 /** A JSON Schema given as a plain object instead of a zod schema (the answer is then `unknown`). */
 export type JsonSchemaObject = { [key: string]: unknown };
@@ -62,31 +44,9 @@ export interface CompleteOptions {
   temperature?: number;
 }
 
-/** The answer of `complete`. */
-export interface Completion {
-  /** The model's answer as text (for a JSON answer: the raw JSON). */
-  text: string;
-  /** The model that answered. */
-  model: string;
-  /** The configured provider's name. */
-  provider: string;
-  /** Why the model stopped: `stop`, `length` (maxTokens reached), … */
-  finishReason: string;
-  usage: Usage;
-  /** The knowledge chunks added to the prompt (empty without `knowledge`). */
-  knowledge: KnowledgeSource[];
-}
-
 /** The answer of `complete` with a `responseFormat`: `object` is the parsed, validated JSON. */
 export interface StructuredCompletion<T> extends Completion {
   object: T;
-}
-
-export interface ModelInfo {
-  /** The chat provider and its default model, or null when none is configured. */
-  chat: { provider: string; kind: string; scope: string; model: string | null } | null;
-  /** The embedding provider and model, or null when none is configured. */
-  embedding: { provider: string; kind: string; scope: string; model: string } | null;
 }
 
 /** Longest wait for an AI call from outside the platform: the provider's own deadline applies on the server. */

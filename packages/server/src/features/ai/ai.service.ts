@@ -1,4 +1,5 @@
 import { embedMany, generateText, jsonSchema, NoObjectGeneratedError, Output, streamText, type LanguageModelUsage, type ModelMessage } from "ai";
+import type { Completion as CompletionBase, KnowledgeSource, ModelInfo, Usage as AiUsage } from "@bifrost/contracts/ai.js";
 import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { InputValidator } from "@bifrost/engine/executor/input-validator.js";
@@ -11,37 +12,15 @@ import type { CompleteOptions } from "./ai.schemas.js";
 import type { Embedder, Embedding } from "./embedder.js";
 import { embeddingModel, languageModel, secretsOf } from "./provider-models.js";
 
-export interface AiUsage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-}
+export type { AiUsage, KnowledgeSource, ModelInfo };
 
-/** A knowledge chunk that was added to the prompt. */
-export interface KnowledgeSource {
-  namespace: string;
-  key: string;
-  score: number;
-}
-
-export interface Completion {
-  text: string;
-  /** The parsed JSON answer, validated against responseFormat (only with responseFormat). */
+/** The answer of `complete`; with a responseFormat, `object` is the validated JSON. */
+export interface Completion extends CompletionBase {
   object?: unknown;
-  model: string;
-  provider: string;
-  finishReason: string;
-  usage: AiUsage;
-  knowledge: KnowledgeSource[];
 }
 
 /** What a streamed completion yields: text pieces, then one `done` with the totals. */
 export type StreamPart = { type: "text"; text: string } | { type: "done"; model: string; provider: string; finishReason: string; usage: AiUsage; knowledge: KnowledgeSource[] };
-
-export interface ModelInfo {
-  chat: { provider: string; kind: string; scope: string; model: string | null } | null;
-  embedding: { provider: string; kind: string; scope: string; model: string } | null;
-}
 
 /** How many knowledge chunks a completion gets by default. */
 const KNOWLEDGE_LIMIT = 5;

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import type { ChunkingOptions, KnowledgeDocument, NamespaceInfo, NewDocument, ScopeOption, SearchOptions, SearchResult, SearchResultItem, StoreResult } from "@bifrost/contracts/knowledge.js";
 import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { DocumentState, DocumentWrite, KnowledgeDocumentRow, KnowledgeHitRow, KnowledgeRepo, KnowledgeTarget } from "@bifrost/storage/knowledge.repo.js";
@@ -18,79 +19,7 @@ export const MAX_EMBED_PER_SEARCH = 1024;
 /** Query words full-text search looks for. */
 const MAX_TERMS = 32;
 
-export interface NewDocument {
-  content: string;
-  key?: string;
-  metadata?: Record<string, unknown>;
-  namespace?: string;
-}
-
-export interface ChunkingOptions {
-  chunkSize?: number;
-  chunkOverlap?: number;
-}
-
-interface Scoped {
-  scope?: string;
-}
-
-export interface StoreResult {
-  namespace: string;
-  key: string;
-  /** "global" or the organization id the document belongs to. */
-  scope: string;
-  /** "unchanged": same content as stored (only the metadata was written, nothing re-embedded). */
-  status: "created" | "replaced" | "unchanged";
-  chunks: number;
-  /** Whether every chunk has a vector (searchable by similarity). */
-  embedded: boolean;
-  /** The embedding model this call embedded with; null when it embedded nothing. */
-  model: string | null;
-}
-
-export interface KnowledgeResult extends KnowledgeHit {
-  scope: string;
-  /** Position of the matching chunk in its document (0-based). */
-  chunkIndex: number;
-}
-
-export interface SearchResult {
-  /** "vector": cosine similarity of embeddings; "fulltext": no embedding provider is configured, ranked by words. */
-  mode: "vector" | "fulltext";
-  /** The embedding model of the query (vector mode). */
-  model: string | null;
-  results: KnowledgeResult[];
-  /** Chunks not searched by similarity yet because they still lack a vector of `model` (0 normally; see MAX_EMBED_PER_SEARCH). */
-  pendingChunks: number;
-}
-
-export interface SearchOptions extends Scoped {
-  namespace?: string | string[];
-  limit?: number;
-  minScore?: number;
-  metadataFilter?: Record<string, unknown>;
-}
-
-export interface KnowledgeDocument {
-  namespace: string;
-  key: string;
-  scope: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  chunks: number;
-  /** Embedding models every chunk has a vector of. */
-  models: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NamespaceInfo {
-  namespace: string;
-  scope: string;
-  documents: number;
-  chunks: number;
-  updatedAt: string;
-}
+type Scoped = ScopeOption;
 
 /** One document of a store, validated and hashed. */
 interface Prepared {
@@ -115,7 +44,7 @@ const toDocument = (row: KnowledgeDocumentRow): KnowledgeDocument => ({
   updatedAt: row.updatedAt,
 });
 
-const toResult = (row: KnowledgeHitRow): KnowledgeResult => ({
+const toResult = (row: KnowledgeHitRow): SearchResultItem => ({
   namespace: row.namespace,
   key: row.key,
   scope: row.scope,
