@@ -11,15 +11,22 @@ export type OAuthFlow = (typeof OAUTH_FLOWS)[number];
 export const CLIENT_AUTH_METHODS = ["post", "basic"] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
-/** An integration's OAuth settings as the API shows them: the client secret only as a flag. */
-export interface OAuthSettingsInfo {
+/** An integration's OAuth settings (the client secret is kept apart, sealed). */
+export interface OAuthSettings {
   flow: OAuthFlow;
+  /** Required for `authorization_code`; may contain `{entityId}`. */
   authorizeUrl: string | null;
+  /** May contain `{entityId}`, replaced with the mapping's entity id. */
   tokenUrl: string;
   scopes: string[];
   clientId: string;
   clientAuth: ClientAuthMethod;
+  /** Extra query parameters for the authorize URL (e.g. `prompt`). */
   authorizeParams: Record<string, string>;
+}
+
+/** An integration's OAuth settings as the API shows them: the client secret only as a flag. */
+export interface OAuthSettingsInfo extends OAuthSettings {
   clientSecretSet: boolean;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { ClientAuthMethod, ConnectionStatus, OAuthFlow } from "@bifrost/contracts/integrations.js";
+import type { ClientAuthMethod, ConnectionStatus, OAuthFlow, OAuthSettings } from "@bifrost/contracts/integrations.js";
 import type { Schema } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
 
@@ -13,18 +13,7 @@ export type { ClientAuthMethod, ConnectionStatus, OAuthFlow };
  * here with the SecretBox before it reaches a column, and opened only on the way out.
  */
 
-export interface OAuthSettings {
-  flow: OAuthFlow;
-  /** Required for `authorization_code`; may contain `{entityId}`. */
-  authorizeUrl: string | null;
-  /** May contain `{entityId}`, replaced with the mapping's entity id. */
-  tokenUrl: string;
-  scopes: string[];
-  clientId: string;
-  clientAuth: ClientAuthMethod;
-  /** Extra query parameters for the authorize URL (e.g. `prompt`). */
-  authorizeParams: Record<string, string>;
-}
+export type { OAuthSettings };
 
 export interface Integration {
   id: string;
