@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgWithKey, startTestPlatform, type TestPlatform } from "./helpers.js";
+import { createOrgWithKey, eventually, startTestPlatform, type TestPlatform } from "./helpers.js";
 import { bagOfWordsVector, startLlmServer, type LlmServer } from "./llm-server.js";
 
 const API_KEY = "sk-loopback-secret-4f9a1c7e";
@@ -46,6 +46,7 @@ export const complete = workflow({ params: z.object({ input: z.unknown() }) }, a
 });
 export const embedInRun = workflow({}, async () => (await ai.embed(["alpha beta", "gamma"])).length);
 export const info = workflow({}, async () => ai.getModelInfo());
+export const slowAnswer = workflow({ timeoutSeconds: 1 }, async () => (await ai.complete("take your time")).text);
 `,
 };
 
@@ -346,6 +347,16 @@ describe("streaming", () => {
     llm.enqueue({ status: 503, message: "no capacity" });
     const run = await exec("streamed", { prompt: "x" }, keyB);
     expect(run.result).toEqual({ code: "provider_error", status: 502, message: 'The AI provider "loopback" answered HTTP 503: no capacity' });
+  });
+
+  it("a run that ends (here: its timeout) stops its provider call instead of leaving it running", async () => {
+    llm.enqueue({ content: "too late", delayMs: 15_000 });
+    const before = llm.aborted();
+    const run = await exec("slowAnswer", {}, keyB);
+    expect(run.status).toBe("Timeout");
+    const stoppedAt = Date.now();
+    await eventually(() => (llm.aborted() > before ? true : undefined), 5_000, "the provider request to be aborted");
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000); // not the provider's 120 s timeout
   });
 
   it("inside a run: breaking out of the loop stops the stream", async () => {

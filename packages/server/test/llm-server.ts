@@ -64,6 +64,8 @@ export interface LlmServer {
   enqueueEmbedding(reply: { status: number; message: string } | { delayMs: number }): void;
   /** Chat completions received (requests to /v1/chat/completions). */
   chats(): ChatRequestBody[];
+  /** Requests whose client went away before the answer was complete. */
+  aborted(): number;
   /** Anthropic Messages API requests received (requests to /v1/messages). */
   messages(): AnthropicRequestBody[];
   close(): Promise<void>;
@@ -123,6 +125,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   const script: ChatReply[] = [];
   const embeddingScript: Array<{ status: number; message: string } | { delayMs: number }> = [];
   let seq = 0;
+  let aborted = 0;
 
   async function chat(body: ChatRequestBody, res: ServerResponse): Promise<void> {
     const lastUser = [...body.messages].reverse().find((m) => m.role === "user");
@@ -239,6 +242,9 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   }
 
   const server: Server = createServer((req, res) => {
+    res.on("close", () => {
+      if (!res.writableEnded) aborted++;
+    });
     void (async () => {
       const path = (req.url ?? "/").split("?")[0]!;
       let body: Record<string, unknown> = {};
@@ -275,6 +281,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     enqueue: (...replies) => void script.push(...replies),
     enqueueEmbedding: (reply) => void embeddingScript.push(reply),
     chats: () => requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as ChatRequestBody),
+    aborted: () => aborted,
     messages: () => requests.filter((r) => r.path === "/v1/messages").map((r) => r.body as AnthropicRequestBody),
     close: () =>
       new Promise<void>((resolve) => {

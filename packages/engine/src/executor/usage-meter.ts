@@ -1,14 +1,16 @@
 /**
- * Counts the LLM tokens each running execution spends (`ai.*` calls made by its code,
- * on whichever host performs them: the SDK calls of a run are served by the process
- * that runs it). The executor adds the count to the run's record when the attempt ends.
+ * What a running execution's `ai.*` calls share with the executor: the LLM tokens they
+ * spend, and the signal that ends them. The SDK calls of a run are served by the process
+ * that runs it, so both live here, per attempt: `begin` when the attempt starts, `take`
+ * when it ends (the executor adds the tokens to the record, and calls still in flight —
+ * a run that timed out, was cancelled or crashed — are aborted).
  */
 export class UsageMeter {
-  private readonly tokens = new Map<string, number>();
+  private readonly runs = new Map<string, { tokens: number; controller: AbortController }>();
 
-  /** An attempt of `executionId` starts here: its tokens are counted until `take`. */
+  /** An attempt of `executionId` starts here. */
   begin(executionId: string): void {
-    if (!this.tokens.has(executionId)) this.tokens.set(executionId, 0);
+    if (!this.runs.has(executionId)) this.runs.set(executionId, { tokens: 0, controller: new AbortController() });
   }
 
   /**
@@ -17,15 +19,21 @@ export class UsageMeter {
    */
   add(executionId: string, count: number): void {
     if (!Number.isFinite(count) || count <= 0) return;
-    const current = this.tokens.get(executionId);
-    if (current === undefined) return;
-    this.tokens.set(executionId, current + Math.round(count));
+    const run = this.runs.get(executionId);
+    if (run) run.tokens += Math.round(count);
   }
 
-  /** The tokens counted for `executionId` since its attempt began, and forgets it. */
+  /** Aborts when the attempt of `executionId` ends; undefined for a run not running here. */
+  signal(executionId: string): AbortSignal | undefined {
+    return this.runs.get(executionId)?.controller.signal;
+  }
+
+  /** The tokens counted for `executionId` since its attempt began; ends the attempt's calls. */
   take(executionId: string): number {
-    const n = this.tokens.get(executionId) ?? 0;
-    this.tokens.delete(executionId);
-    return n;
+    const run = this.runs.get(executionId);
+    if (!run) return 0;
+    this.runs.delete(executionId);
+    run.controller.abort(new Error("the execution ended"));
+    return run.tokens;
   }
 }

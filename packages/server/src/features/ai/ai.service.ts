@@ -42,10 +42,14 @@ export interface Deadline {
   clear(abort?: boolean): void;
 }
 
-export function deadline(ms: number, outer?: AbortSignal): Deadline {
+export function deadline(ms: number, ...outer: (AbortSignal | undefined)[]): Deadline {
   const controller = new AbortController();
   let fired = false;
-  outer?.addEventListener("abort", () => controller.abort(new Error("the consumer stopped reading")), { once: true });
+  for (const o of outer) {
+    if (!o) continue;
+    if (o.aborted) controller.abort(new Error("the consumer stopped reading"));
+    else o.addEventListener("abort", () => controller.abort(new Error("the consumer stopped reading")), { once: true });
+  }
   const arm = () => setTimeout(() => {
     fired = true;
     controller.abort(new Error(`no answer within ${ms} ms`));
@@ -113,6 +117,11 @@ export class AiService implements Embedder {
     this.knowledge = knowledge;
   }
 
+  /** Aborts when the calling run's attempt ends (timeout, cancel, crash): its provider calls stop with it. */
+  private runSignal(executionId: string | null | undefined): AbortSignal | undefined {
+    return executionId ? this.deps.usage.signal(executionId) : undefined;
+  }
+
   private charge(executionId: string | null | undefined, tokens: number): void {
     if (executionId) this.deps.usage.add(executionId, tokens);
   }
@@ -166,7 +175,7 @@ export class AiService implements Embedder {
     const schema = options.responseFormat ? (({ $schema: _s, ...rest }) => rest)(options.responseFormat) : undefined;
     const checkOutput = schema ? this.outputValidator(schema) : null;
     const p = await this.prepare(caller, options);
-    const d = deadline(p.call.timeoutMs);
+    const d = deadline(p.call.timeoutMs, this.runSignal(caller.executionId));
     const fail = (error: unknown) => providerError(error, { ...p.call, timedOut: d.timedOut });
     let answer: { text: string; finishReason: string; usage: AiUsage; object?: unknown };
     try {
@@ -218,7 +227,7 @@ export class AiService implements Embedder {
   async *stream(caller: SdkCaller, options: CompleteOptions, signal?: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
     if (options.responseFormat) throw validationFailed([{ path: "responseFormat", message: "is not supported when streaming: use ai.complete" }]);
     const p = await this.prepare(caller, options);
-    const d = deadline(p.call.timeoutMs, signal);
+    const d = deadline(p.call.timeoutMs, signal, this.runSignal(caller.executionId));
     let finished = false;
     try {
       const result = streamText({
@@ -262,7 +271,7 @@ export class AiService implements Embedder {
     const model = provider && modelId ? embeddingModel(provider, modelId) : null;
     if (!provider || !modelId || !model) return null;
     if (texts.length === 0) return { model: modelId, vectors: [], tokens: 0 };
-    const d = deadline(provider.row.timeoutMs);
+    const d = deadline(provider.row.timeoutMs, this.runSignal(executionId));
     try {
       const result = await embedMany({ model, values: texts, maxRetries: 0, abortSignal: d.signal });
       const tokens = result.usage?.tokens ?? 0;
