@@ -1,5 +1,6 @@
 import type { ExecutionsRepo } from "@bifrost/storage/executions.repo.js";
 import type { JobsRepo } from "@bifrost/storage/jobs.repo.js";
+import { interruptedPatch } from "./executor/interrupted.js";
 import type { WriteBatcher } from "./executor/write-batcher.js";
 import type { DbQueue } from "./queue/db-queue.js";
 import type { Registry } from "./registry/registry.js";
@@ -20,49 +21,25 @@ export async function recoverInterrupted(deps: {
   const counts = { stuck: 0, retried: 0, cancelled: 0 };
   const now = new Date().toISOString();
   for (const e of await deps.executions.listByStatus(["Running", "Cancelling", "Pending"])) {
-    if (e.status === "Cancelling") {
-      await deps.executions.update(e.id, { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: now });
-      await deps.jobs.deleteForExecution(e.id);
-      counts.cancelled++;
-      continue;
-    }
-    const hasJob = (await deps.jobs.deleteForExecution(e.id)) || false;
-    if (e.status === "Pending" && hasJob) {
-      await deps.queue.enqueue({ executionId: e.id }); // put back what we just probed
+    const hasJob = await deps.jobs.deleteForExecution(e.id);
+    if (e.status === "Pending") {
+      if (hasJob) {
+        await deps.queue.enqueue({ executionId: e.id }); // put back what we just probed
+        continue;
+      }
+      await deps.executions.update(e.id, { status: "Stuck", error: "The platform stopped before this execution started", errorType: "Stuck", completedAt: now });
+      counts.stuck++;
       continue;
     }
     const workflow = e.workflowId ? deps.registry.getById(e.workflowId) : undefined;
-    const policy = workflow?.retryPolicy;
-    if (e.status === "Running" && policy && policy.retryOn.includes("crashed") && e.attempt <= policy.maxRetries) {
-      await deps.batcher.write(async (trx) => {
-        await deps.executions.update(
-          e.id,
-          {
-            status: "Pending",
-            attempt: e.attempt + 1,
-            attempts: [
-              ...e.attempts,
-              { attempt: e.attempt, status: "Stuck", error: "The platform stopped while this attempt was running", errorType: "Stuck", startedAt: e.startedAt, completedAt: now, durationMs: null },
-            ],
-          },
-          undefined,
-          trx,
-        );
-        await deps.queue.enqueue({ executionId: e.id }, { trx });
-      });
-      counts.retried++;
-      continue;
-    }
-    await deps.executions.update(e.id, {
-      status: "Stuck",
-      error:
-        e.status === "Running"
-          ? "The worker running this execution vanished (the platform stopped or restarted while it ran)"
-          : "The platform stopped before this execution started",
-      errorType: "Stuck",
-      completedAt: now,
+    const patch = interruptedPatch(e, workflow, "The worker running this execution vanished (the platform stopped or restarted while it ran)", now);
+    await deps.batcher.write(async (trx) => {
+      await deps.executions.update(e.id, patch, undefined, trx);
+      if (patch.status === "Pending") await deps.queue.enqueue({ executionId: e.id }, { trx });
     });
-    counts.stuck++;
+    if (patch.status === "Cancelled") counts.cancelled++;
+    else if (patch.status === "Pending") counts.retried++;
+    else counts.stuck++;
   }
   return counts;
 }

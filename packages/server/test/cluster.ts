@@ -7,9 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import amqp from "amqplib";
-import pg from "pg";
-import { ADMIN_KEY, PG, RABBIT, REDIS, eventually, freePort } from "./helpers.js";
+import { ADMIN_KEY, PG, RABBIT, REDIS, dropDistributedResources, eventually, freePort } from "./helpers.js";
 
 export { PG, RABBIT, REDIS };
 
@@ -112,16 +110,7 @@ export async function startCluster(options: { workflows: string; workers?: numbe
       }, timeoutMs, `${id} to be ${status}`),
     async stop() {
       for (const p of procs.values()) p.kill("SIGKILL");
-      const client = new pg.Client({ connectionString: PG });
-      await client
-        .connect()
-        .then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
-        .catch(() => undefined)
-        .finally(() => client.end().catch(() => undefined));
-      const connection = await amqp.connect(RABBIT);
-      const channel = await connection.createChannel();
-      for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q).catch(() => undefined);
-      await connection.close().catch(() => undefined);
+      await dropDistributedResources(schema, queue);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -20,6 +20,23 @@ export const REDIS = process.env.BIFROST_TEST_REDIS_URL ?? "redis://127.0.0.1:63
  */
 export const DISTRIBUTED = process.env.BIFROST_TEST_MODE === "distributed";
 
+/** Drops a test's PostgreSQL schema and deletes its RabbitMQ queue (and dead-letter queue); never throws. */
+export async function dropDistributedResources(schema: string, queue: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: PG });
+  await client
+    .connect()
+    .then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
+    .catch(() => undefined)
+    .finally(() => client.end().catch(() => undefined));
+  const { default: amqp } = await import("amqplib");
+  const connection = await amqp.connect(RABBIT).catch(() => null);
+  if (!connection) return;
+  const channel = await connection.createChannel();
+  for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q).catch(() => undefined);
+  await connection.close().catch(() => undefined);
+}
+
 function distributedBackends(): { env: Record<string, string>; cleanup: () => Promise<void> } {
   const suffix = randomBytes(5).toString("hex");
   const schema = `bf_e2e_${suffix}`;
@@ -32,20 +49,7 @@ function distributedBackends(): { env: Record<string, string>; cleanup: () => Pr
       BIFROST_REDIS_URL: REDIS,
       BIFROST_SECRET_KEY: "b".repeat(64),
     },
-    async cleanup() {
-      const { default: pg } = await import("pg");
-      const client = new pg.Client({ connectionString: PG });
-      await client
-        .connect()
-        .then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
-        .catch(() => undefined)
-        .finally(() => client.end().catch(() => undefined));
-      const { default: amqp } = await import("amqplib");
-      const connection = await amqp.connect(RABBIT);
-      const channel = await connection.createChannel();
-      for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q).catch(() => undefined);
-      await connection.close().catch(() => undefined);
-    },
+    cleanup: () => dropDistributedResources(schema, queue),
   };
 }
 

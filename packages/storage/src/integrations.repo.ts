@@ -357,48 +357,39 @@ export class IntegrationsRepo {
    * result is stale and must be discarded). Releases the lease.
    */
   async storeRefreshed(mappingId: string, owner: string, tokens: TokenSet, now = new Date().toISOString()): Promise<boolean> {
+    return this.endLease(mappingId, owner, now, {
+      status: "connected",
+      access_token: this.box.seal(tokens.accessToken),
+      ...(tokens.refreshToken !== null ? { refresh_token: this.box.seal(tokens.refreshToken) } : {}),
+      token_type: tokens.tokenType,
+      scopes: tokens.scopes,
+      expires_at: tokens.expiresAt,
+      obtained_at: tokens.obtainedAt,
+      last_error: null,
+    });
+  }
+
+  /** The provider refused the refresh token: keep nothing usable, say why, release the lease. */
+  async markNeedsReauth(mappingId: string, owner: string, error: string, now = new Date().toISOString()): Promise<boolean> {
+    return this.endLease(mappingId, owner, now, { status: "needs_reauth", access_token: null, refresh_token: null, expires_at: null, last_error: error });
+  }
+
+  /** Applies `changes` and releases the lease, only while `owner` still holds it; bumps the version. */
+  private async endLease(
+    mappingId: string,
+    owner: string,
+    now: string,
+    changes: Partial<Omit<Schema["integration_connections"], "version">>,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable("integration_connections")
-      .set((eb) => ({
-        status: "connected",
-        access_token: this.box.seal(tokens.accessToken),
-        ...(tokens.refreshToken !== null ? { refresh_token: this.box.seal(tokens.refreshToken) } : {}),
-        token_type: tokens.tokenType,
-        scopes: tokens.scopes,
-        expires_at: tokens.expiresAt,
-        obtained_at: tokens.obtainedAt,
-        last_error: null,
-        lease_owner: null,
-        lease_until: null,
-        version: eb("version", "+", 1),
-        updated_at: now,
-      }))
+      .set((eb) => ({ ...changes, lease_owner: null, lease_until: null, version: eb("version", "+", 1), updated_at: now }))
       .where("mapping_id", "=", mappingId)
       .where("lease_owner", "=", owner)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }
 
-  /** The provider refused the refresh token: keep nothing usable, say why, release the lease. */
-  async markNeedsReauth(mappingId: string, owner: string, error: string, now = new Date().toISOString()): Promise<boolean> {
-    const r = await this.db
-      .updateTable("integration_connections")
-      .set((eb) => ({
-        status: "needs_reauth",
-        access_token: null,
-        refresh_token: null,
-        expires_at: null,
-        last_error: error,
-        lease_owner: null,
-        lease_until: null,
-        version: eb("version", "+", 1),
-        updated_at: now,
-      }))
-      .where("mapping_id", "=", mappingId)
-      .where("lease_owner", "=", owner)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
-  }
 
   async deleteConnection(mappingId: string): Promise<boolean> {
     const r = await this.db.deleteFrom("integration_connections").where("mapping_id", "=", mappingId).executeTakeFirst();

@@ -12,6 +12,7 @@ import type { LogSink } from "./log-sink.js";
 import { retryDelayMs, toAttemptOutcome } from "./outcome.js";
 import type { Redactor } from "./redactor.js";
 import type { UsageMeter } from "./usage-meter.js";
+import { cancelledPatch, interruptedPatch } from "./interrupted.js";
 import type { ModuleStore } from "../compiler/module-store.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
@@ -178,7 +179,7 @@ export class Executor {
       const found = await this.loader.load(executionId);
       if (!found || isTerminalStatus(found.status)) return; // a duplicate delivery finds it done
       if (found.status === "Cancelling") {
-        await this.finish(found.id, { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: new Date().toISOString() });
+        await this.finish(found.id, cancelledPatch(new Date().toISOString()));
         return;
       }
       if (found.status === "Running" && found.heartbeatAt && Date.now() - Date.parse(found.heartbeatAt) < HEARTBEAT_STALE_MS) {
@@ -243,7 +244,7 @@ export class Executor {
     const done = await this.deps.batcher.write((trx) =>
       this.deps.executions.update(
         executionId,
-        { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt: now },
+        cancelledPatch(now),
         ["Pending", "Scheduled"],
         trx,
       ),
@@ -268,38 +269,17 @@ export class Executor {
     for (const e of await this.deps.executions.abandonedSync(staleBefore)) {
       if (this.running.has(e.id)) continue; // ours: alive, its heartbeat write is only late
       const observed = { status: e.status, heartbeatAt: e.heartbeatAt ?? null };
-      const error = "The process running this execution stopped (no heartbeat since " + (e.heartbeatAt ?? e.startedAt ?? e.createdAt) + ")";
-      if (e.status === "Cancelling") {
-        const patch: ExecutionPatch = { status: "Cancelled", error: "The execution was cancelled", errorType: "Cancelled", completedAt };
-        if (await this.deps.batcher.writeOne((db) => this.deps.executions.reap(e.id, observed, patch, db))) {
-          reaped++;
-          this.deps.bus.publish(e.id, { type: "status", status: "Cancelled", terminal: true });
-        }
-        continue;
-      }
-      const policy = e.workflowId ? this.deps.registry.getById(e.workflowId)?.retryPolicy : undefined;
-      const summary: AttemptSummary = { attempt: e.attempt, status: "Stuck", error, errorType: "Stuck", startedAt: e.startedAt, completedAt, durationMs: null };
-      if (policy && policy.retryOn.includes("crashed") && e.attempt <= policy.maxRetries) {
-        const patch: ExecutionPatch = { status: "Pending", attempt: e.attempt + 1, attempts: [...e.attempts, summary], error: null, errorType: null };
-        const retried = await this.deps.batcher.write(async (trx) => {
-          const ok = await this.deps.executions.reap(e.id, observed, patch, trx);
-          if (ok && this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: e.id }, { trx });
-          return ok;
-        });
-        if (!retried) continue;
-        if (!this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: e.id });
-        this.deps.bus.publish(e.id, { type: "status", status: "Pending", terminal: false });
-      } else {
-        const patch: ExecutionPatch = {
-          status: "Stuck",
-          error,
-          errorType: "Stuck",
-          completedAt,
-          attempts: e.attempts.length > 0 ? [...e.attempts, summary] : [],
-        };
-        if (!(await this.deps.batcher.writeOne((db) => this.deps.executions.reap(e.id, observed, patch, db)))) continue;
-        this.deps.bus.publish(e.id, { type: "status", status: "Stuck", terminal: true });
-      }
+      const error = `The process running this execution stopped (no heartbeat since ${e.heartbeatAt ?? e.startedAt ?? e.createdAt})`;
+      const patch = interruptedPatch(e, e.workflowId ? this.deps.registry.getById(e.workflowId) : undefined, error, completedAt);
+      const retry = patch.status === "Pending";
+      const ended = await this.deps.batcher.write(async (trx) => {
+        const ok = await this.deps.executions.reap(e.id, observed, patch, trx);
+        if (ok && retry && this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: e.id }, { trx });
+        return ok;
+      });
+      if (!ended) continue; // another process got there first
+      if (retry && !this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: e.id });
+      this.deps.bus.publish(e.id, { type: "status", status: patch.status!, terminal: !retry });
       reaped++;
     }
     return reaped;
@@ -308,8 +288,9 @@ export class Executor {
   /**
    * Publishes again the Pending runs untouched for `afterMs`, and the Scheduled ones
    * overdue by `afterMs`: with a broker, a run whose process died between committing its
-   * record and publishing its message has no message at all. Each is marked (compare-and-set) before it is published, so several processes
-   * doing this publish a run once per period. A run that was only waiting in a long
+   * record and publishing its message has no message at all. Each is marked
+   * (compare-and-set) before it is published, so several processes doing this publish a
+   * run once per period. A run that was only waiting in a long
    * backlog gets a duplicate message, which the claim makes harmless.
    */
   async republishStale(afterMs: number): Promise<number> {

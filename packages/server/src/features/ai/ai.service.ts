@@ -1,4 +1,4 @@
-import { embedMany, generateText, jsonSchema, NoObjectGeneratedError, Output, streamText, type LanguageModelUsage, type ModelMessage } from "ai";
+import { embedMany, generateText, jsonSchema, NoObjectGeneratedError, Output, streamText, type LanguageModel, type LanguageModelUsage, type ModelMessage } from "ai";
 import type { Completion as CompletionBase, KnowledgeSource, ModelInfo, Usage as AiUsage } from "@bifrost/contracts/ai.js";
 import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
@@ -68,6 +68,11 @@ export function deadline(ms: number, ...outer: (AbortSignal | undefined)[]): Dea
       if (abort && !controller.signal.aborted) controller.abort(new Error("the consumer stopped reading"));
     },
   };
+}
+
+/** What every completion sends, streamed or not: never retried (a retry could spend tokens twice). */
+function modelCall(p: { model: LanguageModel; system?: string; messages: ModelMessage[] }, options: CompleteOptions, abortSignal: AbortSignal) {
+  return { model: p.model, system: p.system, messages: p.messages, maxOutputTokens: options.maxTokens, temperature: options.temperature, maxRetries: 0, abortSignal };
 }
 
 /** The JSON inside a Markdown code fence (```json … ```), or undefined when the text is not exactly that. */
@@ -180,13 +185,7 @@ export class AiService implements Embedder {
     let answer: { text: string; finishReason: string; usage: AiUsage; object?: unknown };
     try {
       const result = await generateText({
-        model: p.model,
-        system: p.system,
-        messages: p.messages,
-        maxOutputTokens: options.maxTokens,
-        temperature: options.temperature,
-        maxRetries: 0,
-        abortSignal: d.signal,
+        ...modelCall(p, options, d.signal),
         ...(schema ? { output: Output.object({ schema: jsonSchema(schema) }) } : {}),
       });
       answer = { text: result.text, finishReason: result.finishReason, usage: usageOf(result.totalUsage) };
@@ -231,13 +230,7 @@ export class AiService implements Embedder {
     let finished = false;
     try {
       const result = streamText({
-        model: p.model,
-        system: p.system,
-        messages: p.messages,
-        maxOutputTokens: options.maxTokens,
-        temperature: options.temperature,
-        maxRetries: 0,
-        abortSignal: d.signal,
+        ...modelCall(p, options, d.signal),
         // Errors arrive as stream parts below; the default handler would print them.
         onError: () => undefined,
       });
