@@ -10,8 +10,13 @@ import type { IndexedDefinition } from "./workflow-options.js";
 export interface RunTask {
   type: "run";
   taskId: string;
-  /** Absolute path of the compiled ESM module. */
+  /**
+   * The compiled ESM module: its absolute path on the host; the child gets only the
+   * file name (children cannot read the host's bundle folder).
+   */
   modulePath: string;
+  /** The module's code, sent the first time a child runs it; the child keeps it in its private folder. */
+  moduleCode?: string;
   /** The export to run; null for inline code, whose module exports a default function. */
   exportName: string | null;
   params: unknown;
@@ -23,7 +28,9 @@ export interface RunTask {
 export interface IndexTask {
   type: "index";
   taskId: string;
+  /** As in {@link RunTask}. */
   modulePath: string;
+  moduleCode?: string;
 }
 
 export interface RpcReply {

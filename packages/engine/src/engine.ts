@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
 import type { Database } from "@bifrost/storage/database.js";
 import { ExecutionsRepo } from "@bifrost/storage/executions.repo.js";
@@ -20,7 +20,8 @@ import { RepublishingQueue } from "./queue/republishing-queue.js";
 import { InputValidator } from "./executor/input-validator.js";
 import { LogSink } from "./executor/log-sink.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
-import { WorkerPool, safeChildEnv } from "./pool/worker-pool.js";
+import { CHILD_ENTRY, WorkerPool, platformCodeDirs, safeChildEnv } from "./pool/worker-pool.js";
+import { detectSandbox, guardHostInspector, type Sandbox, type SandboxMode } from "./pool/sandbox.js";
 import { DbQueue } from "./queue/db-queue.js";
 import type { Queue } from "./queue/queue.js";
 import { Indexer } from "./registry/indexer.js";
@@ -38,6 +39,10 @@ export interface EngineConfig {
   maxVariableChars: number;
   /** Watch the workspace for saves (off in some tests). */
   watch: boolean;
+  /** How worker children are walled off (sandbox.ts). Default `auto`. */
+  sandbox?: SandboxMode;
+  /** The uid sandboxed children run as when this process is root. Default 65534. */
+  sandboxUid?: number;
   /** Run the scheduler in this process. Default true. */
   scheduler?: boolean;
   /** A sync run whose process has not beaten for this long is ended by another process. Default 30 s. */
@@ -88,6 +93,8 @@ export class Engine {
   /** LLM tokens spent by running executions (the `ai` SDK module adds, the executor records). */
   readonly usage = new UsageMeter();
   readonly buildDir: string;
+  /** The wall around worker children, chosen once at start-up. */
+  readonly sandbox: Sandbox;
   readonly modules: ModuleStore;
   private sdkHandler: SdkHandler | null = null;
 
@@ -114,11 +121,26 @@ export class Engine {
     this.modules = new ModuleStore(this.buildDir, new ModulesRepo(db));
     this.batcher = new WriteBatcher(db);
     const env = safeChildEnv({ NODE_ENV: process.env.NODE_ENV ?? "production" });
-    const allowRead = [this.buildDir];
-    this.pool = new WorkerPool({ size: config.workers, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: config.maxRunsPerChild, env, log, allowRead });
+    void guardHostInspector(log);
+    // Children read no bundle from disk (the host sends each its code) and, under the OS
+    // sandbox, see neither the data directory nor the host's processes and network.
+    this.sandbox = detectSandbox(
+      { mode: config.sandbox ?? "auto", uid: config.sandboxUid ?? 65534, hide: [config.dataDir, config.workspace] },
+      [...platformCodeDirs(), dirname(CHILD_ENTRY)],
+    );
+    if (this.sandbox.kind === "node") {
+      log(
+        "error",
+        `SECURITY WARNING: workflows run WITHOUT the OS sandbox (${this.sandbox.reason}). Workflow code can signal ` +
+          "this process and its siblings and reach services on this host's network; only Node's permission model " +
+          "limits file access. Install bubblewrap, or set BIFROST_SANDBOX=os to refuse to start without it (docs/deployment.md).",
+      );
+    }
+    const sandbox = this.sandbox;
+    this.pool = new WorkerPool({ size: config.workers, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: config.maxRunsPerChild, env, log, sandbox });
     // Indexing imports user modules too: its own small pool, so a file with hostile
     // top-level code never delays or shares a process with executions.
-    this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log, allowRead });
+    this.indexPool = new WorkerPool({ size: 1, memoryLimitMb: config.memoryLimitMb, maxRunsPerChild: 50, env, log, sandbox });
     const queue =
       backends.queue ??
       new DbQueue(this.repos.jobs, {

@@ -36,7 +36,9 @@ const context: ExecutionContextData = {
 
 const WORKFLOWS = `
 import { workflow, z, logger } from "bifrost";
-export const ok = workflow({}, async () => ({ pid: process.pid }));
+// One id per child process (children run in PID namespaces: process.pid is the same in each).
+const instance = crypto.randomUUID();
+export const ok = workflow({}, async () => ({ pid: instance }));
 export const exit = workflow({}, async () => { process.exit(3); });
 export const hang = workflow({}, async () => { while (true) {} });
 export const hog = workflow({}, async () => { const a: unknown[] = []; while (true) a.push(new Array(1e5).fill(Math.random())); });
@@ -52,16 +54,17 @@ let pool: WorkerPool;
 const run = (exportName: string, timeoutMs = 5000, extra: Partial<Parameters<WorkerPool["run"]>[1]> = {}, path = modulePath) =>
   pool.run({ type: "run", modulePath: path, exportName, params: {}, context, maxVariableChars: 1000 }, { timeoutMs, ...extra });
 
-async function pidOfNextRun(): Promise<number> {
+/** The id of the child process that serves the next run. */
+async function pidOfNextRun(): Promise<string> {
   const r = await run("ok");
   if (r.kind !== "done" || !r.outcome.ok) throw new Error(`ok run failed: ${JSON.stringify(r)}`);
-  return (r.outcome.result as { pid: number }).pid;
+  return (r.outcome.result as { pid: string }).pid;
 }
 
 beforeAll(async () => {
   modulePath = await compile("workflows", WORKFLOWS);
   brokenPath = await compile("broken", `import { workflow } from "bifrost";\nthrow new Error("cannot load me");\nexport const x = workflow({}, async () => 1);`);
-  pool = new WorkerPool({ size: 1, memoryLimitMb: 64, rssHeadroomMb: 128, maxRunsPerChild: 1000, allowRead: [build] });
+  pool = new WorkerPool({ size: 1, memoryLimitMb: 64, rssHeadroomMb: 128, maxRunsPerChild: 1000 });
   await pool.start();
 });
 
@@ -73,7 +76,8 @@ afterAll(async () => {
 describe("worker pool failure paths", () => {
   it("runs a task in a child, not in this process", async () => {
     const pid = await pidOfNextRun();
-    expect(pid).not.toBe(process.pid);
+    expect(pool.childPids()).not.toContain(process.pid);
+    expect(pool.childPids()).toHaveLength(1);
     expect(await pidOfNextRun()).toBe(pid); // the same warm child serves the next run
   });
 
@@ -90,13 +94,13 @@ describe("worker pool failure paths", () => {
     const r = await run("hang", 500);
     expect(r.kind).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(await pidOfNextRun()).toBeGreaterThan(0);
+    expect(await pidOfNextRun()).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("a heap blow-up ends as a memory failure, not a crash of the host", async () => {
     const r = await run("hog", 20_000);
     expect(r.kind).toBe("memory");
-    expect(await pidOfNextRun()).toBeGreaterThan(0);
+    expect(await pidOfNextRun()).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("memory outside the V8 heap (Buffers) is caught by the RSS cap", async () => {
@@ -109,7 +113,8 @@ describe("worker pool failure paths", () => {
     const pid = await pidOfNextRun();
     const pending = run("slow", 15_000);
     await new Promise((r) => setTimeout(r, 300));
-    process.kill(pid, "SIGKILL");
+    const [hostPid] = pool.childPids();
+    process.kill(hostPid!, "SIGKILL");
     const r = await pending;
     expect(r).toMatchObject({ kind: "crashed", signal: "SIGKILL" });
     expect(await pidOfNextRun()).not.toBe(pid);
@@ -163,16 +168,17 @@ describe("tenant isolation", () => {
       `import { workflow } from "bifrost";
 const seen: unknown[] = [];
 process.on("message", (m) => seen.push(m));
-export const plant = workflow({}, async () => ({ pid: process.pid }));
-export const report = workflow({}, async () => ({ pid: process.pid, seen: seen.length }));`,
+const instance = crypto.randomUUID();
+export const plant = workflow({}, async () => ({ pid: instance }));
+export const report = workflow({}, async () => ({ pid: instance, seen: seen.length }));`,
     );
-    const one = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 100, allowRead: [build] });
+    const one = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 100 });
     await one.start();
     try {
       const runAs = async (tenant: string, exportName: string) => {
         const r = await one.run({ type: "run", modulePath: spy, exportName, params: {}, context, maxVariableChars: 100 }, { timeoutMs: 5000, tenant });
         if (r.kind !== "done" || !r.outcome.ok) throw new Error(JSON.stringify(r));
-        return r.outcome.result as { pid: number; seen?: number };
+        return r.outcome.result as { pid: string; seen?: number };
       };
       const a1 = await runAs("org:a", "plant");
       const a2 = await runAs("org:a", "report");
@@ -191,14 +197,14 @@ export const report = workflow({}, async () => ({ pid: process.pid, seen: seen.l
 
 describe("worker pool lifecycle", () => {
   it("recycles a child after maxRunsPerChild runs", async () => {
-    const small = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 3, allowRead: [build] });
+    const small = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 3 });
     await small.start();
     try {
-      const pids: number[] = [];
+      const pids: string[] = [];
       for (let i = 0; i < 6; i++) {
         const r = await small.run({ type: "run", modulePath, exportName: "ok", params: {}, context, maxVariableChars: 100 }, { timeoutMs: 5000 });
         if (r.kind !== "done" || !r.outcome.ok) throw new Error("run failed");
-        pids.push((r.outcome.result as { pid: number }).pid);
+        pids.push((r.outcome.result as { pid: string }).pid);
       }
       expect(new Set(pids.slice(0, 3)).size).toBe(1);
       expect(new Set(pids.slice(3)).size).toBe(1);
@@ -211,7 +217,7 @@ describe("worker pool lifecycle", () => {
   it("a child that fails to start is not used, and respawns back off", async () => {
     const entry = join(dir, "dies.mjs");
     writeFileSync(entry, "process.exit(1);\n");
-    const broken = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 10, childEntry: entry, maxBackoffMs: 400, allowRead: [build] });
+    const broken = new WorkerPool({ size: 1, memoryLimitMb: 64, maxRunsPerChild: 10, childEntry: entry, maxBackoffMs: 400 });
     await broken.start();
     try {
       await new Promise((r) => setTimeout(r, 1500));

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
     .optional(),
   BIFROST_OAUTH_TIMEOUT_MS: int("BIFROST_OAUTH_TIMEOUT_MS", 100, 120_000).default(10_000),
   BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS: int("BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS", 0, 86_400).default(60),
+  BIFROST_SANDBOX: z.enum(["auto", "os", "off"], { error: "BIFROST_SANDBOX must be auto, os or off" }).default("auto"),
+  BIFROST_SANDBOX_UID: int("BIFROST_SANDBOX_UID", 1, 4_294_967_294).default(65534),
 });
 
 export interface PlatformConfig {
@@ -81,6 +83,10 @@ export interface PlatformConfig {
   oauthTimeoutMs: number;
   /** How often expiring OAuth tokens are renewed in the background (0 = never). */
   oauthRefreshIntervalSeconds: number;
+  /** How worker children are walled off: `auto` (OS sandbox where available), `os` (required), `off`. */
+  sandbox: "auto" | "os" | "off";
+  /** The uid (and gid) sandboxed children run as when the platform runs as root. */
+  sandboxUid: number;
 }
 
 export class ConfigError extends Error {
@@ -123,5 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     publicUrl: e.BIFROST_PUBLIC_URL ? e.BIFROST_PUBLIC_URL.replace(/\/+$/, "") : null,
     oauthTimeoutMs: e.BIFROST_OAUTH_TIMEOUT_MS,
     oauthRefreshIntervalSeconds: e.BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS,
+    sandbox: e.BIFROST_SANDBOX,
+    sandboxUid: e.BIFROST_SANDBOX_UID,
   };
 }

@@ -26,6 +26,8 @@ export function engineConfig(config: PlatformConfig): EngineConfig {
     workers: config.workers,
     memoryLimitMb: config.workerMemoryMb,
     maxRunsPerChild: config.workerMaxRuns,
+    sandbox: config.sandbox,
+    sandboxUid: config.sandboxUid,
     maxLogLines: config.maxLogLines,
     maxVariableChars: config.maxVariableChars,
     syncStaleMs: config.syncStaleSeconds * 1000,

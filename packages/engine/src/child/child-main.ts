@@ -4,6 +4,8 @@
  * do beyond computing goes to the host as an `rpc` message, which the host authorizes.
  * Imports only the SDK and contracts (DESIGN.md).
  */
+import { writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isExecutable } from "bifrost/define";
 import { formatLogMessage } from "bifrost/logger";
@@ -15,6 +17,23 @@ import { WorkflowOptionsSchema, type IndexedDefinition } from "@bifrost/contract
 import { serializeError, snapshotVariables, toJsonSafe } from "./serialize.js";
 
 const MAX_LOG_LINE = 64 * 1024;
+
+// The platform's inspector must never open in a child (SIGUSR1 would start one): a
+// listener of our own keeps Node from handling the signal.
+process.on("SIGUSR1", () => undefined);
+
+/** This child's private folder for bundles (children cannot read the host's). */
+const MODULE_DIR = process.env.BIFROST_MODULE_DIR ?? "";
+
+/**
+ * The URL to import a task's module from: the host sends a bundle's code the first time
+ * this child runs it, and the child keeps it in its own folder (named by content hash).
+ */
+function moduleUrl(task: { modulePath: string; moduleCode?: string }): string {
+  const path = join(MODULE_DIR, basename(task.modulePath));
+  if (task.moduleCode !== undefined) writeFileSync(path, task.moduleCode);
+  return pathToFileURL(path).href;
+}
 
 if (!process.send) {
   process.stderr.write("child-main must be started by the worker host (no IPC channel)\n");
@@ -55,7 +74,7 @@ function fail(task: RunTask, error: RunOutcome & { ok: false }, retiring = false
 }
 
 async function loadExport(task: RunTask): Promise<{ fn: (p: unknown) => unknown; schema: z.ZodType | undefined }> {
-  const mod = (await import(pathToFileURL(task.modulePath).href)) as Record<string, unknown>;
+  const mod = (await import(moduleUrl(task))) as Record<string, unknown>;
   if (task.exportName === null) {
     if (typeof mod.default !== "function") throw new Error("inline code did not compile to a function");
     return { fn: mod.default as (p: unknown) => unknown, schema: undefined };
@@ -133,7 +152,7 @@ async function run(task: RunTask): Promise<void> {
 async function index(task: IndexTask): Promise<void> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(task.modulePath).href)) as Record<string, unknown>;
+    mod = (await import(moduleUrl(task))) as Record<string, unknown>;
   } catch (error) {
     send({ type: "index-done", taskId: task.taskId, outcome: { ok: false, error: serializeError(error, "import") }, heapUsed: 0 });
     return;

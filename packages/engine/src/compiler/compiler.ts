@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createRequire, isBuiltin } from "node:module";
+import { pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { transpileWithInstrumentation, wrapInlineSnippet } from "./instrument.js";
 
@@ -46,6 +47,7 @@ const within = (root: string, target: string) => {
 function bifrostPlugin(entryPath: string, entrySource: string, mode: "module" | "inline", rootDir: string): Plugin {
   const root = resolve(rootDir);
   const ownOrg = /^orgs[\\/]([^\\/]+)[\\/]/.exec(relative(root, entryPath))?.[1] ?? null;
+  const realRoot = existsSync(root) ? realpathSync(root) : root;
   return {
     name: "bifrost",
     setup(b) {
@@ -67,7 +69,24 @@ function bifrostPlugin(entryPath: string, entrySource: string, mode: "module" | 
         return undefined; // npm packages and workspace files: esbuild's own resolution
       });
       b.onLoad({ filter: /.*/ }, (args) => {
-        if (args.path !== entryPath) return undefined;
+        if (args.path !== entryPath) {
+          // esbuild loads a linked file from its real path: the folder rules hold for that
+          // path too, so a symbolic link cannot pull another organization's code in.
+          const refuse = (why: string) => ({ errors: [{ text: `"${relative(root, args.path)}" may not be bundled: ${why}` }] });
+          let real: string;
+          try {
+            real = realpathSync(args.path);
+          } catch {
+            return undefined; // esbuild reports the missing file itself
+          }
+          if (within(realRoot, real)) {
+            const org = /^orgs[\\/]([^\\/]+)([\\/]|$)/.exec(relative(realRoot, real))?.[1];
+            if (org && org !== ownOrg) return refuse("it belongs to another organization's folder");
+          } else if (!real.split(sep).includes("node_modules")) {
+            return refuse("it is outside the workspace");
+          }
+          return undefined;
+        }
         try {
           const { code } = transpileWithInstrumentation(entrySource, entryPath, mode);
           return { contents: code, loader: "js", resolveDir: dirname(entryPath) };
@@ -107,6 +126,9 @@ export async function compileEntry(options: {
       platform: "node",
       target: "node20",
       sourcemap: "inline",
+      // Children run a bundle from a private folder of their own, not from outDir: an
+      // absolute root keeps stack traces pointing at the workspace's files.
+      sourceRoot: `${pathToFileURL(resolve(options.outDir)).href}/`,
       sourcesContent: true,
       metafile: true,
       logLevel: "silent",

@@ -1,15 +1,17 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, resolve, sep } from "node:path";
+import { constants as osConstants, tmpdir } from "node:os";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChildMessage, HostMessage, IndexOutcome, IndexTask, RunOutcome, RunTask } from "@bifrost/contracts/ipc.js";
 import type { LogLevel } from "@bifrost/contracts/execution.js";
+import { detectSandbox, sandboxedNodePid, type Sandbox } from "./sandbox.js";
 
 export const CHILD_ENTRY = fileURLToPath(new URL("../child/child-main.js", import.meta.url));
 
 /** Folders holding the platform's own code that a child must read: its packages and node_modules. */
-function platformCodeDirs(): string[] {
+export function platformCodeDirs(): string[] {
   const packages = realpathSync(resolve(dirname(CHILD_ENTRY), "../../.."));
   const zod = realpathSync(createRequire(import.meta.url).resolve("zod"));
   const nodeModules = zod.slice(0, zod.lastIndexOf(`${sep}node_modules${sep}`) + `${sep}node_modules`.length);
@@ -33,13 +35,16 @@ export interface PoolOptions {
   /** Environment of the children: only these variables, never the host's secrets. */
   env?: Record<string, string>;
   /**
-   * Folders a child may read besides the platform's own code (the compiled-module folder).
-   * Children run under Node's permission model: no other file reads, no file writes, no
-   * child processes, no native addons — the database and key files are out of reach.
+   * Folders a child may read besides the platform's own code. Bundles are not read from
+   * disk by children: the host sends each child the code of the tasks it runs.
    */
   allowRead?: string[];
-  /** Turn the permission model off (debugging only). Default on. */
-  sandbox?: boolean;
+  /**
+   * The wall around children (see sandbox.ts): the OS sandbox where available, and Node's
+   * permission model in any case (no other file reads, no writes but the child's own
+   * module folder, no child processes, no native addons). Default: detected in mode `auto`.
+   */
+  sandbox?: Sandbox;
   /**
    * Most extra children alive at once for nested runs. A chain of nested runs needs one
    * process per level, so this must cover the nesting limit for every top-level run.
@@ -104,8 +109,14 @@ class WorkerChild {
   tenant: string | null = null;
   memoryDetail = "";
   stderrTail = "";
+  /** Bundles this child has been sent (file names): each is sent once per child. */
+  readonly modules = new Set<string>();
+  /** The host pid of the child's Node process (under the OS sandbox, not the launcher's). */
+  nodePid: number | null = null;
   constructor(
     readonly proc: ChildProcess,
+    /** The child's private module folder when the pool made it (removed on exit). */
+    readonly ownDir: string | null,
     /** An extra child started for nested runs: it serves one task, then leaves. */
     readonly burst = false,
   ) {}
@@ -114,6 +125,8 @@ class WorkerChild {
 const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/i;
 const LOG_LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
 const MAX_LOG_LINE = 64 * 1024;
+/** Bundle code kept in memory for sending to children, at most this many characters. */
+const MODULE_CACHE_CHARS = 64 * 1024 * 1024;
 
 /**
  * Pre-started child processes, one task per child at a time. The pool enforces the
@@ -130,8 +143,11 @@ export class WorkerPool {
   private stopped = false;
   private taskSeq = 0;
   private burstChildren = 0;
-  private readonly opts: Required<Omit<PoolOptions, "env" | "log">> & Pick<PoolOptions, "env" | "log">;
-  private readonly execArgv: string[];
+  private readonly opts: Required<Omit<PoolOptions, "env" | "log" | "sandbox">> & Pick<PoolOptions, "env" | "log">;
+  private readonly readable: string[];
+  readonly sandbox: Sandbox;
+  private readonly moduleCache = new Map<string, string>();
+  private moduleCacheChars = 0;
 
   constructor(options: PoolOptions) {
     this.opts = {
@@ -140,17 +156,36 @@ export class WorkerPool {
       maxBackoffMs: 30_000,
       childEntry: CHILD_ENTRY,
       allowRead: [],
-      sandbox: true,
       maxBurst: options.size * 11,
       ...options,
     };
-    this.execArgv = [`--max-old-space-size=${this.opts.memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=30"];
-    if (this.opts.sandbox) {
-      const readable = [...platformCodeDirs(), dirname(this.opts.childEntry), ...this.opts.allowRead.map((p) => resolve(p))];
-      // Node 20 grants a whole folder only with a trailing wildcard.
-      const grants = readable.map((p) => `--allow-fs-read=${p.replace(/[\\/]+$/, "")}${sep}*`);
-      this.execArgv.push("--experimental-permission", ...grants, "--disable-warning=ExperimentalWarning");
-    }
+    this.readable = [...new Set([...platformCodeDirs(), dirname(this.opts.childEntry), ...this.opts.allowRead.map((p) => resolve(p))])];
+    this.sandbox = options.sandbox ?? detectSandbox({ mode: "auto" }, this.readable);
+    if (!options.sandbox && this.sandbox.kind === "node") this.opts.log?.("warn", `worker children run without the OS sandbox: ${this.sandbox.reason}`);
+  }
+
+  /** Host pids of the children's Node processes (under the OS sandbox, not the launchers'). */
+  childPids(state?: "busy" | "idle"): number[] {
+    return [...this.children]
+      .filter((c) => !state || c.state === state)
+      .map((c) => c.nodePid)
+      .filter((p): p is number => p !== null);
+  }
+
+  /** Node's flags for a child whose private module folder is `moduleDir`. */
+  private execArgv(moduleDir: string): string[] {
+    const argv = [`--max-old-space-size=${this.opts.memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=30"];
+    // A child must not open an inspector a sibling could attach to (Node ≥ 22.14 has the flag).
+    if (process.allowedNodeEnvironmentFlags.has("--disable-sigusr1")) argv.push("--disable-sigusr1");
+    // Node 20 grants a whole folder only with a trailing wildcard.
+    const grant = (flag: string, p: string) => `${flag}=${p.replace(/[\\/]+$/, "")}${sep}*`;
+    argv.push(
+      "--experimental-permission",
+      ...[...this.readable, moduleDir].map((p) => grant("--allow-fs-read", p)),
+      grant("--allow-fs-write", moduleDir),
+      "--disable-warning=ExperimentalWarning",
+    );
+    return argv;
   }
 
   /** Starts the children and resolves once the first is ready (or all failed to start). */
@@ -257,8 +292,69 @@ export class WorkerPool {
       waiter.hooks.signal.addEventListener("abort", task.onAbort, { once: true });
     }
     child.task = task;
+    let message: HostMessage;
+    try {
+      message = this.withModule(child, waiter.message);
+    } catch (error) {
+      this.refuse(child, `the compiled module could not be read: ${error instanceof Error ? error.message : String(error)}`, "import");
+      return;
+    }
+    // Serializing can throw (input nested too deep for JSON.stringify, a closed channel):
+    // the child never got the task, so it goes back to the pool and the task fails clearly.
+    try {
+      child.proc.send(message, (error) => {
+        if (error && child.task === task) this.kill(child, "cancelled");
+      });
+      if ((message.type === "run" || message.type === "index") && message.moduleCode !== undefined) child.modules.add(message.modulePath);
+    } catch (error) {
+      this.refuse(child, `the task could not be sent to a worker: ${error instanceof Error ? error.message : String(error)}`, "unexpected");
+      return;
+    }
     waiter.hooks.onStart?.();
-    child.proc.send(waiter.message);
+  }
+
+  /**
+   * The task as the child gets it: the bundle's file name, and its code the first time
+   * this child runs it (recorded as sent once the send went through).
+   */
+  private withModule(child: WorkerChild, message: HostMessage & { taskId: string }): HostMessage {
+    if (message.type !== "run" && message.type !== "index") return message;
+    const name = basename(message.modulePath);
+    if (child.modules.has(name)) return { ...message, modulePath: name };
+    return { ...message, modulePath: name, moduleCode: this.moduleCode(message.modulePath) };
+  }
+
+  private moduleCode(path: string): string {
+    const cached = this.moduleCache.get(path);
+    if (cached !== undefined) {
+      this.moduleCache.delete(path); // most recently used last
+      this.moduleCache.set(path, cached);
+      return cached;
+    }
+    const code = readFileSync(path, "utf8");
+    this.moduleCache.set(path, code);
+    this.moduleCacheChars += code.length;
+    for (const [p, c] of this.moduleCache) {
+      if (this.moduleCacheChars <= MODULE_CACHE_CHARS || p === path) break;
+      this.moduleCache.delete(p);
+      this.moduleCacheChars -= c.length;
+    }
+    return code;
+  }
+
+  /** Ends a task the child never started: the task fails, the child is idle again. */
+  private refuse(child: WorkerChild, message: string, code: "import" | "unexpected"): void {
+    const task = child.task!;
+    const error = { code, type: code === "import" ? "ImportError" : "Error", message };
+    this.finish(child, {
+      kind: "done",
+      outcome: task.message.type === "index" ? { ok: false, error } : { ok: false, error, variables: {}, roi: { timeSaved: 0, value: 0 } },
+    });
+    if (child.state === "busy") {
+      child.state = "idle";
+      this.idle.push(child);
+      queueMicrotask(() => this.dispatch());
+    }
   }
 
   private finish(child: WorkerChild, result: TaskResult<RunOutcome | IndexOutcome>): void {
@@ -273,17 +369,20 @@ export class WorkerPool {
   private spawn(burst = false): void {
     if (this.stopped) return;
     let proc: ChildProcess;
+    let ownDir: string | null = null;
     try {
-      proc = fork(this.opts.childEntry, [], {
-        execArgv: this.execArgv,
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
-        env: this.opts.env ?? safeChildEnv(),
-      });
+      ownDir = this.sandbox.moduleDir ? null : mkdtempSync(join(tmpdir(), "bifrost-child-"));
+      const moduleDir = this.sandbox.moduleDir ?? ownDir!;
+      const { file, args } = this.sandbox.command(this.opts.childEntry, this.execArgv(moduleDir));
+      const env = { ...(this.opts.env ?? safeChildEnv()), BIFROST_MODULE_DIR: moduleDir };
+      if (this.sandbox.kind === "os") Object.assign(env, { HOME: "/tmp", TMPDIR: "/tmp" });
+      proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env });
     } catch (error) {
-      this.onStartFailure(`fork failed: ${String(error)}`);
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+      this.onStartFailure(`spawn failed: ${String(error)}`);
       return;
     }
-    const child = new WorkerChild(proc, burst);
+    const child = new WorkerChild(proc, ownDir, burst);
     if (burst) this.burstChildren++;
     this.children.add(child);
     const startTimer = setTimeout(() => {
@@ -301,6 +400,7 @@ export class WorkerPool {
     });
     proc.on("exit", (code, signal) => {
       clearTimeout(startTimer);
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
       this.onExit(child, code, signal);
     });
   }
@@ -310,6 +410,7 @@ export class WorkerPool {
       case "ready":
         clearTimeout(startTimer);
         if (child.state !== "starting") return;
+        child.nodePid = this.sandbox.kind === "os" ? sandboxedNodePid(child.proc.pid ?? 0) : (child.proc.pid ?? null);
         this.startFailures = 0;
         child.state = "idle";
         this.idle.push(child);
@@ -378,7 +479,11 @@ export class WorkerPool {
     }
   }
 
-  private onExit(child: WorkerChild, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(child: WorkerChild, exitCode: number | null, exitSignal: NodeJS.Signals | null): void {
+    // bubblewrap reports a child killed by a signal as exit status 128 + the signal's number.
+    const bySignal = this.sandbox.kind === "os" && exitSignal === null && exitCode !== null && exitCode > 128 ? signalName(exitCode - 128) : null;
+    const code = bySignal ? null : exitCode;
+    const signal = bySignal ?? exitSignal;
     const wasStarting = child.state === "starting";
     child.state = "dead";
     if (child.burst) this.burstChildren--;
@@ -442,14 +547,19 @@ export class WorkerPool {
   private checkMemory(): void {
     const limit = (this.opts.memoryLimitMb + this.opts.rssHeadroomMb) * 1024 * 1024;
     for (const child of this.children) {
-      if (child.state !== "busy" || !child.proc.pid) continue;
-      const rss = readRss(child.proc.pid);
+      if (child.state !== "busy" || !child.nodePid) continue;
+      const rss = readRss(child.nodePid);
       if (rss !== null && rss > limit) {
         child.memoryDetail = `the worker used ${Math.round(rss / 1048576)} MiB of memory (limit ${Math.round(limit / 1048576)} MiB)`;
         this.kill(child, "memory");
       }
     }
   }
+}
+
+function signalName(n: number): NodeJS.Signals | null {
+  const found = Object.entries(osConstants.signals).find(([, v]) => v === n);
+  return found ? (found[0] as NodeJS.Signals) : null;
 }
 
 function readRss(pid: number): number | null {

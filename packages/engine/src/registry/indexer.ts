@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { StoredFile } from "@bifrost/storage/workflows.repo.js";
 import { CompileError, compileEntry } from "../compiler/compiler.js";
@@ -145,10 +145,16 @@ export class Indexer {
     const previous = this.deps.registry.file(rel);
     const source = await readFile(abs, "utf8").catch(() => null);
     if (source === null) return previous ? null : "unchanged";
-    if (previous && !force && (await this.inputsUnchanged(previous))) return "unchanged";
-
     const now = new Date().toISOString();
     const base = { path: rel, orgId: orgOfPath(rel), createdAt: previous?.createdAt ?? now, updatedAt: now };
+    // A file's organization is its folder's: a symbolic link (the file or a folder above
+    // it) could put one organization's code under another's path, or the global scope.
+    if (!(await this.isPlainFile(rel))) {
+      const message = "not indexed: workspace files and folders may not be symbolic links (a link could move code between organizations)";
+      return { ...base, sourceHash: "", modulePath: "", inputs: { [rel]: "" }, definitions: [], errors: [{ exportName: null, message }] };
+    }
+    if (previous && !force && (await this.inputsUnchanged(previous))) return "unchanged";
+
     let compiled;
     try {
       compiled = await compileEntry({ entryPath: abs, source, mode: "module", rootDir: this.deps.workspace, outDir: this.deps.buildDir });
@@ -165,7 +171,10 @@ export class Indexer {
     if (previous && previous.sourceHash === compiled.hash && previous.errors.length === 0) {
       return { ...previous, inputs };
     }
-    const result = await this.deps.pool.index({ type: "index", modulePath: compiled.modulePath }, { timeoutMs: INDEX_TIMEOUT_MS });
+    // Top-level code of one organization's files never shares a process with another's.
+    const org = orgOfPath(rel);
+    const tenant = org ? `org:${org}` : "index:global";
+    const result = await this.deps.pool.index({ type: "index", modulePath: compiled.modulePath }, { timeoutMs: INDEX_TIMEOUT_MS, tenant });
     const file: StoredFile = { ...base, sourceHash: compiled.hash, modulePath: compiled.modulePath, inputs, definitions: [], errors: [] };
     switch (result.kind) {
       case "done":
@@ -191,6 +200,16 @@ export class Indexer {
         break;
     }
     return file;
+  }
+
+  /** Whether the file's real path is the path it is listed under (no link on the way). */
+  private async isPlainFile(rel: string): Promise<boolean> {
+    try {
+      const root = await realpath(this.deps.workspace);
+      return (await realpath(join(this.deps.workspace, rel))) === join(root, rel);
+    } catch {
+      return false;
+    }
   }
 
   private async inputsUnchanged(file: StoredFile): Promise<boolean> {
