@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
 import type { Database } from "@bifrost/storage/database.js";
@@ -120,7 +121,8 @@ export class Engine {
     this.buildDir = join(config.dataDir, "build");
     this.modules = new ModuleStore(this.buildDir, new ModulesRepo(db));
     this.batcher = new WriteBatcher(db);
-    const env = safeChildEnv({ NODE_ENV: process.env.NODE_ENV ?? "production" });
+    // BIFROST_WORKER_ID names the process hosting a run (children cannot see its pid).
+    const env = safeChildEnv({ NODE_ENV: process.env.NODE_ENV ?? "production", BIFROST_WORKER_ID: `${hostname()}:${process.pid}` });
     void guardHostInspector(log);
     // Children read no bundle from disk (the host sends each its code) and, under the OS
     // sandbox, see neither the data directory nor the host's processes and network.

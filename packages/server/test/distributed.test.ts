@@ -11,19 +11,21 @@ import { ADMIN_KEY, eventually } from "./helpers.js";
  */
 const WORKFLOWS = `
 import { workflow, z, logger, config, context } from "bifrost";
+// The host process's pid (children run in PID namespaces of their own).
+const workerPid = () => Number(process.env.BIFROST_WORKER_ID!.split(":").pop());
 export const whereAmI = workflow({ name: "where_am_i", params: z.object({ ms: z.int().default(300) }) }, async ({ ms }) => {
   await new Promise((r) => setTimeout(r, ms));
-  return { host: process.ppid };
+  return { host: workerPid() };
 });
 export const ticker = workflow({ name: "ticker" }, async () => {
   for (let i = 1; i <= 6; i++) { logger.info("tick " + i); await new Promise((r) => setTimeout(r, 150)); }
-  return { host: process.ppid };
+  return { host: workerPid() };
 });
 export const sleeper = workflow({ name: "sleeper" }, async () => { await new Promise((r) => setTimeout(r, 30_000)); return "woke"; });
 export const slowOnce = workflow({ name: "slow_once", params: z.object({ ms: z.int() }) }, async ({ ms }) => {
-  logger.info("host " + process.ppid);
+  logger.info("host " + workerPid());
   await new Promise((r) => setTimeout(r, ms));
-  return { host: process.ppid, secret: (await config.get("region")) ?? "none" };
+  return { host: workerPid(), secret: (await config.get("region")) ?? "none" };
 });
 export const version = workflow({ name: "version" }, async () => "v1");
 export const longTicker = workflow({ name: "long_ticker" }, async () => {
@@ -32,7 +34,7 @@ export const longTicker = workflow({ name: "long_ticker" }, async () => {
 });
 export const sideEffect = workflow({ name: "side_effect" }, async () => {
   // One config key per time the handler runs: what a double run would show.
-  await config.set("ran_" + context.executionId.replaceAll("-", "") + "_" + Math.random().toString(36).slice(2), process.ppid);
+  await config.set("ran_" + context.executionId.replaceAll("-", "") + "_" + Math.random().toString(36).slice(2), workerPid());
   await new Promise((r) => setTimeout(r, 2500));
   return "done";
 });
