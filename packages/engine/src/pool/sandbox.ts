@@ -116,6 +116,18 @@ function bwrapArgs(readable: string[], hide: string[], moduleDir: string): strin
  * else Node's permission model (refused in mode `os`). The probe runs once, at start-up.
  */
 export function detectSandbox(options: SandboxOptions, readable: string[]): Sandbox {
+  // One probe per configuration and process (tests and the CLI start several engines).
+  const key = JSON.stringify([options, readable]);
+  const known = detected.get(key);
+  if (known) return known;
+  const sandbox = probeSandbox(options, readable);
+  detected.set(key, sandbox);
+  return sandbox;
+}
+
+const detected = new Map<string, Sandbox>();
+
+function probeSandbox(options: SandboxOptions, readable: string[]): Sandbox {
   const nodeOnly = (reason: string): Sandbox => ({
     kind: "node",
     reason,
@@ -152,7 +164,8 @@ export function detectSandbox(options: SandboxOptions, readable: string[]): Sand
   const r = spawnSync(probe.file, [...probe.args, script], { encoding: "utf8", timeout: 10_000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n").slice(-3).join(" ");
-    return refuseOr(options, nodeOnly(`a probe child did not start under bubblewrap: ${why}`));
+    const hint = root ? ` (is the platform's code readable by uid ${uid}? see docs/deployment.md#the-worker-sandbox)` : " (are unprivileged user namespaces allowed here? see docs/deployment.md#the-worker-sandbox)";
+    return refuseOr(options, nodeOnly(`a probe child did not start under bubblewrap: ${why}${hint}`));
   }
   const [pid] = r.stdout.trim().split(" ").map(Number);
   if (pid === undefined || pid > 10) return refuseOr(options, nodeOnly(`the probe child was not in a PID namespace of its own (pid ${pid})`));
@@ -171,16 +184,31 @@ function refuseOr(options: SandboxOptions, fallback: Sandbox): Sandbox {
 export function sandboxedNodePid(launcherPid: number): number | null {
   let pid = launcherPid;
   for (let depth = 0; depth < 4; depth++) {
-    let kids: string[];
-    try {
-      kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-    } catch {
-      return null;
-    }
+    const kids = childrenOf(pid);
     if (kids.length === 0) return depth === 0 ? null : pid;
-    pid = Number(kids[0]);
+    pid = kids[0]!;
   }
   return pid;
+}
+
+/** Child pids of a process: /proc/<pid>/task/<pid>/children, or a scan of /proc where the kernel lacks it. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    const kids: number[] = [];
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // Field 4 of stat is the parent pid; the command name (field 2) may contain spaces.
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) kids.push(Number(entry));
+      } catch {
+        /* gone */
+      }
+    }
+    return kids;
+  }
 }
 
 let inspectorGuarded = false;
