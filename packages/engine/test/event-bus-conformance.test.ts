@@ -193,6 +193,9 @@ describe.each(cacheBackends)("Cache conformance: $name", (backend) => {
     const counts = await Promise.all(Array.from({ length: 50 }, () => h.cache.increment("hits", 300)));
     expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(await h.cache.get("hits")).toBe(50);
+    expect(await h.cache.increment("hits", 300, -1)).toBe(49);
+    expect(await h.cache.increment("hits", 300, 2)).toBe(51);
+    expect(await h.cache.increment("hits", 300, -1)).toBe(50);
     await sleep(150);
     expect(await h.cache.increment("hits", 10_000)).toBe(51);
     await sleep(250);

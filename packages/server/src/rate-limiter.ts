@@ -17,17 +17,20 @@ export class RateLimiter {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Counts one event for `key`: 0 when it is within the limit, else the seconds until one more would be. */
+  /**
+   * Counts one event for `key` if it is within the limit: 0 then, else (nothing counted)
+   * the seconds until one more would be. Counted first and given back when over, so
+   * concurrent callers — in any process — never get more than the limit through.
+   */
   async take(key: string): Promise<number> {
     const now = this.clock();
     const window = Math.floor(now / WINDOW_MS);
-    const [current, previous] = await Promise.all([
-      this.counters.increment(this.keyOf(key, window), 2 * WINDOW_MS),
-      this.counters.get<number>(this.keyOf(key, window - 1)),
-    ]);
+    const counter = this.keyOf(key, window);
+    const [current, previous] = await Promise.all([this.counters.increment(counter, 2 * WINDOW_MS), this.counters.get<number>(this.keyOf(key, window - 1))]);
     const f = this.passed(now, window);
-    // A refused event counts too: a client that keeps hammering stays refused.
-    return this.fits(f, previous ?? 0, current - 1) ? 0 : this.secondsUntilFits(f, previous ?? 0, current);
+    if (this.fits(f, previous ?? 0, current - 1)) return 0;
+    await this.counters.increment(counter, 2 * WINDOW_MS, -1);
+    return this.secondsUntilFits(f, previous ?? 0, current - 1);
   }
 
   /** Without counting: 0 when one more event for `key` is within the limit, else the seconds until it is. */
@@ -53,7 +56,7 @@ export class RateLimiter {
 
   /** Whether an event after `before` ones this window and `previous` ones the last fits: previous·(1 − f) + before + 1 ≤ perMinute. */
   private fits(f: number, previous: number, before: number): boolean {
-    return previous * (1 - f) + before + 1 <= this.perMinute;
+    return Math.max(0, previous) * (1 - f) + before + 1 <= this.perMinute;
   }
 
   /** Seconds until `fits` holds, no more events counted meanwhile. */
