@@ -21,6 +21,8 @@ const CLOSE_BRACKET = 0x5d;
  * refuses anyway.
  */
 export function jsonTextTooDeep(text: string, max: number): boolean {
+  // Deeper than max takes max + 1 openings and as many closings: short bodies need no scan.
+  if (text.length < 2 * (max + 1)) return false;
   let depth = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
@@ -51,17 +53,17 @@ export function jsonTextTooDeep(text: string, max: number): boolean {
 /**
  * Whether a value nests deeper than `max` (same count as `jsonTextTooDeep`), walked with
  * an explicit stack, never recursion: null when it does not, else the key (or index) of
- * its field that does, "" when the value is an empty-keyed or top-level problem. Meant
- * for values that came from JSON (no shared references); a cycle counts as too deep.
+ * its top-level field that does. Meant for values that came from JSON (no shared
+ * references); a cycle counts as too deep, binary data (Buffer, typed arrays) as a leaf.
  */
 export function tooDeepField(value: unknown, max: number): string | null {
-  if (typeof value !== "object" || value === null) return null;
+  if (!isBranch(value)) return null;
   if (max < 1) return "";
   const stack: object[] = [];
   const depths: number[] = [];
   const fields: string[] = [];
   for (const [k, child] of Object.entries(value)) {
-    if (typeof child === "object" && child !== null) {
+    if (isBranch(child)) {
       stack.push(child);
       depths.push(2);
       fields.push(k);
@@ -74,7 +76,7 @@ export function tooDeepField(value: unknown, max: number): string | null {
     if (d > max) return field;
     const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
     for (const child of children) {
-      if (typeof child === "object" && child !== null) {
+      if (isBranch(child)) {
         stack.push(child);
         depths.push(d + 1);
         fields.push(field);
@@ -82,6 +84,10 @@ export function tooDeepField(value: unknown, max: number): string | null {
     }
   }
   return null;
+}
+
+function isBranch(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !ArrayBuffer.isView(value);
 }
 
 /** Whether a value nests deeper than `max` (see `tooDeepField`). */

@@ -105,6 +105,10 @@ describe("JSON bodies nested too deep", () => {
     const text = await t.app.inject({ method: "POST", url: "/api/endpoints/open_hook", headers: json, payload: strings });
     expect(text.statusCode).toBe(200);
     expect(text.json()).toEqual({ ok: true, keys: 2 });
+    // A string ending in an escaped backslash ends there: what follows is counted.
+    const after = `{"s":"x\\\\","a":${deepObject(70)}}`;
+    expect(JSON.parse(after).s).toBe("x\\");
+    expect((await t.app.inject({ method: "POST", url: "/api/endpoints/open_hook", headers: json, payload: after })).json().error.code).toBe("json_too_deep");
   });
 
   it("every route that stores or runs user JSON refuses a 5,000-level body with 400, before its handler runs", async () => {
