@@ -189,6 +189,21 @@ describe.each(cacheBackends)("Cache conformance: $name", (backend) => {
     expect(await h.cache.get("zero")).toBeUndefined();
   });
 
+  it("increments counters atomically, with the expiry of their first increment", async () => {
+    const counts = await Promise.all(Array.from({ length: 50 }, () => h.cache.increment("hits", 300)));
+    expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(await h.cache.get("hits")).toBe(50);
+    expect(await h.cache.increment("hits", 300, -1)).toBe(49);
+    expect(await h.cache.increment("hits", 300, 2)).toBe(51);
+    expect(await h.cache.increment("hits", 300, -1)).toBe(50);
+    await sleep(150);
+    expect(await h.cache.increment("hits", 10_000)).toBe(51);
+    await sleep(250);
+    // Still the first expiry: the counter is gone and starts again.
+    expect(await h.cache.get("hits")).toBeUndefined();
+    expect(await h.cache.increment("hits", 10_000)).toBe(1);
+  });
+
   it("deletes every key with a prefix and nothing else (prefixes with glob characters are literal)", async () => {
     for (let i = 0; i < 1200; i++) await h.cache.set(`org:1:item:${i}`, i, 10_000);
     await h.cache.set("org:10:item", "other org", 10_000);

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
+import { MemoryCache, type Cache } from "@bifrost/engine/events/cache.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
@@ -8,7 +9,6 @@ import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
 import { configRoutes } from "./features/config/config.routes.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
-import { RateLimiter } from "./features/endpoints/rate-limiter.js";
 import { executionsRoutes } from "./features/executions/executions.routes.js";
 import { WorkspaceEditor } from "./features/files/editor.service.js";
 import { filesRoutes } from "./features/files/files.routes.js";
@@ -25,6 +25,8 @@ import { sdkRoutes } from "./features/sdk/sdk.routes.js";
 import { tablesRoutes } from "./features/tables/tables.routes.js";
 import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
 import { HttpError, registerErrorHandler } from "./http-error.js";
+import { bodyTooDeep, DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from "./json-depth.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { integrationsRoutes, oauthCallbackRoutes } from "./features/integrations/integrations.routes.js";
 import { buildServices } from "./services.js";
 
@@ -39,6 +41,14 @@ export interface AppDeps {
   maxFileBytes?: number;
   /** Endpoint calls allowed per key (or per client address, for public endpoints) a minute. */
   endpointRateLimit?: number;
+  /** Failed authentications (bad API or endpoint keys) per client address a minute before 429. Default 30. */
+  authFailLimit?: number;
+  /** Deepest nesting of objects and arrays in a JSON body (400 beyond). Default 64. */
+  maxJsonDepth?: number;
+  /** Fastify's `trustProxy`: whose X-Forwarded-For names the client address. Default false. */
+  trustProxy?: boolean | string[];
+  /** Where rate limits count (Redis, shared by every process); default: in this process. */
+  counters?: Cache;
   /** OAuth for integrations: public base URL (redirect URIs), token endpoint timeout, background refresh interval (0 = off). */
   oauth?: { publicUrl: string | null; timeoutMs: number; refreshIntervalMs: number };
 }
@@ -53,15 +63,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/\/api\/execute\/[^/?#]+/, "/api/execute/[key]") }) },
         }
       : (deps.logger ?? false);
-  const app = Fastify({ bodyLimit: deps.bodyLimitBytes, logger });
+  const app = Fastify({ bodyLimit: deps.bodyLimitBytes, logger, trustProxy: deps.trustProxy ?? false });
+  const maxJsonDepth = deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   registerErrorHandler(app);
 
   // JSON only: a text/plain body is 415, not a string handed to validation.
   app.removeAllContentTypeParsers();
-  // An empty body is an empty object of parameters; anything else must be valid JSON.
+  // An empty body is an empty object of parameters; anything else must be valid JSON, nested
+  // at most maxJsonDepth deep: the one place every body enters, before any handler runs.
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, {});
+    if (jsonTextTooDeep(text, maxJsonDepth)) return done(bodyTooDeep(maxJsonDepth), undefined);
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -80,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: (message) => app.log.warn(message),
     oauthTimeoutMs: deps.oauth?.timeoutMs,
     oauthRefreshIntervalMs: deps.oauth?.refreshIntervalMs,
+    maxJsonDepth,
   });
   files.start();
   app.addHook("onClose", () => files.stop());
@@ -87,15 +101,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook("onClose", () => tokenRefresher.stop());
 
   const endpointKeys = new EndpointKeysRepo(db);
+  const counters = deps.counters ?? new MemoryCache(100_000);
+  // Bad API keys and bad endpoint keys from one address count together.
+  const failures = new RateLimiter(counters, "auth-fail", deps.authFailLimit ?? 30);
   // Endpoints authenticate with X-Bifrost-Key (or none), not with API keys: outside the API plugin.
   await app.register(async (pub) => {
-    endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(deps.endpointRateLimit ?? 600) });
+    endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(counters, "endpoint", deps.endpointRateLimit ?? 600), failures });
     // Providers redirect browsers here without an API key: the OAuth state authenticates.
     oauthCallbackRoutes(pub, { integrations });
   });
 
   await app.register(async (api) => {
-    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey });
+    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey, failures });
     onOrgDeleted.push(evictOrg);
     organizationsRoutes(api, { organizations, onDelete: evictOrg });
     apiKeysRoutes(api, { apiKeys: engine.repos.apiKeys, organizations, evict });

@@ -1,9 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hashApiKey, type ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import type { ExecutionPrincipal } from "@bifrost/storage/executions.repo.js";
 import { forbidden, HttpError, notFound } from "./http-error.js";
+import type { RateLimiter } from "./rate-limiter.js";
 
 /** Who is calling, and in which organization the request acts. */
 export interface Principal {
@@ -40,13 +41,30 @@ export function executionPrincipal(p: Principal): ExecutionPrincipal {
 }
 
 /**
+ * Looks a presented key up unless its client address failed too often: an address over
+ * the limit gets 429 with Retry-After before any lookup, whatever key it sends (a right
+ * guess is no different from a wrong one then), and each failed lookup counts against it.
+ * Other addresses are not affected. API keys and endpoint keys share one count.
+ */
+export async function lookUpKey<T>(failures: RateLimiter, request: FastifyRequest, reply: FastifyReply, lookup: () => Promise<T | null>): Promise<T | null> {
+  const wait = await failures.check(request.ip);
+  if (wait > 0) {
+    reply.header("retry-after", String(wait));
+    throw new HttpError(429, "too_many_auth_failures", `Too many failed authentications from this address: retry in ${wait} s`);
+  }
+  const found = await lookup();
+  if (found === null) await failures.take(request.ip);
+  return found;
+}
+
+/**
  * Bearer API keys. Keys are looked up by their SHA-256 (stored hashed); the admin key from
  * BIFROST_ADMIN_API_KEY is compared in constant time. Lookups are cached briefly; revoking
  * a key through the API evicts it at once.
  */
 export function registerAuth(
   app: FastifyInstance,
-  deps: { apiKeys: ApiKeysRepo; organizations: OrganizationsRepo; adminApiKey: string | null },
+  deps: { apiKeys: ApiKeysRepo; organizations: OrganizationsRepo; adminApiKey: string | null; failures: RateLimiter },
 ): { evict(keyId: string): void; evictOrg(orgId: string): void } {
   const adminHash = deps.adminApiKey ? Buffer.from(hashApiKey(deps.adminApiKey), "hex") : null;
   const cache = new Map<string, { principal: Omit<Principal, "orgId" | "orgName"> & { keyOrgId: string | null; keyOrgName: string | null }; expires: number }>();
@@ -70,11 +88,11 @@ export function registerAuth(
   }
 
   app.decorateRequest("principal", null);
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new HttpError(401, "unauthorized", "Missing API key: send Authorization: Bearer <key>");
-    const found = await identify(hashApiKey(match[1]!));
+    const found = await lookUpKey(deps.failures, request, reply, () => identify(hashApiKey(match[1]!)));
     if (!found) throw new HttpError(401, "unauthorized", "Invalid or revoked API key");
     const requested = request.headers["x-bifrost-org"];
     const wanted = Array.isArray(requested) ? requested[0] : requested;

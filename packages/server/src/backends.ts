@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { EngineBackends } from "@bifrost/engine/engine.js";
+import type { Cache } from "@bifrost/engine/events/cache.js";
 import { RedisCache } from "@bifrost/engine/events/redis-cache.js";
 import { RedisEventBus } from "@bifrost/engine/events/redis-event-bus.js";
 import { RabbitQueue } from "@bifrost/engine/queue/rabbit-queue.js";
@@ -15,9 +16,16 @@ import { ConfigError } from "./config.js";
 export async function openBackends(
   config: PlatformConfig,
   log: (level: "info" | "warn" | "error", message: string) => void,
-): Promise<{ database: Database; backends: EngineBackends; shared: boolean }> {
+): Promise<{
+  database: Database;
+  backends: EngineBackends;
+  shared: boolean;
+  /** Rate-limit counters shared by every process (Redis); undefined = each process counts alone. */
+  counters?: Cache;
+}> {
   const database = await openDatabase(config.databaseUrl ?? join(config.dataDir, "bifrost.db"));
   const backends: EngineBackends = {};
+  let counters: Cache | undefined;
   if (config.redisUrl) {
     const publisher = redisClient(config.redisUrl, "bifrost-publisher", log);
     const bus = new RedisEventBus(publisher, { onError: throttled((m) => log("warn", `redis events: ${m}`)) });
@@ -32,9 +40,11 @@ export async function openBackends(
     });
     backends.bus = bus;
     backends.cache = cache;
+    // On the cache's connection (closed with it), under a namespace of their own.
+    counters = new RedisCache(cacheClient, { namespace: "limits" });
   }
   if (config.rabbitmqUrl) backends.queue = new RabbitQueue({ url: config.rabbitmqUrl, name: config.rabbitmqQueue });
-  return { database, backends, shared: database.dialect === "postgres" };
+  return { database, backends, shared: database.dialect === "postgres", counters };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -8,6 +9,14 @@ const int = (name: string, min: number, max: number) =>
     .int(`${name} must be a whole number`)
     .min(min, `${name} must be at least ${min}`)
     .max(max, `${name} must be at most ${max}`);
+
+/** An IP address, or a CIDR range of them (`10.0.0.0/8`, `fd00::/8`). */
+function isProxyAddress(value: string): boolean {
+  const [ip, bits, ...rest] = value.split("/");
+  const family = isIP(ip ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 const EnvSchema = z.object({
   PORT: int("PORT", 0, 65535).default(3000),
@@ -32,6 +41,15 @@ const EnvSchema = z.object({
   BIFROST_SYNC_STALE_SECONDS: int("BIFROST_SYNC_STALE_SECONDS", 5, 86_400).default(30),
   BIFROST_REPUBLISH_AFTER_SECONDS: int("BIFROST_REPUBLISH_AFTER_SECONDS", 5, 86_400).default(300),
   BIFROST_ENDPOINT_RATE_LIMIT: int("BIFROST_ENDPOINT_RATE_LIMIT", 1, 1_000_000).default(600),
+  BIFROST_MAX_JSON_DEPTH: int("BIFROST_MAX_JSON_DEPTH", 2, 1000).default(64),
+  BIFROST_AUTH_FAIL_LIMIT: int("BIFROST_AUTH_FAIL_LIMIT", 1, 1_000_000).default(30),
+  BIFROST_TRUST_PROXY: z
+    .string()
+    .refine(
+      (v) => v === "true" || v === "false" || v.split(",").every((a) => isProxyAddress(a.trim())),
+      "BIFROST_TRUST_PROXY must be true, false, or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8)",
+    )
+    .default("false"),
   BIFROST_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   BIFROST_PUBLIC_URL: z
     .string()
@@ -76,6 +94,12 @@ export interface PlatformConfig {
   republishAfterSeconds: number;
   /** Endpoint calls per key a minute. */
   endpointRateLimit: number;
+  /** Deepest nesting of objects and arrays accepted in JSON bodies and SDK arguments. */
+  maxJsonDepth: number;
+  /** Failed authentications (bad API or endpoint keys) per client address a minute before 429. */
+  authFailLimit: number;
+  /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
+  trustProxy: boolean | string[];
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** The platform's public base URL (OAuth redirect URIs); null = the request's own origin. */
   publicUrl: string | null;
@@ -87,6 +111,13 @@ export interface PlatformConfig {
   sandbox: "auto" | "os" | "off";
   /** The uid (and gid) sandboxed children run as when the platform runs as root. */
   sandboxUid: number;
+}
+
+/** `true`/`false`, or a list of addresses and CIDRs, as Fastify's `trustProxy` takes them. */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return value.split(",").map((s) => s.trim());
 }
 
 export class ConfigError extends Error {
@@ -121,6 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     maxVariableChars: e.BIFROST_MAX_VARIABLE_CHARS,
     watch: e.BIFROST_WATCH === "true",
     endpointRateLimit: e.BIFROST_ENDPOINT_RATE_LIMIT,
+    maxJsonDepth: e.BIFROST_MAX_JSON_DEPTH,
+    authFailLimit: e.BIFROST_AUTH_FAIL_LIMIT,
+    trustProxy: parseTrustProxy(e.BIFROST_TRUST_PROXY),
     scheduler: e.BIFROST_SCHEDULER === "true",
     syncStaleSeconds: e.BIFROST_SYNC_STALE_SECONDS,
     republishAfterSeconds: e.BIFROST_REPUBLISH_AFTER_SECONDS,

@@ -8,9 +8,15 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
   throw validationFailed(
     parsed.error.issues.map((i) => ({
       path: i.path.map(String).join(".") || "(body)",
-      message: i.code === "unrecognized_keys" ? `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}` : i.message,
+      message: i.code === "unrecognized_keys" ? unknownFields((i as { keys: string[] }).keys) : i.message,
     })),
   );
+}
+
+/** At most the first 20 unknown names: a body of 100,000 keys does not get an answer of them all. */
+function unknownFields(keys: string[]): string {
+  const shown = keys.slice(0, 20).map((k) => (k.length > 100 ? `${k.slice(0, 100)}…` : k));
+  return `unknown field(s): ${shown.join(", ")}${keys.length > shown.length ? ` and ${keys.length - shown.length} more` : ""}`;
 }
 
 /** An ISO-8601 date or time in a query or body, normalized to UTC ISO text. */

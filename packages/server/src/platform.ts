@@ -79,7 +79,7 @@ export async function startPlatform(
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.workspace, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
-  const { database, backends, shared } = await openBackends(config, log);
+  const { database, backends, shared, counters } = await openBackends(config, log);
   requireSharedSecretKey(config, shared);
   const secretKey = loadSecretKey(config);
   const engine = new Engine(database, engineConfig(config), log, backends);
@@ -96,6 +96,10 @@ export async function startPlatform(
     adminApiKey: config.adminApiKey,
     bodyLimitBytes: config.bodyLimitBytes,
     endpointRateLimit: config.endpointRateLimit,
+    authFailLimit: config.authFailLimit,
+    maxJsonDepth: config.maxJsonDepth,
+    trustProxy: config.trustProxy,
+    counters,
     maxFileBytes: config.maxFileBytes,
     oauth: { publicUrl: config.publicUrl, timeoutMs: config.oauthTimeoutMs, refreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000 },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
@@ -146,6 +150,7 @@ export async function startWorker(
     log: (m) => log("warn", m),
     oauthTimeoutMs: config.oauthTimeoutMs,
     oauthRefreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000,
+    maxJsonDepth: config.maxJsonDepth,
   });
   files.start();
   tokenRefresher.start();

@@ -38,6 +38,8 @@ export interface ServicesDeps {
   oauthTimeoutMs?: number;
   /** How often the background job renews expiring OAuth tokens (0 = never). Default 60 s. */
   oauthRefreshIntervalMs?: number;
+  /** Deepest JSON accepted in SDK arguments and workflow parameters (BIFROST_MAX_JSON_DEPTH). Default 64. */
+  maxJsonDepth?: number;
 }
 
 /**
@@ -48,8 +50,8 @@ export interface ServicesDeps {
 export function buildServices(engine: Engine, deps: ServicesDeps) {
   const db = engine.database.db;
   const organizations = engine.repos.organizations;
-  const sdk = new SdkRegistry();
-  const workflows = new WorkflowsService(engine);
+  const sdk = new SdkRegistry({ maxJsonDepth: deps.maxJsonDepth });
+  const workflows = new WorkflowsService(engine, deps.maxJsonDepth);
   const config = new ConfigService({ repo: new ConfigRepo(db), box: new SecretBox(deps.secretKey), organizations, redactor: engine.redactor });
   const tables = new TablesService({ repo: new TablesRepo(engine.database), organizations });
   const files = new FilesService({

@@ -7,6 +7,13 @@ export interface Cache {
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
   /** Removes every entry whose key starts with `prefix`. */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Adds `by` (default 1; negative to give back) to the counter under `key` at once
+   * (atomically across processes) and returns its new value. A missing or expired
+   * counter starts from 0 and lives `ttlMs` from then; later increments keep that
+   * expiry. Keys used as counters hold whole numbers only.
+   */
+  increment(key: string, ttlMs: number, by?: number): Promise<number>;
 }
 
 export class MemoryCache implements Cache {
@@ -30,6 +37,16 @@ export class MemoryCache implements Cache {
     this.entries.delete(key);
     this.entries.set(key, { value, expires: Date.now() + ttlMs });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    const e = this.entries.get(key);
+    const live = e && e.expires > Date.now() && typeof e.value === "number" ? e : null;
+    const next = { value: (live ? (live.value as number) : 0) + by, expires: live ? live.expires : Date.now() + ttlMs };
+    this.entries.delete(key);
+    this.entries.set(key, next);
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    return next.value;
   }
 
   async deletePrefix(prefix: string): Promise<void> {

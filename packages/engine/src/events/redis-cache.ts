@@ -37,6 +37,15 @@ export class RedisCache implements Cache {
     await this.redis.set(this.keyPrefix + key, JSON.stringify(value), "PX", Math.ceil(ttlMs));
   }
 
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    const k = this.keyPrefix + key;
+    // SET NX gives a new counter its expiry; INCRBY keeps it. One MULTI: atomic.
+    const replies = await this.redis.multi().set(k, "0", "PX", Math.max(1, Math.ceil(ttlMs)), "NX").incrby(k, by).exec();
+    const [error, value] = replies?.[1] ?? [new Error("the transaction was aborted"), null];
+    if (error) throw error;
+    return Number(value);
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     const match = `${escapeGlob(this.keyPrefix + prefix)}*`;
     let cursor = "0";

@@ -6,12 +6,12 @@ import type { Engine } from "@bifrost/engine/engine.js";
 import { hashApiKey } from "@bifrost/storage/api-keys.repo.js";
 import type { EndpointKey, EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
-import { principalOf } from "../../auth.js";
+import { lookUpKey, principalOf } from "../../auth.js";
 import { forbidden, HttpError, notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { coerceQuery } from "../forms/forms.routes.js";
 import type { WorkflowsService } from "../workflows/workflows.service.js";
-import type { RateLimiter } from "./rate-limiter.js";
+import type { RateLimiter } from "../../rate-limiter.js";
 import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -26,19 +26,28 @@ const unauthorized = (message: string) => new HttpError(401, "unauthorized", mes
  */
 export function endpointsRoutes(
   app: FastifyInstance,
-  deps: { engine: Engine; workflows: WorkflowsService; keys: EndpointKeysRepo; limiter: RateLimiter },
+  deps: {
+    engine: Engine;
+    workflows: WorkflowsService;
+    keys: EndpointKeysRepo;
+    /** Calls per endpoint key (per client address for public endpoints). */
+    limiter: RateLimiter;
+    /** Failed key lookups per client address (shared with API keys). */
+    failures: RateLimiter;
+  },
 ): void {
-  const { engine, workflows, keys, limiter } = deps;
+  const { engine, workflows, keys, limiter, failures } = deps;
 
-  async function keyFrom(raw: string | undefined): Promise<EndpointKey | null> {
+  async function keyFrom(req: FastifyRequest, reply: FastifyReply, raw: string | undefined): Promise<EndpointKey | null> {
     if (!raw) return null;
-    const key = await keys.findActiveByHash(hashApiKey(raw));
+    const key = await lookUpKey(failures, req, reply, () => keys.findActiveByHash(hashApiKey(raw)));
     if (!key) throw unauthorized("Invalid or revoked endpoint key");
     return key;
   }
 
-  function callerFor(scope: string | null, key: EndpointKey | null): SdkCaller {
-    return { orgId: scope, orgName: null, isPlatformAdmin: false, keyId: key?.id ?? null, userName: key ? `endpoint key ${key.name}` : "public endpoint", executionId: null, depth: 0 };
+  async function callerFor(scope: string | null, key: EndpointKey | null): Promise<SdkCaller> {
+    const orgName = scope === null ? null : ((await engine.repos.organizations.get(scope))?.name ?? null);
+    return { orgId: scope, orgName, isPlatformAdmin: false, keyId: key?.id ?? null, userName: key ? `endpoint key ${key.name}` : "public endpoint", executionId: null, depth: 0 };
   }
 
   async function serve(req: FastifyRequest, reply: FastifyReply, name: string | null, key: EndpointKey | null) {
@@ -64,7 +73,7 @@ export function endpointsRoutes(
       reply.header("allow", w.allowedMethods.join(", "));
       throw new HttpError(405, "method_not_allowed", `Endpoint "${w.name}" accepts ${w.allowedMethods.join(", ")}, not ${req.method}`);
     }
-    const wait = limiter.take(key ? `key:${key.id}` : `ip:${req.ip}:${w.id}`);
+    const wait = await limiter.take(key ? `key:${key.id}` : `ip:${req.ip}:${w.id}`);
     if (wait > 0) {
       reply.header("retry-after", String(wait));
       throw new HttpError(429, "rate_limited", `Too many requests for this endpoint key: retry in ${wait} s`);
@@ -72,7 +81,7 @@ export function endpointsRoutes(
     const body = req.body ?? {};
     if (typeof body !== "object" || Array.isArray(body)) throw new HttpError(422, "validation_failed", "The body must be a JSON object");
     const input = { ...coerceQuery((req.query ?? {}) as Record<string, unknown>, w.paramsSchema), ...(body as Record<string, unknown>) };
-    const caller = callerFor(scope, key);
+    const caller = await callerFor(scope, key);
     if (w.executionMode === "async") {
       const queued = await workflows.enqueue(caller, w.id, input, "endpoint");
       return reply.status(202).header("x-bifrost-execution-id", queued.id).send({ executionId: queued.id, status: queued.status });
@@ -100,12 +109,12 @@ export function endpointsRoutes(
   app.route<{ Params: { name: string } }>({
     method: METHODS,
     url: "/api/endpoints/:name",
-    handler: async (req, reply) => serve(req, reply, req.params.name, await keyFrom(header(req))),
+    handler: async (req, reply) => serve(req, reply, req.params.name, await keyFrom(req, reply, header(req))),
   });
   app.route<{ Params: { key: string } }>({
     method: METHODS,
     url: "/api/execute/:key",
-    handler: async (req, reply) => serve(req, reply, null, await keyFrom(req.params.key)),
+    handler: async (req, reply) => serve(req, reply, null, await keyFrom(req, reply, req.params.key)),
   });
 }
 

@@ -24,8 +24,12 @@ function canonical(value: unknown): string {
 /**
  * Data providers (SPEC §1, §3): run like any workflow (one execution record each, trigger
  * `form`), their `{ label, value }[]` result cached for `cacheTtl` seconds per
- * (organization, provider, code version, params). A new version of the provider's code
- * never serves an old answer: the source hash is part of the key.
+ * (effective principal, provider, code version, params). The principal is everything
+ * the provider's `context` tells about the caller — organization (id and name), platform
+ * admin or not, key id, user name, email — so an answer computed for one caller (say, a
+ * platform admin's, with `context.isPlatformAdmin` true) is never served to another. A
+ * new version of the provider's code never serves an old answer: the source hash is part
+ * of the key.
  */
 export class DataProvidersService {
   constructor(private readonly deps: { engine: Engine; workflows: WorkflowsService; cache: Cache }) {}
@@ -34,14 +38,16 @@ export class DataProvidersService {
     const provider = this.deps.workflows.find(caller, name);
     if (provider.kind !== "data_provider") throw new HttpError(404, "not_found", `Data provider "${name}" not found (${name} is a ${provider.kind})`);
     const input = this.deps.workflows.validate(provider, params);
-    const orgId = caller.orgId ?? provider.orgId;
-    const key = `dp:${orgId ?? "global"}:${provider.id}:${provider.sourceHash}:${canonical(input)}`;
+    const request = await this.deps.workflows.request(caller, provider, input, "form");
+    const p = request.principal;
+    const principal = canonical([request.orgId, p.orgName, p.isPlatformAdmin, p.keyId, p.userName, p.email]);
+    const key = `dp:${request.orgId ?? "global"}:${provider.id}:${provider.sourceHash}:${principal}:${canonical(input)}`;
     const ttlMs = (provider.cacheTtl ?? 0) * 1000;
     if (ttlMs > 0) {
       const hit = await this.deps.cache.get<ProviderOption[]>(key);
       if (hit) return { options: hit, cached: true, executionId: null };
     }
-    const { record } = await this.deps.engine.executor.executeSync(await this.deps.workflows.request(caller, provider, input, "form"));
+    const { record } = await this.deps.engine.executor.executeSync(request);
     if (record.status !== "Success") {
       throw new HttpError(502, "provider_failed", `Data provider "${name}" ended ${record.status}${record.error ? `: ${record.error}` : ""} (execution ${record.id})`);
     }

@@ -1,6 +1,14 @@
 import type { z } from "zod";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import { HttpError, validationFailed } from "../../http-error.js";
+import { DEFAULT_MAX_JSON_DEPTH, fieldTooDeep, valueTooDeep } from "../../json-depth.js";
+
+/**
+ * Deepest answer an SDK call may send back. Answers are not all bounded by the input
+ * limit (a run's result, a model's JSON), and one too deep for `JSON.stringify` would
+ * fail the reply to a workflow's process, or the HTTP answer, instead of the call.
+ */
+export const MAX_ANSWER_DEPTH = 1000;
 
 interface Method {
   params: string[];
@@ -15,6 +23,9 @@ interface Method {
  */
 export class SdkRegistry {
   private readonly methods = new Map<string, Method>();
+
+  /** `maxJsonDepth`: deepest argument accepted (BIFROST_MAX_JSON_DEPTH); arguments from workflows never passed the HTTP body's check. */
+  constructor(private readonly options: { maxJsonDepth?: number } = {}) {}
 
   /** `params` names the positional arguments, so errors say `options.scope`, not `1.scope`. */
   register<S extends z.ZodTuple>(
@@ -42,6 +53,12 @@ export class SdkRegistry {
     // Trailing undefined arguments arrive as null over JSON: treat them as absent.
     const trimmed = [...args];
     while (trimmed.length > 0 && (trimmed.at(-1) === null || trimmed.at(-1) === undefined)) trimmed.pop();
+    const maxDepth = this.options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    // Before the schema: zod, the redactor and the stores all walk values recursively.
+    trimmed.forEach((arg, i) => {
+      const tooDeep = fieldTooDeep(m.params[i] ?? `argument ${i + 1}`, arg, maxDepth);
+      if (tooDeep) throw tooDeep;
+    });
     const parsed = m.schema.safeParse(trimmed);
     if (!parsed.success) {
       throw validationFailed(
@@ -52,6 +69,10 @@ export class SdkRegistry {
         }),
       );
     }
-    return m.handler(caller, parsed.data);
+    const answer = await m.handler(caller, parsed.data);
+    if (valueTooDeep(answer, MAX_ANSWER_DEPTH)) {
+      throw new HttpError(422, "answer_too_deep", `The answer of ${method} is nested deeper than ${MAX_ANSWER_DEPTH} levels of objects and arrays: it cannot be sent`);
+    }
+    return answer;
   }
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
 import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
 import { HttpError, notFound, validationFailed } from "../../http-error.js";
+import { DEFAULT_MAX_JSON_DEPTH, fieldTooDeep } from "../../json-depth.js";
 import { executionView } from "../executions/execution-view.js";
 import { visibleOrgOf } from "../sdk/scope.js";
 
@@ -27,7 +28,11 @@ export const InlineCode = z
 
 /** Finding, validating and starting workflows: shared by the HTTP routes and the SDK. */
 export class WorkflowsService {
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    /** Deepest parameters accepted (BIFROST_MAX_JSON_DEPTH): agents' tool calls bring parameters no HTTP body check saw. */
+    private readonly maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
+  ) {}
 
   find(caller: SdkCaller, idOrName: string): StoredWorkflow {
     const w = this.engine.registry.resolve(idOrName, visibleOrgOf(caller));
@@ -40,6 +45,8 @@ export class WorkflowsService {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       throw validationFailed([{ path: "(body)", message: "must be a JSON object of the workflow's parameters" }]);
     }
+    const tooDeep = fieldTooDeep("params", input, this.maxJsonDepth);
+    if (tooDeep) throw tooDeep;
     const fields = this.engine.validator.validate(`${w.id}:${w.sourceHash}`, w.paramsSchema, input);
     if (fields) throw validationFailed(fields);
     return input as Record<string, unknown>;
@@ -52,7 +59,9 @@ export class WorkflowsService {
    */
   async request(caller: SdkCaller, w: StoredWorkflow, input: Record<string, unknown>, trigger: Trigger): Promise<StartRequest> {
     const orgId = caller.orgId ?? w.orgId;
-    const orgName = orgId === caller.orgId ? caller.orgName : ((await this.engine.repos.organizations.get(orgId!))?.name ?? null);
+    // The caller's organization name when it has one at hand, else the organization's own.
+    const orgName =
+      orgId === null ? null : orgId === caller.orgId && caller.orgName !== null ? caller.orgName : ((await this.engine.repos.organizations.get(orgId))?.name ?? null);
     const depth = caller.executionId ? caller.depth + 1 : 0;
     if (depth > MAX_WORKFLOW_DEPTH) {
       throw new HttpError(
