@@ -426,11 +426,19 @@ export class WorkerPool {
         }
         return;
       case "rpc": {
+        const call = message;
         const task = child.task;
         if (!task || task.message.taskId !== message.taskId) return;
         const handler = task.hooks.onRpc;
         const reply = (m: HostMessage) => {
-          if (child.state !== "dead" && child.proc.connected) child.proc.send(m);
+          if (child.state === "dead" || !child.proc.connected) return;
+          try {
+            child.proc.send(m);
+          } catch (error) {
+            // An answer that cannot be serialized (nested too deep, say) fails that call, not the host.
+            const message = `the answer to ${call.method} could not be sent to the workflow: ${error instanceof Error ? error.message : String(error)}`;
+            child.proc.send({ type: "rpc-reply", id: call.id, ok: false, error: { code: "unexpected", type: "BifrostError", message } });
+          }
         };
         if (!handler) {
           reply({ type: "rpc-reply", id: message.id, ok: false, error: { code: "unexpected", type: "BifrostError", message: `SDK call ${message.method} is not available here` } });
