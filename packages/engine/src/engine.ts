@@ -18,7 +18,8 @@ import { Redactor } from "./executor/redactor.js";
 import { UsageMeter } from "./executor/usage-meter.js";
 import { RepublishingQueue } from "./queue/republishing-queue.js";
 import { InputValidator } from "./executor/input-validator.js";
-import { LogSink } from "./executor/log-sink.js";
+import { DEFAULT_MAX_LOG_BYTES, LogSink } from "./executor/log-sink.js";
+import { DEFAULT_OUTCOME_LIMITS } from "./executor/outcome-limits.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
 import { WorkerPool, safeChildEnv } from "./pool/worker-pool.js";
 import { DbQueue } from "./queue/db-queue.js";
@@ -35,7 +36,13 @@ export interface EngineConfig {
   memoryLimitMb: number;
   maxRunsPerChild: number;
   maxLogLines: number;
+  /** Log text (bytes) a run keeps in all. Default 10 MiB. */
+  maxLogBytes?: number;
   maxVariableChars: number;
+  /** All of a run's variables together (bytes of JSON). Default 1 MiB. */
+  maxVariablesBytes?: number;
+  /** Largest result kept (bytes of JSON); a larger one fails the run. Default 10 MiB. */
+  maxResultBytes?: number;
   /** Watch the workspace for saves (off in some tests). */
   watch: boolean;
   /** Run the scheduler in this process. Default true. */
@@ -141,7 +148,8 @@ export class Engine {
       batcher: this.batcher,
       bus: this.bus,
       maxLines: config.maxLogLines,
-      redact: (id, text) => this.redactor.text(id, text),
+      maxBytes: config.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
+      redactor: this.redactor,
     });
     this.executor = new Executor({
       executions: this.repos.executions,
@@ -157,7 +165,11 @@ export class Engine {
       reloadRegistry: () => this.registry.load(),
       sdk: () => this.sdkHandler,
       workspace: config.workspace,
-      maxVariableChars: config.maxVariableChars,
+      limits: {
+        maxVariableChars: config.maxVariableChars,
+        maxVariablesBytes: config.maxVariablesBytes ?? DEFAULT_OUTCOME_LIMITS.maxVariablesBytes,
+        maxResultBytes: config.maxResultBytes ?? DEFAULT_OUTCOME_LIMITS.maxResultBytes,
+      },
     });
     this.scheduler = new Scheduler({
       registry: this.registry,

@@ -10,6 +10,7 @@ import type { Registry } from "../registry/registry.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { LogSink } from "./log-sink.js";
 import { retryDelayMs, toAttemptOutcome } from "./outcome.js";
+import { CHILD_VARIABLE_SLACK_CHARS, limitOutcome, scrubTask, type OutcomeLimits } from "./outcome-limits.js";
 import type { Redactor } from "./redactor.js";
 import type { UsageMeter } from "./usage-meter.js";
 import { cancelledPatch, interruptedPatch } from "./interrupted.js";
@@ -53,7 +54,8 @@ export interface ExecutorDeps {
   /** Performs SDK calls made by running workflows (set by the server; null = none available). */
   sdk: () => SdkHandler | null;
   workspace: string;
-  maxVariableChars: number;
+  /** What the host keeps of a run's result and variables (the child is not trusted to). */
+  limits: OutcomeLimits;
 }
 
 export type SdkHandler = (caller: SdkCaller, method: string, args: unknown[]) => Promise<unknown>;
@@ -406,8 +408,9 @@ export class Executor {
     const offCancel = this.deps.bus.subscribe(id, (event) => {
       if (event.type === "cancel") controller.abort();
     });
-    const lastSeq = exec.attempt > 1 ? ((await this.deps.executions.logs(id, { includeDebug: true })).at(-1)?.seq ?? 0) : 0;
-    this.deps.logs.open(id, lastSeq);
+    // A retry continues the run's numbering and its log budget.
+    const earlier = exec.attempt > 1 ? await this.deps.executions.logStats(id) : { lastSeq: 0, bytes: 0 };
+    this.deps.logs.open(id, earlier.lastSeq, earlier.bytes);
     if (exec.attempt > 1) this.deps.logs.append(id, "info", `Attempt ${exec.attempt} of ${(workflow?.retryPolicy?.maxRetries ?? 0) + 1}`, new Date().toISOString());
     const startedAt = exec.startedAt ?? new Date().toISOString();
     let started = performance.now();
@@ -426,7 +429,9 @@ export class Executor {
         exportName: inline ? null : workflow!.exportName,
         params: exec.input ?? {},
         context: this.contextFor(exec, workflow),
-        maxVariableChars: this.deps.maxVariableChars,
+        // More than the host keeps: the host cuts, after redacting (see outcome-limits.ts).
+        maxVariableChars: this.deps.limits.maxVariableChars + CHILD_VARIABLE_SLACK_CHARS,
+        maxResultBytes: this.deps.limits.maxResultBytes,
       },
       {
         timeoutMs: timeoutSeconds * 1000,
@@ -452,9 +457,9 @@ export class Executor {
     } catch (error) {
       // Whatever went wrong while recording the outcome, the run must not stay Running.
       this.deps.logs.close(id);
+      const message = this.deps.redactor.clip(id, error instanceof Error ? error.message : String(error), 1000).text;
       this.deps.redactor.release(id);
       this.deps.usage.take(id);
-      const message = error instanceof Error ? error.message : String(error);
       const patch: ExecutionPatch = {
         status: "Failed",
         error: `The platform could not record this run's outcome: ${message}`,
@@ -484,7 +489,9 @@ export class Executor {
     const { id } = exec;
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
-    const outcome = this.redact(id, toAttemptOutcome(task, timeoutSeconds, this.deps.workspace));
+    // Secrets are removed before anything is cut or transformed, then the limits apply.
+    const r = this.deps.redactor;
+    const outcome = limitOutcome(toAttemptOutcome(scrubTask(task, r, id), timeoutSeconds, this.deps.workspace), r, id, this.deps.limits);
     const tokensUsed = exec.tokensUsed + this.deps.usage.take(id);
     const { lines, written: flushed } = this.deps.logs.close(id); // queued before the final write, so readers see all lines once it is visible
     const delay = retryDelayMs(workflow, outcome, exec.attempt);
@@ -591,22 +598,6 @@ export class Executor {
       userName: exec.principal.userName,
       executionId: exec.id,
       depth: exec.principal.depth ?? 0,
-    };
-  }
-
-  /** Secrets the run read never reach its stored result, variables or error. */
-  private redact<T extends { result: unknown; variables: Record<string, unknown> | null; error: string | null; errorStack: string | null }>(
-    id: string,
-    outcome: T,
-  ): T {
-    const r = this.deps.redactor;
-    if (!r.has(id)) return outcome;
-    return {
-      ...outcome,
-      result: r.value(id, outcome.result),
-      variables: r.value(id, outcome.variables),
-      error: r.text(id, outcome.error),
-      errorStack: r.text(id, outcome.errorStack),
     };
   }
 

@@ -113,7 +113,6 @@ class WorkerChild {
 
 const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/i;
 const LOG_LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
-const MAX_LOG_LINE = 64 * 1024;
 
 /**
  * Pre-started child processes, one task per child at a time. The pool enforces the
@@ -317,11 +316,12 @@ export class WorkerPool {
         return;
       case "log":
         if (child.task && child.task.message.taskId === message.taskId) {
-          // The child's own limits are not trusted: the host enforces them again.
+          // The child's own limits are not trusted: the log sink enforces them again, after
+          // redacting the whole line (a cut made here would keep a secret's beginning).
           const level = LOG_LEVELS.has(message.level) ? message.level : "info";
           const text = typeof message.message === "string" ? message.message : String(message.message);
           const ts = typeof message.ts === "string" && message.ts.length <= 40 ? message.ts : new Date().toISOString();
-          child.task.hooks.onLog?.(level, text.length > MAX_LOG_LINE ? `${text.slice(0, MAX_LOG_LINE)}… [line truncated]` : text, ts);
+          child.task.hooks.onLog?.(level, text, ts);
         }
         return;
       case "rpc": {
