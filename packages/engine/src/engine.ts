@@ -212,8 +212,11 @@ export class Engine {
         registry: this.registry,
         batcher: this.batcher,
       });
-      if (recovered.stuck + recovered.retried + recovered.cancelled > 0) {
-        this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
+      if (recovered.stuck + recovered.retried + recovered.cancelled + recovered.requeued > 0) {
+        this.log(
+          "warn",
+          `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled, ${recovered.requeued} queued again (claimed, not started)`,
+        );
       }
     }
     // Sync runs whose process died (no queue message brings them back) end as Stuck.

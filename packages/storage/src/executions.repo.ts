@@ -248,10 +248,15 @@ export class ExecutionsRepo {
   /**
    * Takes a delivered run for this process: Pending/Scheduled → Running, or, for a run
    * another process left Running, only while its heartbeat is still the one observed
-   * (stale). Two deliveries of one run race here and exactly one wins.
+   * (stale). Two deliveries of one run race here and exactly one wins. `started_at`
+   * stays empty until a worker child takes the run (`markStarted`): a run claimed but not
+   * started is queued again after a crash.
    */
   async claim(id: string, startedAt: string, observed: { status: ExecutionStatus; heartbeatAt: string | null }, db: Db = this.db): Promise<boolean> {
-    let query = db.updateTable("executions").set({ status: "Running", started_at: startedAt, heartbeat_at: startedAt, sync: 0 }).where("id", "=", id);
+    let query = db
+      .updateTable("executions")
+      .set({ status: "Running", started_at: null, heartbeat_at: startedAt, sync: 0 })
+      .where("id", "=", id);
     if (observed.status === "Running") {
       query = query.where("status", "=", "Running");
       query = observed.heartbeatAt === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observed.heartbeatAt);
@@ -299,17 +304,23 @@ export class ExecutionsRepo {
   /**
    * The common case of a delivery: takes a Pending/Scheduled run (→ Running) and returns
    * it as it is now, in one statement; null when the run is in any other state (the caller
-   * then reads it to see why).
+   * then reads it to see why). Like `claim`, it
+   * leaves `started_at` to `markStarted`.
    */
   async claimWaiting(id: string, startedAt: string, db: Db = this.db): Promise<StoredExecution | null> {
     const row = await db
       .updateTable("executions")
-      .set({ status: "Running", started_at: startedAt, heartbeat_at: startedAt, sync: 0 })
+      .set({ status: "Running", started_at: null, heartbeat_at: startedAt, sync: 0 })
       .where("id", "=", id)
       .where("status", "in", ["Pending", "Scheduled"])
       .returningAll()
       .executeTakeFirst();
     return row ? toRecord(row) : null;
+  }
+
+  /** Records that a worker child took a claimed run (the start of its attempt). */
+  async markStarted(id: string, startedAt: string, db: Db = this.db): Promise<void> {
+    await db.updateTable("executions").set({ started_at: startedAt }).where("id", "=", id).where("status", "in", ["Running", "Cancelling"]).execute();
   }
 
   /** Sync runs still Running or Cancelling whose process stopped beating before `staleBefore`. */

@@ -196,7 +196,7 @@ export class Executor {
       const observed = { status: found.status, heartbeatAt: found.heartbeatAt ?? null };
       const claimed = await this.deps.batcher.writeOne((db) => this.deps.executions.claim(found.id, startedAt, observed, db));
       if (!claimed) return;
-      exec = { ...found, status: "Running", startedAt, heartbeatAt: startedAt, sync: false };
+      exec = { ...found, status: "Running", startedAt: null, heartbeatAt: startedAt, sync: false };
     }
     let workflow = exec.workflowId ? this.deps.registry.getById(exec.workflowId) : undefined;
     if (!workflow && exec.workflowId && this.deps.reloadRegistry) {
@@ -221,7 +221,9 @@ export class Executor {
         ? { ...workflow, sourceHash: exec.moduleHash, exportName: exec.exportName }
         : workflow;
     try {
-      await this.runAttempt({ ...exec, startedAt }, pinned, undefined);
+      // The attempt starts when a worker child takes it, which is recorded then: a run
+      // claimed but still waiting for a child is queued again if this process dies.
+      await this.runAttempt({ ...exec, startedAt: null }, pinned, undefined, { written: true, timer: null }, true);
     } finally {
       this.beat(exec.id, false);
     }
@@ -399,6 +401,8 @@ export class Executor {
     workflow: StoredWorkflow | undefined,
     inline: InlineTarget | undefined,
     row: RowState = { written: true, timer: null },
+    /** Record the start when a child takes the task (queued runs; a sync run's row says Running from its creation). */
+    markStart = false,
   ): Promise<{ record: StoredExecution; logs: LogLine[] }> {
     const { id } = exec;
     const timeoutSeconds = inline?.timeoutSeconds ?? workflow?.timeoutSeconds ?? 300;
@@ -412,7 +416,7 @@ export class Executor {
     const earlier = exec.attempt > 1 ? await this.deps.executions.logStats(id) : { lastSeq: 0, bytes: 0 };
     this.deps.logs.open(id, earlier.lastSeq, earlier.bytes);
     if (exec.attempt > 1) this.deps.logs.append(id, "info", `Attempt ${exec.attempt} of ${(workflow?.retryPolicy?.maxRetries ?? 0) + 1}`, new Date().toISOString());
-    const startedAt = exec.startedAt ?? new Date().toISOString();
+    let startedAt = exec.startedAt ?? new Date().toISOString();
     let started = performance.now();
     let modulePath: string;
     try {
@@ -441,6 +445,9 @@ export class Executor {
         tenant: `${exec.principal.isPlatformAdmin ? "admin" : "org"}:${exec.orgId ?? "global"}`,
         onStart: () => {
           started = performance.now();
+          if (!markStart) return;
+          startedAt = new Date().toISOString();
+          void this.deps.batcher.writeOne((db) => this.deps.executions.markStarted(id, startedAt, db)).catch(() => undefined);
         },
         onLog: (level, message, ts) => this.deps.logs.append(id, level, message, ts),
         onRpc: (method, args) => {
