@@ -170,7 +170,15 @@ export class Engine {
         maxVariablesBytes: config.maxVariablesBytes ?? DEFAULT_OUTCOME_LIMITS.maxVariablesBytes,
         maxResultBytes: config.maxResultBytes ?? DEFAULT_OUTCOME_LIMITS.maxResultBytes,
       },
+      organizationExists: async (id) => (await this.repos.organizations.get(id)) !== null,
     });
+    // The runs a deleted organization had waiting were cancelled with it: tell their
+    // watchers (live streams, callers waiting for a final state).
+    this.cleanups.push(
+      this.repos.organizations.onDeleted((_org, cancelled) => {
+        for (const id of cancelled) this.bus.publish(id, { type: "status", status: "Cancelled", terminal: true });
+      }),
+    );
     this.scheduler = new Scheduler({
       registry: this.registry,
       schedules: this.repos.schedules,

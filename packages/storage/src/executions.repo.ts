@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from "kysely";
 import {
   EXECUTION_LIST_ERROR_CHARS,
   type AttemptSummary,
@@ -151,6 +151,14 @@ function patchToColumns(patch: ExecutionPatch): Partial<Schema["executions"]> {
   return cols;
 }
 
+/** The run is global, or its organization still exists (a deleted one's runs never start). */
+function organizationExists(eb: ExpressionBuilder<Schema, "executions">) {
+  return eb.or([
+    eb("executions.organization_id", "is", null),
+    eb.exists(eb.selectFrom("organizations").select("organizations.id").whereRef("organizations.id", "=", "executions.organization_id")),
+  ]);
+}
+
 type SummaryRow = Pick<
   Schema["executions"],
   | "id"
@@ -248,15 +256,17 @@ export class ExecutionsRepo {
   /**
    * Takes a delivered run for this process: Pending/Scheduled → Running, or, for a run
    * another process left Running, only while its heartbeat is still the one observed
-   * (stale). Two deliveries of one run race here and exactly one wins. `started_at`
-   * stays empty until a worker child takes the run (`markStarted`): a run claimed but not
-   * started is queued again after a crash.
+   * (stale). Two deliveries of one run race here and exactly one wins. A run whose
+   * organization no longer exists is not taken. `started_at` stays empty until a worker
+   * child takes the run (`markStarted`): a run claimed but not started is queued again
+   * after a crash.
    */
   async claim(id: string, startedAt: string, observed: { status: ExecutionStatus; heartbeatAt: string | null }, db: Db = this.db): Promise<boolean> {
     let query = db
       .updateTable("executions")
       .set({ status: "Running", started_at: null, heartbeat_at: startedAt, sync: 0 })
-      .where("id", "=", id);
+      .where("id", "=", id)
+      .where(organizationExists);
     if (observed.status === "Running") {
       query = query.where("status", "=", "Running");
       query = observed.heartbeatAt === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observed.heartbeatAt);
@@ -303,8 +313,8 @@ export class ExecutionsRepo {
 
   /**
    * The common case of a delivery: takes a Pending/Scheduled run (→ Running) and returns
-   * it as it is now, in one statement; null when the run is in any other state (the caller
-   * then reads it to see why). Like `claim`, it
+   * it as it is now, in one statement; null when the run is in any other state, or its
+   * organization was deleted (the caller then reads it to see why). Like `claim`, it
    * leaves `started_at` to `markStarted`.
    */
   async claimWaiting(id: string, startedAt: string, db: Db = this.db): Promise<StoredExecution | null> {
@@ -313,6 +323,7 @@ export class ExecutionsRepo {
       .set({ status: "Running", started_at: null, heartbeat_at: startedAt, sync: 0 })
       .where("id", "=", id)
       .where("status", "in", ["Pending", "Scheduled"])
+      .where(organizationExists)
       .returningAll()
       .executeTakeFirst();
     return row ? toRecord(row) : null;

@@ -14,6 +14,7 @@ import { CHILD_VARIABLE_SLACK_CHARS, limitOutcome, scrubTask, type OutcomeLimits
 import type { Redactor } from "./redactor.js";
 import type { UsageMeter } from "./usage-meter.js";
 import { cancelledPatch, interruptedPatch } from "./interrupted.js";
+import { ORGANIZATION_DELETED_ERROR } from "@bifrost/storage/organizations.repo.js";
 import type { ModuleStore } from "../compiler/module-store.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
@@ -56,6 +57,8 @@ export interface ExecutorDeps {
   workspace: string;
   /** What the host keeps of a run's result and variables (the child is not trusted to). */
   limits: OutcomeLimits;
+  /** Whether an organization still exists (a run of a deleted one is cancelled, not run). */
+  organizationExists: (id: string) => Promise<boolean>;
 }
 
 export type SdkHandler = (caller: SdkCaller, method: string, args: unknown[]) => Promise<unknown>;
@@ -189,6 +192,12 @@ export class Executor {
         // connection drop): look again once its heartbeat would be stale. If that process
         // finishes, the next look finds the run done; if it died, the run continues here.
         await this.deps.queue.enqueue({ executionId: found.id }, { delayMs: HEARTBEAT_STALE_MS });
+        return;
+      }
+      if (found.orgId !== null && !(await this.deps.organizationExists(found.orgId))) {
+        // Its organization was deleted after the run was queued (the claims refuse such
+        // runs): cancel it instead of running it.
+        await this.finish(found.id, { ...cancelledPatch(new Date().toISOString()), error: ORGANIZATION_DELETED_ERROR });
         return;
       }
       // Left Running by a process that died (stale heartbeat): take it over, unless another
