@@ -19,7 +19,8 @@ import { Redactor } from "./executor/redactor.js";
 import { UsageMeter } from "./executor/usage-meter.js";
 import { RepublishingQueue } from "./queue/republishing-queue.js";
 import { InputValidator } from "./executor/input-validator.js";
-import { LogSink } from "./executor/log-sink.js";
+import { DEFAULT_MAX_LOG_BYTES, LogSink } from "./executor/log-sink.js";
+import { DEFAULT_OUTCOME_LIMITS } from "./executor/outcome-limits.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
 import { CHILD_ENTRY, WorkerPool, platformCodeDirs, safeChildEnv } from "./pool/worker-pool.js";
 import { detectSandbox, guardHostInspector, type Sandbox, type SandboxMode } from "./pool/sandbox.js";
@@ -37,7 +38,13 @@ export interface EngineConfig {
   memoryLimitMb: number;
   maxRunsPerChild: number;
   maxLogLines: number;
+  /** Log text (bytes) a run keeps in all. Default 10 MiB. */
+  maxLogBytes?: number;
   maxVariableChars: number;
+  /** All of a run's variables together (bytes of JSON). Default 1 MiB. */
+  maxVariablesBytes?: number;
+  /** Largest result kept (bytes of JSON); a larger one fails the run. Default 10 MiB. */
+  maxResultBytes?: number;
   /** Watch the workspace for saves (off in some tests). */
   watch: boolean;
   /** How worker children are walled off (sandbox.ts). Default `auto`. */
@@ -165,7 +172,8 @@ export class Engine {
       batcher: this.batcher,
       bus: this.bus,
       maxLines: config.maxLogLines,
-      redact: (id, text) => this.redactor.text(id, text),
+      maxBytes: config.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
+      redactor: this.redactor,
     });
     this.executor = new Executor({
       executions: this.repos.executions,
@@ -181,8 +189,20 @@ export class Engine {
       reloadRegistry: () => this.registry.load(),
       sdk: () => this.sdkHandler,
       workspace: config.workspace,
-      maxVariableChars: config.maxVariableChars,
+      limits: {
+        maxVariableChars: config.maxVariableChars,
+        maxVariablesBytes: config.maxVariablesBytes ?? DEFAULT_OUTCOME_LIMITS.maxVariablesBytes,
+        maxResultBytes: config.maxResultBytes ?? DEFAULT_OUTCOME_LIMITS.maxResultBytes,
+      },
+      organizationExists: async (id) => (await this.repos.organizations.get(id)) !== null,
     });
+    // The runs a deleted organization had waiting were cancelled with it: tell their
+    // watchers (live streams, callers waiting for a final state).
+    this.cleanups.push(
+      this.repos.organizations.onDeleted((_org, cancelled) => {
+        for (const id of cancelled) this.bus.publish(id, { type: "status", status: "Cancelled", terminal: true });
+      }),
+    );
     this.scheduler = new Scheduler({
       registry: this.registry,
       schedules: this.repos.schedules,
@@ -224,8 +244,11 @@ export class Engine {
         registry: this.registry,
         batcher: this.batcher,
       });
-      if (recovered.stuck + recovered.retried + recovered.cancelled > 0) {
-        this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
+      if (recovered.stuck + recovered.retried + recovered.cancelled + recovered.requeued > 0) {
+        this.log(
+          "warn",
+          `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled, ${recovered.requeued} queued again (claimed, not started)`,
+        );
       }
     }
     // Sync runs whose process died (no queue message brings them back) end as Stuck.

@@ -34,7 +34,10 @@ const EnvSchema = z.object({
   BIFROST_WORKER_MAX_RUNS: int("BIFROST_WORKER_MAX_RUNS", 1, 10_000_000).default(10_000),
   BIFROST_BODY_LIMIT_BYTES: int("BIFROST_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024).default(5 * 1024 * 1024),
   BIFROST_MAX_LOG_LINES: int("BIFROST_MAX_LOG_LINES", 10, 10_000_000).default(10_000),
+  BIFROST_MAX_LOG_BYTES: int("BIFROST_MAX_LOG_BYTES", 64 * 1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   BIFROST_MAX_VARIABLE_CHARS: int("BIFROST_MAX_VARIABLE_CHARS", 16, 10_000_000).default(4096),
+  BIFROST_MAX_VARIABLES_BYTES: int("BIFROST_MAX_VARIABLES_BYTES", 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  BIFROST_MAX_RESULT_BYTES: int("BIFROST_MAX_RESULT_BYTES", 1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   BIFROST_WATCH: z.enum(["true", "false"]).default("true"),
   BIFROST_MAX_FILE_BYTES: int("BIFROST_MAX_FILE_BYTES", 1024, 1024 * 1024 * 1024 * 16).default(50 * 1024 * 1024),
   BIFROST_SCHEDULER: z.enum(["true", "false"]).default("true"),
@@ -82,7 +85,13 @@ export interface PlatformConfig {
   workerMaxRuns: number;
   bodyLimitBytes: number;
   maxLogLines: number;
+  /** Log text (UTF-8 bytes) a run keeps over all its attempts; the rest is dropped with one note. */
+  maxLogBytes: number;
   maxVariableChars: number;
+  /** All of a run's variables together (bytes of JSON); the rest are left out with one note. */
+  maxVariablesBytes: number;
+  /** Largest result kept (bytes of JSON); a run returning more ends Failed (`ResultTooLarge`). */
+  maxResultBytes: number;
   watch: boolean;
   /** Largest file the files module reads or writes. */
   maxFileBytes: number;
@@ -149,7 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     workerMaxRuns: e.BIFROST_WORKER_MAX_RUNS,
     bodyLimitBytes: e.BIFROST_BODY_LIMIT_BYTES,
     maxLogLines: e.BIFROST_MAX_LOG_LINES,
+    maxLogBytes: e.BIFROST_MAX_LOG_BYTES,
     maxVariableChars: e.BIFROST_MAX_VARIABLE_CHARS,
+    maxVariablesBytes: e.BIFROST_MAX_VARIABLES_BYTES,
+    maxResultBytes: e.BIFROST_MAX_RESULT_BYTES,
     watch: e.BIFROST_WATCH === "true",
     endpointRateLimit: e.BIFROST_ENDPOINT_RATE_LIMIT,
     maxJsonDepth: e.BIFROST_MAX_JSON_DEPTH,
