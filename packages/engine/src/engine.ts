@@ -26,6 +26,7 @@ import type { Queue } from "./queue/queue.js";
 import { Indexer } from "./registry/indexer.js";
 import { Registry } from "./registry/registry.js";
 import { recoverInterrupted } from "./recovery.js";
+import { EgressService, type EgressOptions } from "./egress/egress-service.js";
 
 export interface EngineConfig {
   dataDir: string;
@@ -44,6 +45,8 @@ export interface EngineConfig {
   syncStaleMs?: number;
   /** With a broker, a run Pending and untouched for this long is published again. Default 5 minutes. */
   republishAfterMs?: number;
+  /** What running workflows may connect to (their fetch goes through this process). Default: public addresses only. */
+  egress?: EgressOptions;
 }
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -89,6 +92,8 @@ export class Engine {
   readonly usage = new UsageMeter();
   readonly buildDir: string;
   readonly modules: ModuleStore;
+  /** Performs workflows' network requests under the egress policy. */
+  readonly egress: EgressService;
   private sdkHandler: SdkHandler | null = null;
 
   private readonly cleanups: (() => void)[] = [];
@@ -127,6 +132,7 @@ export class Engine {
       });
     // A broker publishes after the record committed: if it is down then, keep the message.
     this.queue = queue.transactional ? queue : new RepublishingQueue(queue, { log: (level, m) => log(level, `queue: ${m}`) });
+    this.egress = new EgressService(config.egress);
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({
       workspace: config.workspace,
@@ -158,6 +164,7 @@ export class Engine {
       sdk: () => this.sdkHandler,
       workspace: config.workspace,
       maxVariableChars: config.maxVariableChars,
+      egress: this.egress,
     });
     this.scheduler = new Scheduler({
       registry: this.registry,
@@ -254,6 +261,7 @@ export class Engine {
     await this.indexer.stop();
     await this.queue.stop();
     await Promise.all([this.pool.stop(), this.indexPool.stop()]);
+    await this.egress.close();
     await this.batcher.drain();
     await this.bus.close?.();
     await this.cache.close?.();

@@ -1,6 +1,8 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { isIP } from "node:net";
 import { z } from "zod";
+import { parseAllowRule } from "@bifrost/engine/egress/egress-policy.js";
 
 const int = (name: string, min: number, max: number) =>
   z.coerce
@@ -8,6 +10,31 @@ const int = (name: string, min: number, max: number) =>
     .int(`${name} must be a whole number`)
     .min(min, `${name} must be at least ${min}`)
     .max(max, `${name} must be at most ${max}`);
+
+/** A comma- (or space-) separated list, each entry checked by `check` (which throws with the reason). */
+const list = (name: string, check: (entry: string) => void) =>
+  z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const entries = text.split(/[\s,]+/).filter((e) => e !== "");
+      for (const entry of entries) {
+        try {
+          check(entry);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `${name} entry ${(error as Error).message}` });
+        }
+      }
+      return entries;
+    });
+
+/** A DNS server: `1.1.1.1`, `10.0.0.2:53`, `::1` or `[::1]:5353`. */
+function checkDnsServer(entry: string): void {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(entry);
+  const ip = m ? m[1]! : entry;
+  const port = m?.[2] === undefined ? 53 : Number(m[2]);
+  if (!isIP(ip) || port < 1 || port > 65535) throw new Error(`"${entry}" is not a DNS server address: give an IP address, optionally with a port (10.0.0.2:53, [::1]:5353)`);
+}
 
 const EnvSchema = z.object({
   PORT: int("PORT", 0, 65535).default(3000),
@@ -39,6 +66,8 @@ const EnvSchema = z.object({
     .optional(),
   BIFROST_OAUTH_TIMEOUT_MS: int("BIFROST_OAUTH_TIMEOUT_MS", 100, 120_000).default(10_000),
   BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS: int("BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS", 0, 86_400).default(60),
+  BIFROST_EGRESS_ALLOW: list("BIFROST_EGRESS_ALLOW", parseAllowRule),
+  BIFROST_EGRESS_DNS_SERVERS: list("BIFROST_EGRESS_DNS_SERVERS", checkDnsServer),
 });
 
 export interface PlatformConfig {
@@ -81,6 +110,13 @@ export interface PlatformConfig {
   oauthTimeoutMs: number;
   /** How often expiring OAuth tokens are renewed in the background (0 = never). */
   oauthRefreshIntervalSeconds: number;
+  /**
+   * Non-public hosts, host:port, IP addresses and networks (CIDR) workflows may reach;
+   * every public address is reachable, loopback/link-local/private ones only when listed.
+   */
+  egressAllow: string[];
+  /** DNS servers for the names workflows connect to (empty = the system resolver). */
+  egressDnsServers: string[];
 }
 
 export class ConfigError extends Error {
@@ -123,5 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     publicUrl: e.BIFROST_PUBLIC_URL ? e.BIFROST_PUBLIC_URL.replace(/\/+$/, "") : null,
     oauthTimeoutMs: e.BIFROST_OAUTH_TIMEOUT_MS,
     oauthRefreshIntervalSeconds: e.BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS,
+    egressAllow: e.BIFROST_EGRESS_ALLOW,
+    egressDnsServers: e.BIFROST_EGRESS_DNS_SERVERS,
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * The egress protocol: a workflow's `fetch` performed by the worker host. Worker children
+ * have no network of their own; their `fetch` sends the request to the host as SDK calls
+ * (`rpc` messages, see ipc.ts) named below, and the host resolves the name, applies the
+ * egress policy to every address and redirect, and streams the body back on demand.
+ *
+ * 1. `egress.fetch [EgressRequest]` → `EgressFetchReply` once the response head arrived.
+ *    A body larger than one chunk (or a stream) is announced as `{ stream: true }` and
+ *    sent with `egress.write [id, base64 | null]` calls (null = end), each answered when
+ *    the host took the chunk, so the child never runs ahead of the upload.
+ * 2. `egress.read [id]` → `EgressReadReply`: the next chunk of the response body, read
+ *    from the server only now (backpressure: nothing is read ahead).
+ * 3. `egress.abort [id]` → null: the child's AbortSignal fired or the body was cancelled.
+ *
+ * The host ties every request to the task that made it and aborts them when the task
+ * ends (done, timeout, cancel, crash). Binary data is base64 (IPC is JSON).
+ */
+export const EgressMethod = {
+  fetch: "egress.fetch",
+  read: "egress.read",
+  write: "egress.write",
+  abort: "egress.abort",
+} as const;
+
+/** Largest piece of a body in one message (before base64). */
+export const EGRESS_CHUNK_BYTES = 64 * 1024;
+
+export type EgressRedirect = "follow" | "manual" | "error";
+
+export interface EgressRequest {
+  /** Chosen by the child, unique among its open requests. */
+  id: number;
+  /** An absolute http: or https: URL. */
+  url: string;
+  method: string;
+  /** In order; a name may repeat. */
+  headers: [string, string][];
+  redirect: EgressRedirect;
+  /**
+   * null: no body. `data`: the whole body (base64, at most one chunk). `stream`: chunks
+   * follow with `egress.write`; `length` when known (sent as Content-Length).
+   */
+  body: null | { data: string } | { stream: true; length: number | null };
+}
+
+export interface EgressHead {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  /** The final URL (after redirects). */
+  url: string;
+  redirected: boolean;
+  /** Whether the response has a body to read with `egress.read`. */
+  body: boolean;
+  /** A small body read with the head (at most one chunk, Content-Length known): no `egress.read` needed. */
+  inline?: string;
+}
+
+/** The error behind a failure, as the child rebuilds it for `TypeError.cause`. */
+export interface EgressCause {
+  name: string;
+  message: string;
+  code?: string;
+  syscall?: string;
+  address?: string;
+  port?: number;
+}
+
+/**
+ * `network`: rejected as `TypeError: <message>` with `cause` (fetch failed, terminated);
+ * `type`: a plain TypeError (invalid header, method); `abort`: the request was aborted.
+ */
+export interface EgressFailure {
+  error: { kind: "network" | "type" | "abort"; message: string; cause?: EgressCause };
+}
+
+export type EgressFetchReply = { head: EgressHead } | EgressFailure;
+export type EgressReadReply = { data: string; done: boolean } | EgressFailure;
+export type EgressWriteReply = { ok: true } | EgressFailure;
+
+export function isEgressMethod(method: string): boolean {
+  return method.startsWith("egress.");
+}

@@ -1,0 +1,322 @@
+import {
+  EGRESS_CHUNK_BYTES,
+  EgressMethod,
+  type EgressCause,
+  type EgressFailure,
+  type EgressFetchReply,
+  type EgressReadReply,
+  type EgressRedirect,
+  type EgressRequest,
+  type EgressWriteReply,
+} from "@bifrost/contracts/egress.js";
+import { fetch as undiciFetch, type Agent } from "undici";
+import { UploadPipe } from "./upload-pipe.js";
+
+export interface SessionLimits {
+  /** Requests of one run open at once (a response counts until its body is read or cancelled). */
+  maxConcurrent: number;
+  /** Requests of one run waiting for a free slot; past that a fetch fails at once. */
+  maxQueued: number;
+}
+
+interface Flight {
+  id: number;
+  controller: AbortController;
+  holdsSlot: boolean;
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  leftover: Uint8Array | null;
+  reading: Promise<unknown>;
+  upload: UploadPipe | null;
+}
+
+const REDIRECTS: ReadonlySet<string> = new Set(["follow", "manual", "error"]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
+const MAX_B64 = Math.ceil(EGRESS_CHUNK_BYTES / 3) * 4;
+const MAX_URL = 64 * 1024;
+const MAX_HEADER_BYTES = 256 * 1024;
+
+function protocolError(message: string): Error {
+  return Object.assign(new Error(`egress: ${message}`), { name: "EgressProtocolError" });
+}
+
+const failed = (message: string, cause?: EgressCause): EgressFailure => ({ error: { kind: "network", message: "fetch failed", cause: cause ?? { name: "Error", message } } });
+
+function causeOf(error: unknown): EgressCause {
+  const e = (error ?? {}) as Partial<NodeJS.ErrnoException> & { name?: string; message?: string; port?: unknown; address?: unknown };
+  return {
+    name: typeof e.name === "string" ? e.name : "Error",
+    message: typeof e.message === "string" ? e.message : String(error),
+    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(typeof e.syscall === "string" ? { syscall: e.syscall } : {}),
+    ...(typeof e.address === "string" ? { address: e.address } : {}),
+    ...(typeof e.port === "number" ? { port: e.port } : {}),
+  };
+}
+
+/** How a fetch or body error crosses to the child. */
+function failureOf(error: unknown): EgressFailure {
+  const e = error as { name?: string; message?: string; cause?: unknown };
+  if (e?.name === "AbortError") return { error: { kind: "abort", message: e.message ?? "This operation was aborted" } };
+  if (error instanceof TypeError) {
+    if (e.cause !== undefined) return { error: { kind: "network", message: error.message, cause: causeOf(e.cause) } };
+    return { error: { kind: "type", message: error.message } };
+  }
+  return failed("", causeOf(error));
+}
+
+function parseRequest(raw: unknown): EgressRequest {
+  const r = raw as Partial<EgressRequest> | null;
+  if (!r || typeof r !== "object") throw protocolError("the request must be an object");
+  if (!Number.isSafeInteger(r.id) || r.id! <= 0) throw protocolError("id must be a positive integer");
+  if (typeof r.url !== "string" || r.url.length > MAX_URL) throw protocolError("url must be a string of at most 64 KiB");
+  if (typeof r.method !== "string" || !TOKEN.test(r.method)) throw protocolError("method must be an HTTP token");
+  if (typeof r.redirect !== "string" || !REDIRECTS.has(r.redirect)) throw protocolError("redirect must be follow, manual or error");
+  if (!Array.isArray(r.headers)) throw protocolError("headers must be a list of [name, value] pairs");
+  let size = 0;
+  for (const pair of r.headers) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") throw protocolError("headers must be a list of [name, value] pairs");
+    size += pair[0].length + pair[1].length;
+  }
+  if (size > MAX_HEADER_BYTES) throw protocolError("the request headers exceed 256 KiB");
+  const body = r.body;
+  if (body !== null) {
+    if (!body || typeof body !== "object") throw protocolError("body must be null, { data } or { stream: true, length }");
+    if ("data" in body) {
+      if (typeof body.data !== "string" || body.data.length > MAX_B64) throw protocolError("an inline body is base64 of at most one chunk");
+    } else if (!("stream" in body) || body.stream !== true || !(body.length === null || (Number.isSafeInteger(body.length) && body.length >= 0))) {
+      throw protocolError("body must be null, { data } or { stream: true, length }");
+    }
+  }
+  return { id: r.id!, url: r.url, method: r.method, headers: r.headers, redirect: r.redirect as EgressRedirect, body: body ?? null };
+}
+
+/**
+ * The requests of one run (task): what the child's `egress.*` calls act on. Requests wait
+ * for one of `maxConcurrent` slots; `close()` — called when the task ends, however it
+ * ends — aborts every request still open, and later calls fail.
+ */
+export class EgressSession {
+  private readonly flights = new Map<number, Flight>();
+  private readonly queue: { grant: () => void }[] = [];
+  private active = 0;
+  private closed = false;
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly limits: SessionLimits,
+    private readonly onClose?: () => void,
+  ) {}
+
+  /** Requests open now (for tests and health). */
+  get open(): number {
+    return this.flights.size;
+  }
+
+  /** Performs one `egress.*` call of the child (never throws synchronously: the child's input is untrusted). */
+  async handle(method: string, args: unknown[]): Promise<unknown> {
+    if (!Array.isArray(args)) throw protocolError("arguments must be a list");
+    switch (method) {
+      case EgressMethod.fetch:
+        return this.fetch(parseRequest(args[0]));
+      case EgressMethod.read: {
+        const flight = this.flightOf(args[0]);
+        return flight ? this.read(flight) : failed("the request is no longer open (aborted, or the run ended)");
+      }
+      case EgressMethod.write: {
+        const flight = this.flightOf(args[0]);
+        // The server may answer before the body's end was written: the request is over then.
+        return flight ? this.write(flight, args[1]) : failed("the request is no longer open");
+      }
+      case EgressMethod.abort:
+        this.abort(args[0]);
+        return null;
+      default:
+        throw protocolError(`unknown call ${method}`);
+    }
+  }
+
+  /** The task ended: every open request is aborted, waiting ones fail. */
+  close(): void {
+    if (!this.closed) this.onClose?.();
+    this.closed = true;
+    for (const id of [...this.flights.keys()]) this.abort(id, "the run ended");
+  }
+
+  private flightOf(id: unknown): Flight | undefined {
+    if (!Number.isSafeInteger(id)) throw protocolError("the request id must be an integer");
+    return this.flights.get(id as number);
+  }
+
+  private async fetch(request: EgressRequest): Promise<EgressFetchReply> {
+    if (this.closed) return failed("the run has ended");
+    if (this.flights.has(request.id)) throw protocolError(`request ${request.id} is already open`);
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return { error: { kind: "type", message: `Failed to parse URL from ${request.url}` } };
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return failed(`only http: and https: URLs go through the egress path, not ${url.protocol}`);
+    const flight: Flight = { id: request.id, controller: new AbortController(), holdsSlot: false, reader: null, leftover: null, reading: Promise.resolve(), upload: null };
+    this.flights.set(request.id, flight);
+    try {
+      await this.acquire(flight);
+    } catch (error) {
+      this.flights.delete(request.id);
+      return error instanceof Error && error.name === "AbortError" ? failureOf(error) : failed(String((error as Error).message));
+    }
+    const headers = request.headers;
+    let body: Uint8Array | ReadableStream<Uint8Array> | undefined;
+    if (request.body && "data" in request.body) body = Buffer.from(request.body.data, "base64");
+    else if (request.body) {
+      flight.upload = new UploadPipe();
+      body = flight.upload.stream;
+      const length = request.body.length;
+      if (length !== null) {
+        // A known length goes out as Content-Length, not chunked (some servers need it).
+        for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === "content-length") headers.splice(i, 1);
+        headers.push(["content-length", String(length)]);
+      }
+    }
+    try {
+      const res = await undiciFetch(url, {
+        method: request.method,
+        headers,
+        redirect: request.redirect,
+        signal: flight.controller.signal,
+        dispatcher: this.agent,
+        ...(body !== undefined ? { body, duplex: "half" as const } : {}),
+      });
+      const head = {
+        status: res.status,
+        statusText: res.statusText,
+        headers: [...res.headers],
+        url: res.url,
+        redirected: res.redirected,
+        body: res.body !== null,
+      };
+      if (!res.body) {
+        this.finish(request.id, flight);
+        return { head };
+      }
+      flight.reader = res.body.getReader();
+      const length = Number(res.headers.get("content-length") ?? NaN);
+      if (length >= 0 && length <= EGRESS_CHUNK_BYTES) {
+        // Small and announced: read with the head, saving the child two round trips.
+        // Bounded by the chunk size even if the announced length is a compressed one.
+        const inline = await this.readSmall(request.id, flight);
+        if (inline !== null) return { head: { ...head, body: false, inline } };
+      }
+      return { head };
+    } catch (error) {
+      this.finish(request.id, flight);
+      return failureOf(error);
+    }
+  }
+
+  /** The whole body when it fits one chunk (then the request is finished), else null (what was read stays for `read`). */
+  private async readSmall(id: number, flight: Flight): Promise<string | null> {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const r = await flight.reader!.read();
+      if (r.done) {
+        this.finish(id, flight);
+        return Buffer.concat(parts).toString("base64");
+      }
+      parts.push(r.value);
+      size += r.value.length;
+      if (size > EGRESS_CHUNK_BYTES) {
+        flight.leftover = Buffer.concat(parts);
+        return null;
+      }
+    }
+  }
+
+  private read(flight: Flight): Promise<EgressReadReply> {
+    const next = flight.reading.then(() => this.readNext(flight));
+    flight.reading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNext(flight: Flight): Promise<EgressReadReply> {
+    const id = flight.id;
+    if (this.flights.get(id) !== flight || !flight.reader) return failed("the request was aborted");
+    let chunk: Uint8Array;
+    if (flight.leftover) {
+      chunk = flight.leftover;
+      flight.leftover = null;
+    } else {
+      let r: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+      try {
+        r = await flight.reader.read();
+      } catch (error) {
+        this.finish(id, flight);
+        return failureOf(error);
+      }
+      if (r.done) {
+        this.finish(id, flight);
+        return { data: "", done: true };
+      }
+      chunk = r.value;
+    }
+    if (chunk.length > EGRESS_CHUNK_BYTES) {
+      flight.leftover = chunk.subarray(EGRESS_CHUNK_BYTES);
+      chunk = chunk.subarray(0, EGRESS_CHUNK_BYTES);
+    }
+    return { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("base64"), done: false };
+  }
+
+  private write(flight: Flight, data: unknown): Promise<EgressWriteReply> {
+    if (!flight.upload) throw protocolError("this request has no streamed body");
+    if (data !== null && (typeof data !== "string" || data.length > MAX_B64)) throw protocolError("a body chunk is base64 of at most one chunk, or null for the end");
+    return flight.upload.write(data === null ? null : Buffer.from(data, "base64"));
+  }
+
+  private abort(id: unknown, reason = "the request was aborted"): void {
+    const flight = typeof id === "number" ? this.flights.get(id) : undefined;
+    if (!flight) return;
+    flight.controller.abort();
+    flight.upload?.fail(reason);
+    flight.reader?.cancel().catch(() => undefined);
+    this.finish(id as number, flight);
+  }
+
+  /** The request is over: its slot goes to the next waiting one. */
+  private finish(id: number, flight: Flight): void {
+    if (this.flights.get(id) === flight) this.flights.delete(id);
+    flight.upload?.fail("the request ended");
+    if (!flight.holdsSlot) return;
+    flight.holdsSlot = false;
+    this.active--;
+    this.queue.shift()?.grant();
+  }
+
+  private acquire(flight: Flight): Promise<void> {
+    if (this.active < this.limits.maxConcurrent) {
+      this.active++;
+      flight.holdsSlot = true;
+      return Promise.resolve();
+    }
+    if (this.queue.length >= this.limits.maxQueued) {
+      return Promise.reject(new Error(`too many requests at once: ${this.limits.maxConcurrent} open and ${this.limits.maxQueued} waiting (read or cancel response bodies you do not need)`));
+    }
+    return new Promise((resolve, reject) => {
+      const entry = {
+        grant: () => {
+          flight.controller.signal.removeEventListener("abort", onAbort);
+          this.active++;
+          flight.holdsSlot = true;
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.queue.indexOf(entry);
+        if (i >= 0) this.queue.splice(i, 1);
+        reject(Object.assign(new Error("This operation was aborted"), { name: "AbortError" }));
+      };
+      flight.controller.signal.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(entry);
+    });
+  }
+}
