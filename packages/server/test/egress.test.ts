@@ -100,6 +100,12 @@ describe("egress from workflows", () => {
     expect(r.json()).toMatchObject({ status: "Success", result: { first: "first;", rest: "second" } });
   });
 
+  it("the check in docs/deployment.md (an inline run) shows the refusal", async () => {
+    const code = 'try { await fetch("http://169.254.169.254/latest/meta-data/"); return "REACHABLE" } catch (e) { return e.cause?.message }';
+    const r = await t.call({ method: "POST", url: "/api/workflows/code/execute", payload: { code } });
+    expect(r.json()).toMatchObject({ status: "Success", result: "egress to 169.254.169.254:80 is not allowed (link-local: the cloud metadata service); allow it with BIFROST_EGRESS_ALLOW" });
+  });
+
   it("a bad BIFROST_EGRESS_ALLOW or BIFROST_EGRESS_DNS_SERVERS stops the start with the variable named", () => {
     expect(() => loadConfig({ BIFROST_EGRESS_ALLOW: "ok.example, not a/host" })).toThrow(ConfigError);
     expect(() => loadConfig({ BIFROST_EGRESS_ALLOW: "https://psa.example.com/api" })).toThrow(/BIFROST_EGRESS_ALLOW entry "https:\/\/psa\.example\.com\/api" is a URL: list its host or host:port instead \(psa\.example\.com\)/);
