@@ -49,11 +49,20 @@ const dir = mkdtempSync(join(tmpdir(), "bifrost-bench-egress-"));
 const build = join(dir, "build");
 writeFileSync(
   join(dir, "bench.ts"),
-  `import { workflow, z } from "bifrost";
+  `import http from "node:http";
+import { workflow, z } from "bifrost";
 const P = z.object({ base: z.string(), n: z.number().default(0), bytes: z.number().default(0) });
 export const small = workflow({ params: P }, async ({ base, n }) => {
   const started = performance.now();
   for (let i = 0; i < n; i++) await (await fetch(base + "/small")).json();
+  return performance.now() - started;
+});
+const get = (url: string) => new Promise<string>((resolve, reject) => {
+  http.get(url, (res) => { let t = ""; res.setEncoding("utf8"); res.on("data", (c: string) => (t += c)); res.on("end", () => resolve(t)); }).on("error", reject);
+});
+export const smallHttp = workflow({ params: P }, async ({ base, n }) => {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) JSON.parse(await get(base + "/small"));
   return performance.now() - started;
 });
 export const download = workflow({ params: P }, async ({ base, bytes }) => {
@@ -95,8 +104,10 @@ async function direct(n) {
 
 await direct(20);
 await inWorkflow("small", { n: 20 });
+await inWorkflow("smallHttp", { n: 20 });
 const directMs = await direct(N);
 const egressMs = await inWorkflow("small", { n: N });
+const httpMs = await inWorkflow("smallHttp", { n: N });
 const bytes = MB * 1024 * 1024;
 const t0 = performance.now();
 await (await fetch(`${base}/bytes?n=${bytes}`)).arrayBuffer();
@@ -113,6 +124,7 @@ console.log(`\n  ${N} sequential small GETs (JSON {"ok":true}), loopback, one wo
 console.log(`                                   µs/request`);
 console.log(`  Node fetch in the host process     ${us(directMs)}`);
 console.log(`  workflow fetch via the host        ${us(egressMs)}    ratio ${(egressMs / directMs).toFixed(2)}×`);
+console.log(`  workflow node:http via a tunnel    ${us(httpMs)}    ratio ${(httpMs / directMs).toFixed(2)}×  (keep-alive)`);
 console.log(`\n  ${MB} MiB body                         MiB/s direct   MiB/s egress`);
 console.log(`  download (res.arrayBuffer())        ${mbps(directDownMs)}        ${mbps(down.ms)}`);
 console.log(`  upload (Uint8Array body)            ${mbps(directUpMs)}        ${mbps(up.ms)}`);

@@ -12,6 +12,14 @@
  *    from the server only now (backpressure: nothing is read ahead).
  * 3. `egress.abort [id]` → null: the child's AbortSignal fired or the body was cancelled.
  *
+ * `node:http`/`node:https` in the child use a tunnel instead (their HTTP and TLS run in
+ * the child, over a TCP connection the host opened under the same policy):
+ * `egress.connect [{ id, host, port }]` → `EgressConnectReply`; `egress.send [id, base64 |
+ * null]` (null: end of the child's side) → `EgressWriteReply` once written;
+ * `egress.recv [id]` → `EgressReadReply`; `egress.abort [id]` closes it. The first bytes
+ * sent must be an HTTP/1.x request line or a TLS handshake: a tunnel carries HTTP(S), not
+ * mail or other protocols.
+ *
  * The host ties every request to the task that made it and aborts them when the task
  * ends (done, timeout, cancel, crash). Binary data is base64 (IPC is JSON).
  */
@@ -20,6 +28,9 @@ export const EgressMethod = {
   read: "egress.read",
   write: "egress.write",
   abort: "egress.abort",
+  connect: "egress.connect",
+  send: "egress.send",
+  recv: "egress.recv",
 } as const;
 
 /** Largest piece of a body in one message (before base64). */
@@ -77,6 +88,16 @@ export interface EgressFailure {
 export type EgressFetchReply = { head: EgressHead } | EgressFailure;
 export type EgressReadReply = { data: string; done: boolean } | EgressFailure;
 export type EgressWriteReply = { ok: true } | EgressFailure;
+
+export interface EgressConnect {
+  /** Chosen by the child, from the same counter as request ids. */
+  id: number;
+  /** A name or an IP literal (brackets allowed), as in the URL. */
+  host: string;
+  port: number;
+}
+
+export type EgressConnectReply = { ok: true; remoteAddress: string; remotePort: number; remoteFamily: "IPv4" | "IPv6" } | EgressFailure;
 
 export function isEgressMethod(method: string): boolean {
   return method.startsWith("egress.");

@@ -38,6 +38,8 @@ const WORKFLOWS = `
 import { createHash } from "node:crypto";
 import { workflow, z } from "bifrost";
 import { currentScope } from "bifrost/runtime";
+import http from "node:http";
+import https from "node:https";
 
 const failure = (e: unknown) => {
   const err = e as Error & { cause?: Error & { code?: string } };
@@ -167,6 +169,67 @@ export const forged = workflow({ params: P }, async () => {
   return out;
 });
 
+type Answer = { status: number; headers: Record<string, unknown>; body: string };
+function httpCall(url: string, options: https.RequestOptions = {}, body?: string): Promise<Answer> {
+  const mod = url.startsWith("https:") ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, options, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+const H = z.object({ url: z.string().default(""), base: z.string().default(""), ca: z.string().optional(), method: z.string().optional(), body: z.string().optional() });
+
+export const nodeHttp = workflow({ params: H }, async ({ url, ca, method, body }) => {
+  try {
+    return { ok: true, ...(await httpCall(url, { method: method ?? "GET", ...(ca ? { ca } : {}) }, body)) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message, code: (e as { code?: string }).code ?? null };
+  }
+});
+
+/** A keep-alive agent: two requests on one connection; then a body read before the server sent the rest. */
+export const nodeHttpMore = workflow({ params: H }, async ({ base }) => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const a = await httpCall(base + "/echo", { agent });
+  const b = await httpCall(base + "/echo", { agent });
+  agent.destroy();
+  const first = await new Promise<string>((resolve, reject) => {
+    http.get(base + "/gated", (res) => {
+      res.setEncoding("utf8");
+      let seen = "";
+      res.on("data", (c: string) => {
+        if (!seen) { seen = c; void httpCall(base + "/release"); }
+        else seen += "|" + c;
+      });
+      res.on("end", () => resolve(seen));
+    }).on("error", reject);
+  });
+  return { statuses: [a.status, b.status], first };
+});
+
+/** A raw connection that does not speak HTTP (SMTP-style) is closed by the host. */
+export const rawTunnel = workflow({ params: H }, async ({ base }) => {
+  const { port } = new URL(base);
+  const socket = new http.Agent().createConnection({ host: "127.0.0.1", port: Number(port) }) as unknown as import("node:net").Socket;
+  return new Promise((resolve) => {
+    socket.on("error", (e) => resolve((e as Error).message));
+    socket.write("EHLO mail.example\\r\\n");
+  });
+});
+
+export const nodeHttpLeak = workflow({ params: H }, async ({ base }) => {
+  http.get(base + "/hang").on("error", () => undefined);
+  await new Promise((r) => setTimeout(r, 150));
+  return "returned";
+});
+
 export const many = workflow({ params: P }, async ({ base }) => {
   const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => fetch(base + "/slow-echo?i=" + i, { method: "POST", body: String(i) }).then((r) => r.json() as Promise<{ body: string }>)));
   return answers.map((a) => a.body).join(",");
@@ -182,6 +245,7 @@ let allowed: TestHttpServer;
 let other: TestHttpServer;
 let secure: TestHttpServer;
 let dns: DnsServer;
+let tls: { key: string; cert: string };
 
 async function compile(name: string, source: string): Promise<string> {
   mkdirSync(ws, { recursive: true });
@@ -215,7 +279,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 5000):
 }
 
 beforeAll(async () => {
-  const tls = selfSignedCert("api.example.test");
+  tls = selfSignedCert("api.example.test");
   [allowed, other, secure] = await Promise.all([startHttpServer(), startHttpServer(), startHttpServer({ tls })]);
   dns = await startDnsServer({
     "rebind.example.com": ["127.0.0.1"],
@@ -405,6 +469,48 @@ describe("what a workflow can do with an allowed server", () => {
     allowed.maxInFlight = 0;
     expect(await result("many", { base: allowed.url })).toBe(Array.from({ length: 24 }, (_, i) => String(i)).join(","));
     expect(allowed.maxInFlight).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("node:http and node:https", () => {
+  it("reach an allowed server through the host's tunnel, with TLS and SNI in the child", async () => {
+    const plain = await result<{ ok: boolean; status: number; body: string }>("nodeHttp", { url: `${allowed.url}/echo` });
+    expect(plain).toMatchObject({ ok: true, status: 200 });
+    expect(JSON.parse(plain.body)).toMatchObject({ method: "GET", headers: { host: `127.0.0.1:${allowed.port}` } });
+    const secured = await result<{ ok: boolean; body: string }>("nodeHttp", { url: `https://api.example.test:${secure.port}/echo`, ca: tls.cert });
+    expect(secured.ok).toBe(true);
+    expect(JSON.parse(secured.body)).toMatchObject({ servername: "api.example.test", headers: { host: `api.example.test:${secure.port}` } });
+    const untrusted = await result("nodeHttp", { url: `https://api.example.test:${secure.port}/echo` });
+    expect(untrusted).toMatchObject({ ok: false, code: "DEPTH_ZERO_SELF_SIGNED_CERT" }); // verified in the child, with its CA store
+    const posted = await result<{ ok: boolean; body: string }>("nodeHttp", { url: `${allowed.url}/hash`, method: "PUT", body: "x".repeat(200_000) });
+    expect(JSON.parse(posted.body)).toMatchObject({ bytes: 200_000 });
+  });
+
+  it("are refused the same addresses as fetch, with the same message", async () => {
+    expect(await result("nodeHttp", { url: "http://127.0.0.1:5432/" })).toEqual({
+      ok: false,
+      message: "egress to 127.0.0.1:5432 is not allowed (loopback); allow it with BIFROST_EGRESS_ALLOW",
+      code: "EGRESS_DENIED",
+    });
+    expect(await result("nodeHttp", { url: "http://169.254.169.254/latest/meta-data/" })).toMatchObject({ ok: false, code: "EGRESS_DENIED" });
+    expect(await result("nodeHttp", { url: `http://rebind.example.com:${other.port}/` })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^egress to rebind\.example\.com:\d+ \(resolved to 127\.0\.0\.1\) is not allowed/),
+    });
+    expect(other.hits).toEqual([]);
+  });
+
+  it("keep-alive agents reuse a connection, bodies stream, and a connection that does not speak HTTP or TLS is closed", async () => {
+    expect(await result("nodeHttpMore", { base: allowed.url })).toEqual({ statuses: [200, 200], first: "first;|second" });
+    // The global agent keeps connections alive; one kept by an earlier run (its tunnel closed with it) is never reused.
+    for (let i = 0; i < 4; i++) expect(await result("nodeHttp", { url: `${allowed.url}/status/200` }), `run ${i}`).toMatchObject({ ok: true, status: 200 });
+    expect(await result("rawTunnel", { base: allowed.url })).toMatch(/may carry HTTP or TLS only/);
+  });
+
+  it("a connection left open when the run ends is closed by the host", async () => {
+    const closedBefore = allowed.hangClosed;
+    expect(await result("nodeHttpLeak", { base: allowed.url })).toBe("returned");
+    await eventually(() => allowed.hangClosed > closedBefore && allowed.hangOpen === 0, "the tunnel to be closed");
   });
 });
 

@@ -11,6 +11,7 @@ import { startTestPlatform, type TestPlatform } from "./helpers.js";
 
 const FILES = {
   "net.ts": `
+import http from "node:http";
 import { workflow, z } from "bifrost";
 
 export const probe = workflow({ params: z.object({ url: z.string() }) }, async ({ url }) => {
@@ -22,6 +23,13 @@ export const probe = workflow({ params: z.object({ url: z.string() }) }, async (
     return { ok: false, error: err.name + ": " + err.message, cause: err.cause?.message ?? null, code: err.cause?.code ?? null };
   }
 });
+
+export const nodeHttp = workflow({ params: z.object({ url: z.string() }) }, async ({ url }) =>
+  new Promise((resolve) => {
+    http.get(url, (res) => { res.resume(); res.on("end", () => resolve({ ok: true, status: res.statusCode })); })
+      .on("error", (e: Error & { code?: string }) => resolve({ ok: false, message: e.message, code: e.code ?? null }));
+  }),
+);
 
 export const streamed = workflow({ params: z.object({ base: z.string() }) }, async ({ base }) => {
   const res = await fetch(base + "/gated");
@@ -82,6 +90,13 @@ describe("egress from workflows", () => {
         code: "EGRESS_DENIED",
       });
     }
+  });
+
+  it("node:http is refused the same way, and reaches the allowed server", async () => {
+    const call = async (url: string) => (await t.call({ method: "POST", url: "/api/workflows/nodeHttp/execute", payload: { url } })).json().result;
+    expect(await call("http://127.0.0.1:6379/")).toEqual({ ok: false, message: "egress to 127.0.0.1:6379 is not allowed (loopback); allow it with BIFROST_EGRESS_ALLOW", code: "EGRESS_DENIED" });
+    expect(await call(`${t.platform.url}/api/health`)).toMatchObject({ ok: false, code: "EGRESS_DENIED" });
+    expect(await call(`${allowed.url}/status/204`)).toEqual({ ok: true, status: 204 });
   });
 
   it("a public-looking name that resolves to 127.0.0.1 is refused; the same address by an allowed name is reached", async () => {

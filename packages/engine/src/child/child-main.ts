@@ -13,7 +13,7 @@ import type { ChildMessage, HostMessage, IndexTask, RunOutcome, RunTask } from "
 import type { FieldError, LogLevel } from "@bifrost/contracts/execution.js";
 import { WorkflowOptionsSchema, type IndexedDefinition } from "@bifrost/contracts/workflow-options.js";
 import { serializeError, snapshotVariables, toJsonSafe } from "./serialize.js";
-import { installEgressFetch } from "./egress-fetch.js";
+import { installEgress } from "./egress.js";
 
 const MAX_LOG_LINE = 64 * 1024;
 
@@ -21,7 +21,7 @@ if (!process.send) {
   process.stderr.write("child-main must be started by the worker host (no IPC channel)\n");
   process.exit(2);
 }
-installEgressFetch(); // the child has no network: its fetch goes through the host's egress policy
+installEgress(); // the child has no network: fetch and node:http(s) go through the host's egress policy
 
 function send(message: ChildMessage): void {
   process.send?.(message);

@@ -24,6 +24,11 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const noop = () => undefined;
 let requestSeq = 0;
 
+/** Ids of the run's requests and connections (one counter: the host keeps both in one space). */
+export function nextEgressId(): number {
+  return ++requestSeq;
+}
+
 /** A response body that nobody can read any more (garbage-collected) releases its host request. */
 const unread = new FinalizationRegistry<{ id: number; call: Call; state: { done: boolean } }>(({ id, call, state }) => {
   if (!state.done) void call(EgressMethod.abort, [id]).catch(noop);
@@ -126,7 +131,7 @@ async function egressFetch(local: typeof fetch, input: string | URL | Request, i
   const call: Call = scope.call.bind(scope);
   const signal = request.signal;
   if (signal.aborted) throw signal.reason;
-  const id = ++requestSeq;
+  const id = nextEgressId();
   const { wire, next } = await bodyOf(request, input, init);
   const message: EgressRequest = { id, url: url.href, method: request.method, headers: [...request.headers], redirect: request.redirect, body: wire };
 

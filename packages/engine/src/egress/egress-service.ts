@@ -2,7 +2,8 @@ import { Agent } from "undici";
 import { EgressPolicy } from "./egress-policy.js";
 import { EgressResolver } from "./egress-resolver.js";
 import { EgressSession } from "./egress-session.js";
-import { guardedConnector } from "./guarded-connector.js";
+import { guardedConnector, guardedDialer } from "./guarded-connector.js";
+import type { Socket } from "node:net";
 
 export interface EgressOptions {
   /** `BIFROST_EGRESS_ALLOW`: hosts, host:port, IP addresses and networks workflows may reach although they are not public. */
@@ -17,6 +18,8 @@ export interface EgressOptions {
   maxConcurrentPerRun?: number;
   /** Requests of one run waiting for a slot. Default 256. */
   maxQueuedPerRun?: number;
+  /** node:http/https connections of one run open at once. Default 64. */
+  maxConnectionsPerRun?: number;
   /** Extra trusted CA certificates (PEM); default Node's store (NODE_EXTRA_CA_CERTS applies). */
   ca?: string | string[];
 }
@@ -36,25 +39,25 @@ export interface EgressOptions {
 export class EgressService {
   readonly policy: EgressPolicy;
   private readonly agent: Agent;
+  private readonly dial: (host: string, port: number) => Promise<Socket>;
   private readonly sessions = new Set<EgressSession>();
 
   constructor(private readonly options: EgressOptions = {}) {
     this.policy = EgressPolicy.parse(options.allow ?? []);
     const resolver = new EgressResolver({ servers: options.dnsServers ?? [], timeoutMs: options.dnsTimeoutMs ?? 5_000 });
-    this.agent = new Agent({
-      connect: guardedConnector({
-        policy: this.policy,
-        resolver,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-        ...(options.ca ? { ca: options.ca } : {}),
-      }),
-    });
+    const guard = { policy: this.policy, resolver, connectTimeoutMs: options.connectTimeoutMs ?? 10_000 };
+    this.agent = new Agent({ connect: guardedConnector({ ...guard, ...(options.ca ? { ca: options.ca } : {}) }) });
+    this.dial = guardedDialer(guard);
   }
 
   /** The requests of one task; close it when the task ends. */
   session(): EgressSession {
-    const limits = { maxConcurrent: this.options.maxConcurrentPerRun ?? 64, maxQueued: this.options.maxQueuedPerRun ?? 256 };
-    const session = new EgressSession(this.agent, limits, () => this.sessions.delete(session));
+    const limits = {
+      maxConcurrent: this.options.maxConcurrentPerRun ?? 64,
+      maxQueued: this.options.maxQueuedPerRun ?? 256,
+      maxTunnels: this.options.maxConnectionsPerRun ?? 64,
+    };
+    const session = new EgressSession({ agent: this.agent, dial: this.dial }, limits, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
   }

@@ -1,7 +1,9 @@
+import type { Socket } from "node:net";
 import {
   EGRESS_CHUNK_BYTES,
   EgressMethod,
   type EgressCause,
+  type EgressConnectReply,
   type EgressFailure,
   type EgressFetchReply,
   type EgressReadReply,
@@ -10,6 +12,7 @@ import {
   type EgressWriteReply,
 } from "@bifrost/contracts/egress.js";
 import { fetch as undiciFetch, type Agent } from "undici";
+import { Tunnel } from "./tunnel.js";
 import { UploadPipe } from "./upload-pipe.js";
 
 export interface SessionLimits {
@@ -17,6 +20,14 @@ export interface SessionLimits {
   maxConcurrent: number;
   /** Requests of one run waiting for a free slot; past that a fetch fails at once. */
   maxQueued: number;
+  /** node:http/https connections of one run open at once; past that a connection fails. */
+  maxTunnels: number;
+}
+
+/** What a session performs requests with: the process's connection pool, and its dialer for tunnels. */
+export interface SessionTransport {
+  agent: Agent;
+  dial: (host: string, port: number) => Promise<Socket>;
 }
 
 interface Flight {
@@ -97,19 +108,20 @@ function parseRequest(raw: unknown): EgressRequest {
  */
 export class EgressSession {
   private readonly flights = new Map<number, Flight>();
+  private readonly tunnels = new Map<number, Tunnel>();
   private readonly queue: { grant: () => void }[] = [];
   private active = 0;
   private closed = false;
 
   constructor(
-    private readonly agent: Agent,
+    private readonly transport: SessionTransport,
     private readonly limits: SessionLimits,
     private readonly onClose?: () => void,
   ) {}
 
   /** Requests open now (for tests and health). */
   get open(): number {
-    return this.flights.size;
+    return this.flights.size + this.tunnels.size;
   }
 
   /** Performs one `egress.*` call of the child (never throws synchronously: the child's input is untrusted). */
@@ -130,6 +142,18 @@ export class EgressSession {
       case EgressMethod.abort:
         this.abort(args[0]);
         return null;
+      case EgressMethod.connect:
+        return this.connect(args[0]);
+      case EgressMethod.send: {
+        const tunnel = this.tunnelOf(args[0]);
+        const data = args[1];
+        if (data !== null && (typeof data !== "string" || data.length > MAX_B64)) throw protocolError("a chunk is base64 of at most one chunk, or null for the end");
+        return tunnel ? tunnel.send(data === null ? null : Buffer.from(data, "base64")) : failed("the connection is closed");
+      }
+      case EgressMethod.recv: {
+        const tunnel = this.tunnelOf(args[0]);
+        return tunnel ? tunnel.recv() : failed("the connection is closed");
+      }
       default:
         throw protocolError(`unknown call ${method}`);
     }
@@ -140,6 +164,39 @@ export class EgressSession {
     if (!this.closed) this.onClose?.();
     this.closed = true;
     for (const id of [...this.flights.keys()]) this.abort(id, "the run ended");
+    for (const id of [...this.tunnels.keys()]) this.abort(id);
+  }
+
+  private tunnelOf(id: unknown): Tunnel | undefined {
+    if (!Number.isSafeInteger(id)) throw protocolError("the connection id must be an integer");
+    return this.tunnels.get(id as number);
+  }
+
+  private async connect(raw: unknown): Promise<EgressConnectReply> {
+    const r = raw as { id?: unknown; host?: unknown; port?: unknown } | null;
+    if (!r || !Number.isSafeInteger(r.id) || (r.id as number) <= 0) throw protocolError("id must be a positive integer");
+    if (typeof r.host !== "string" || r.host.length === 0 || r.host.length > 255) throw protocolError("host must be a name or an IP address");
+    if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535) throw protocolError("port must be 1–65535");
+    const id = r.id as number;
+    if (this.closed) return failed("the run has ended");
+    if (this.tunnels.has(id) || this.flights.has(id)) throw protocolError(`${id} is already open`);
+    if (this.tunnels.size >= this.limits.maxTunnels) return failed(`too many connections at once (${this.limits.maxTunnels}): close the ones you do not need`);
+    let socket: Socket;
+    try {
+      socket = await this.transport.dial(r.host, r.port as number);
+    } catch (error) {
+      return { error: { kind: "network", message: (error as Error).message, cause: causeOf(error) } };
+    }
+    if (this.closed) {
+      socket.destroy();
+      return failed("the run has ended");
+    }
+    const tunnel = new Tunnel(socket);
+    this.tunnels.set(id, tunnel);
+    socket.once("close", () => {
+      if (this.tunnels.get(id) === tunnel) this.tunnels.delete(id);
+    });
+    return { ok: true, remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0, remoteFamily: socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4" };
   }
 
   private flightOf(id: unknown): Flight | undefined {
@@ -184,7 +241,7 @@ export class EgressSession {
         headers,
         redirect: request.redirect,
         signal: flight.controller.signal,
-        dispatcher: this.agent,
+        dispatcher: this.transport.agent,
         ...(body !== undefined ? { body, duplex: "half" as const } : {}),
       });
       const head = {
@@ -274,6 +331,12 @@ export class EgressSession {
   }
 
   private abort(id: unknown, reason = "the request was aborted"): void {
+    const tunnel = typeof id === "number" ? this.tunnels.get(id) : undefined;
+    if (tunnel) {
+      this.tunnels.delete(id as number);
+      tunnel.close();
+      return;
+    }
     const flight = typeof id === "number" ? this.flights.get(id) : undefined;
     if (!flight) return;
     flight.controller.abort();

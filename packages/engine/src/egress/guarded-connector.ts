@@ -32,6 +32,30 @@ export function denialMessage(host: string, port: number, address: IpAddress, re
 const NEXT_ADDRESS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /**
+ * Resolves `host`, refuses when any answer is denied (a name that resolves to a public
+ * and a private address is refused), and dials the checked addresses in order with
+ * `dial` until one connects. No second lookup happens: the socket is pinned to an
+ * address that was checked.
+ */
+async function connectChecked<S>(options: GuardOptions, host: string, port: number, dial: (address: IpAddress) => Promise<S>): Promise<S> {
+  const addresses = await options.resolver.resolve(host);
+  for (const address of addresses) {
+    const reason = options.policy.denial({ host, port }, address);
+    if (reason !== null) throw new EgressDeniedError(denialMessage(host, port, address, reason));
+  }
+  let lastError: unknown;
+  for (const address of addresses) {
+    try {
+      return await dial(address);
+    } catch (error) {
+      lastError = error;
+      if (!NEXT_ADDRESS.has(String((error as NodeJS.ErrnoException).code))) break;
+    }
+  }
+  throw lastError;
+}
+
+/**
  * An undici connector that resolves the name itself, refuses the connection when any
  * address the name resolves to is not allowed, and otherwise connects to the checked
  * address (pinned: no second lookup happens). For HTTPS the original name is kept as
@@ -49,26 +73,22 @@ export function guardedConnector(options: GuardOptions): buildConnector.connecto
     const host = connectOptions.hostname.replace(/^\[(.*)\]$/, "$1");
     const port = Number(connectOptions.port) || (connectOptions.protocol === "https:" ? 443 : 80);
     const servername = parseIp(host) ? undefined : connectOptions.servername || host;
-    void (async () => {
-      const addresses = await options.resolver.resolve(host);
-      // Every answer is checked: a name that resolves to a public and a private address is refused.
-      for (const address of addresses) {
-        const reason = options.policy.denial({ host, port }, address);
-        if (reason !== null) throw new EgressDeniedError(denialMessage(host, port, address, reason));
-      }
-      let lastError: unknown;
-      for (const address of addresses) {
-        try {
-          return await dial(connectOptions, address, servername);
-        } catch (error) {
-          lastError = error;
-          if (!NEXT_ADDRESS.has(String((error as NodeJS.ErrnoException).code))) break;
-        }
-      }
-      throw lastError;
-    })().then(
+    connectChecked(options, host, port, (address) => dial(connectOptions, address, servername)).then(
       (socket) => callback(null, socket),
       (error: Error) => callback(error, null),
+    );
+  };
+}
+
+/** A plain TCP connection to `host:port` under the same checks (the tunnel of a workflow's node:http/https). */
+export function guardedDialer(options: GuardOptions): (host: string, port: number) => Promise<Socket> {
+  const base = buildConnector({ timeout: options.connectTimeoutMs });
+  return (rawHost, port) => {
+    const host = rawHost.replace(/^\[(.*)\]$/, "$1");
+    return connectChecked(options, host, port, (address) =>
+      new Promise<Socket>((resolve, reject) => {
+        base({ hostname: formatIp(address), host: `${host}:${port}`, protocol: "http:", port: String(port) }, (error, socket) => (error ? reject(error) : resolve(socket!)));
+      }),
     );
   };
 }
