@@ -2,7 +2,7 @@
 // Node's own fetch from the host process, against a loopback server. Standalone (not in
 // `npm run bench`): `npm run build --silent && node bench/egress.mjs`.
 //
-//   BENCH_EGRESS_N=200          sequential small requests per side (after 20 warm-up ones)
+//   BENCH_EGRESS_N=200          sequential small requests per side (after 100 warm-up ones)
 //   BENCH_EGRESS_MB=32          size of the download and of the upload
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -51,6 +51,7 @@ writeFileSync(
   join(dir, "bench.ts"),
   `import http from "node:http";
 import { workflow, z } from "bifrost";
+import { currentScope } from "bifrost/runtime";
 const P = z.object({ base: z.string(), n: z.number().default(0), bytes: z.number().default(0) });
 export const small = workflow({ params: P }, async ({ base, n }) => {
   const started = performance.now();
@@ -63,6 +64,13 @@ const get = (url: string) => new Promise<string>((resolve, reject) => {
 export const smallHttp = workflow({ params: P }, async ({ base, n }) => {
   const started = performance.now();
   for (let i = 0; i < n; i++) JSON.parse(await get(base + "/small"));
+  return performance.now() - started;
+});
+/** The floor: one IPC round trip to the host that does nothing (aborting a request that is not open). */
+export const roundTrip = workflow({ params: P }, async ({ n }) => {
+  const call = currentScope()!.call!;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await call("egress.abort", [1e9]);
   return performance.now() - started;
 });
 export const download = workflow({ params: P }, async ({ base, bytes }) => {
@@ -102,12 +110,13 @@ async function direct(n) {
   return performance.now() - started;
 }
 
-await direct(20);
-await inWorkflow("small", { n: 20 });
-await inWorkflow("smallHttp", { n: 20 });
+await direct(100);
+await inWorkflow("small", { n: 100 });
+await inWorkflow("smallHttp", { n: 100 });
 const directMs = await direct(N);
 const egressMs = await inWorkflow("small", { n: N });
 const httpMs = await inWorkflow("smallHttp", { n: N });
+const ipcMs = await inWorkflow("roundTrip", { n: N });
 const bytes = MB * 1024 * 1024;
 const t0 = performance.now();
 await (await fetch(`${base}/bytes?n=${bytes}`)).arrayBuffer();
@@ -125,6 +134,7 @@ console.log(`                                   µs/request`);
 console.log(`  Node fetch in the host process     ${us(directMs)}`);
 console.log(`  workflow fetch via the host        ${us(egressMs)}    ratio ${(egressMs / directMs).toFixed(2)}×`);
 console.log(`  workflow node:http via a tunnel    ${us(httpMs)}    ratio ${(httpMs / directMs).toFixed(2)}×  (keep-alive)`);
+console.log(`  (one empty IPC round trip          ${us(ipcMs)})`);
 console.log(`\n  ${MB} MiB body                         MiB/s direct   MiB/s egress`);
 console.log(`  download (res.arrayBuffer())        ${mbps(directDownMs)}        ${mbps(down.ms)}`);
 console.log(`  upload (Uint8Array body)            ${mbps(directUpMs)}        ${mbps(up.ms)}`);

@@ -214,7 +214,8 @@ function bodyStream(id: number, call: Call, signal: AbortSignal, state: { done: 
     {
       start(c) {
         controller = c;
-        signal.addEventListener("abort", onAbort, { once: true });
+        if (signal.aborted) onAbort(); // aborted between the head's arrival and now
+        else signal.addEventListener("abort", onAbort, { once: true });
       },
       async pull(c) {
         for (;;) {

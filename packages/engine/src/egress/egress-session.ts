@@ -36,9 +36,14 @@ interface Flight {
   holdsSlot: boolean;
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
   leftover: Uint8Array | null;
+  /** A read of the body already under way (started to see whether the body ends now). */
+  pending: Promise<Settled> | null;
   reading: Promise<unknown>;
   upload: UploadPipe | null;
 }
+
+/** One read of a response body, never rejecting. */
+type Settled = { ok: true; done: true } | { ok: true; done: false; value: Uint8Array } | { ok: false; error: unknown };
 
 const REDIRECTS: ReadonlySet<string> = new Set(["follow", "manual", "error"]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
@@ -214,7 +219,7 @@ export class EgressSession {
       return { error: { kind: "type", message: `Failed to parse URL from ${request.url}` } };
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") return failed(`only http: and https: URLs go through the egress path, not ${url.protocol}`);
-    const flight: Flight = { id: request.id, controller: new AbortController(), holdsSlot: false, reader: null, leftover: null, reading: Promise.resolve(), upload: null };
+    const flight: Flight = { id: request.id, controller: new AbortController(), holdsSlot: false, reader: null, leftover: null, pending: null, reading: Promise.resolve(), upload: null };
     this.flights.set(request.id, flight);
     try {
       await this.acquire(flight);
@@ -257,13 +262,12 @@ export class EgressSession {
         return { head };
       }
       flight.reader = res.body.getReader();
+      // A small body goes with the head (one round trip for a small answer): when it is
+      // announced as at most one chunk, or when it has already arrived. Never more than
+      // one chunk is read ahead (a compressed body announced small is cut there too).
       const length = Number(res.headers.get("content-length") ?? NaN);
-      if (length >= 0 && length <= EGRESS_CHUNK_BYTES) {
-        // Small and announced: read with the head, saving the child two round trips.
-        // Bounded by the chunk size even if the announced length is a compressed one.
-        const inline = await this.readSmall(request.id, flight);
-        if (inline !== null) return { head: { ...head, body: false, inline } };
-      }
+      const inline = await this.readAhead(flight, length >= 0 && length <= EGRESS_CHUNK_BYTES);
+      if (inline !== null) return { head: { ...head, body: false, inline } };
       return { head };
     } catch (error) {
       this.finish(request.id, flight);
@@ -271,23 +275,52 @@ export class EgressSession {
     }
   }
 
-  /** The whole body when it fits one chunk (then the request is finished), else null (what was read stays for `read`). */
-  private async readSmall(id: number, flight: Flight): Promise<string | null> {
+  /** The body's next read: the one under way, or a new one. */
+  private take(flight: Flight): Promise<Settled> {
+    const pending = flight.pending;
+    flight.pending = null;
+    return (
+      pending ??
+      flight.reader!.read().then(
+        (r): Settled => (r.done ? { ok: true, done: true } : { ok: true, done: false, value: r.value }),
+        (error: unknown): Settled => ({ ok: false, error }),
+      )
+    );
+  }
+
+  /** The next read if it completes before the event loop's next turn (the data is here), else null (it stays under way). */
+  private async soon(flight: Flight): Promise<Settled | null> {
+    const read = this.take(flight);
+    let timer: NodeJS.Immediate | undefined;
+    const late = new Promise<null>((resolve) => (timer = setImmediate(() => resolve(null))));
+    const settled = await Promise.race([read, late]);
+    clearImmediate(timer);
+    if (settled === null) flight.pending = read;
+    return settled;
+  }
+
+  /**
+   * The whole body as base64 when it ends within one chunk (the request is then over);
+   * `wait`: wait for it (announced small), else take only what has arrived. Null when it
+   * continues: what was read stays for `egress.read`.
+   */
+  private async readAhead(flight: Flight, wait: boolean): Promise<string | null> {
     const parts: Uint8Array[] = [];
     let size = 0;
     for (;;) {
-      const r = await flight.reader!.read();
+      const r = wait ? await this.take(flight) : await this.soon(flight);
+      if (r === null) break;
+      if (!r.ok) throw r.error;
       if (r.done) {
-        this.finish(id, flight);
+        this.finish(flight.id, flight);
         return Buffer.concat(parts).toString("base64");
       }
       parts.push(r.value);
       size += r.value.length;
-      if (size > EGRESS_CHUNK_BYTES) {
-        flight.leftover = Buffer.concat(parts);
-        return null;
-      }
+      if (size > EGRESS_CHUNK_BYTES) break;
     }
+    if (parts.length > 0) flight.leftover = Buffer.concat(parts);
+    return null;
   }
 
   private read(flight: Flight): Promise<EgressReadReply> {
@@ -304,16 +337,10 @@ export class EgressSession {
       chunk = flight.leftover;
       flight.leftover = null;
     } else {
-      let r: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
-      try {
-        r = await flight.reader.read();
-      } catch (error) {
+      const r = await this.take(flight);
+      if (!r.ok || r.done) {
         this.finish(id, flight);
-        return failureOf(error);
-      }
-      if (r.done) {
-        this.finish(id, flight);
-        return { data: "", done: true };
+        return r.ok ? { data: "", done: true } : failureOf(r.error);
       }
       chunk = r.value;
     }
@@ -321,7 +348,18 @@ export class EgressSession {
       flight.leftover = chunk.subarray(EGRESS_CHUNK_BYTES);
       chunk = chunk.subarray(0, EGRESS_CHUNK_BYTES);
     }
-    return { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("base64"), done: false };
+    const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("base64");
+    if (!flight.leftover) {
+      // Does the body end right here? Then say so now, saving the child a round trip.
+      const next = await this.soon(flight);
+      if (next?.ok && next.done) {
+        this.finish(id, flight);
+        return { data, done: true };
+      }
+      if (next?.ok) flight.leftover = next.value;
+      else if (next) flight.pending = Promise.resolve(next); // the error is reported by the next read
+    }
+    return { data, done: false };
   }
 
   private write(flight: Flight, data: unknown): Promise<EgressWriteReply> {
