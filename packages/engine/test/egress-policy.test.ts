@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EgressConfigError, EgressPolicy, parseAllowRule } from "@bifrost/engine/egress/egress-policy.js";
 import { EgressResolver } from "@bifrost/engine/egress/egress-resolver.js";
+import { guardedDialer } from "@bifrost/engine/egress/guarded-connector.js";
 import { formatIp, parseIp, restrictedReason } from "@bifrost/engine/egress/ip-address.js";
 import { startDnsServer } from "./egress-servers.js";
 
@@ -124,5 +125,18 @@ describe("the resolver", () => {
     } finally {
       await dns.close();
     }
+  });
+});
+
+describe("the system resolver (the default)", () => {
+  it("resolves names through getaddrinfo, and whatever spelling resolves to loopback is refused before connecting", async () => {
+    const resolver = new EgressResolver();
+    expect((await resolver.resolve("localhost")).map(formatIp).some((ip) => ip === "127.0.0.1" || ip === "::1")).toBe(true);
+    const dial = guardedDialer({ policy: EgressPolicy.parse(""), resolver, connectTimeoutMs: 1000 });
+    // getaddrinfo reads these old inet_aton spellings as 127.0.0.1; the check is on what it answered.
+    for (const host of ["localhost", "0177.0.0.1", "2130706433", "127.1"]) {
+      await expect(dial(host, 5432), host).rejects.toMatchObject({ code: "EGRESS_DENIED", message: expect.stringMatching(/is not allowed \(loopback\)/) });
+    }
+    await expect(dial("[::1]", 5432)).rejects.toThrow("egress to [::1]:5432 is not allowed (loopback); allow it with BIFROST_EGRESS_ALLOW");
   });
 });

@@ -82,7 +82,7 @@ describe("egress from workflows", () => {
       ["http://127.0.0.1:5672/", "127.0.0.1:5672", "loopback"],
       [`${t.platform.url}/api/workflows`, `127.0.0.1:${apiPort}`, "loopback"],
       ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", "169.254.169.254:80", "link-local: the cloud metadata service"],
-    ]) {
+    ] as const) {
       expect(await probe(url), url).toEqual({
         ok: false,
         error: "TypeError: fetch failed",
