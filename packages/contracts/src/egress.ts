@@ -99,6 +99,7 @@ export interface EgressConnect {
 
 export type EgressConnectReply = { ok: true; remoteAddress: string; remotePort: number; remoteFamily: "IPv4" | "IPv6" } | EgressFailure;
 
-export function isEgressMethod(method: string): boolean {
-  return method.startsWith("egress.");
+/** Whether an `rpc` call is an egress call (the child is untrusted: `method` may be anything). */
+export function isEgressMethod(method: unknown): boolean {
+  return typeof method === "string" && method.startsWith("egress.");
 }

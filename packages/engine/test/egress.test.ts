@@ -163,6 +163,7 @@ export const forged = workflow({ params: P }, async () => {
     ["egress.read", [12345]],
     ["egress.write", [12345, "AAAA"]],
     ["egress.nothing", []],
+    ["egress.read", "not a list"],
   ] as [string, unknown[]][]) {
     try { out.push(method + " -> " + JSON.stringify(await call(method, args))); } catch (e) { out.push(method + " !! " + (e as Error).message); }
   }
@@ -390,7 +391,10 @@ describe("what a workflow cannot reach", () => {
       expect.stringMatching(/^egress\.read -> .*no longer open/),
       expect.stringMatching(/^egress\.write -> .*no longer open/),
       "egress.nothing !! egress: unknown call egress.nothing",
+      "egress.read !! egress: arguments must be a list",
     ]);
+    // A method that is not even a string never reaches the egress session (nor throws in the host).
+    expect([isEgressMethod(5), isEgressMethod(null), isEgressMethod("egress.fetch")]).toEqual([false, false, true]);
     expect(await result("get", { url: `${allowed.url}/status/200` })).toMatchObject({ ok: true });
   });
 
