@@ -146,6 +146,12 @@ export const leak = workflow({ params: P }, async ({ base }) => {
   return "returned";
 });
 
+export const crashes = workflow({ params: P }, async ({ base }) => {
+  void fetch(base + "/hang").catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 150));
+  process.exit(9);
+});
+
 export const hangs = workflow({ params: P }, async ({ base }) => {
   await fetch(base + "/hang");
   return "never";
@@ -425,6 +431,11 @@ describe("what a workflow can do with an allowed server", () => {
     const r = await result<{ ok: boolean; body: string }>("get", { url: `https://api.example.test:${secure.port}/echo` });
     expect(r.ok).toBe(true);
     expect(JSON.parse(r.body)).toMatchObject({ servername: "api.example.test", headers: { host: `api.example.test:${secure.port}` } });
+    // Streamed both ways over HTTPS: a body read before the server sent the rest, and an 8 MiB streamed upload.
+    const base = `https://api.example.test:${secure.port}`;
+    expect(await result("incremental", { base })).toEqual({ first: "first;", rest: "second" });
+    const up = await result<{ streamed: { sha256: string; bytes: number }; expected: string }>("upload", { base });
+    expect(up.streamed).toMatchObject({ bytes: 8 * 1024 * 1024 + 123, sha256: up.expected });
     // The same server by its address: the certificate does not name 127.0.0.1 (and the address is not allowed anyway).
     const byIp = await result("get", { url: `https://127.0.0.1:${secure.port}/echo` });
     expect(byIp).toMatchObject({ ok: false, cause: expect.stringMatching(/^egress to 127\.0\.0\.1:\d+ is not allowed/) });
@@ -530,6 +541,13 @@ describe("the run ending ends its requests", () => {
     const r = await run("hangs", { base: allowed.url }, 800);
     expect(r.kind).toBe("timeout");
     await eventually(() => allowed.hangClosed > closedBefore && allowed.hangOpen === 0, "the timed-out run's request to be aborted");
+  });
+
+  it("a run whose process crashes has its request aborted", async () => {
+    const closedBefore = allowed.hangClosed;
+    const r = await run("crashes", { base: allowed.url });
+    expect(r).toMatchObject({ kind: "crashed", exitCode: 9 });
+    await eventually(() => allowed.hangClosed > closedBefore && allowed.hangOpen === 0, "the crashed run's request to be aborted");
   });
 
   it("a cancelled run has its request aborted", async () => {
