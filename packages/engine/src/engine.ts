@@ -29,6 +29,7 @@ import type { Queue } from "./queue/queue.js";
 import { Indexer } from "./registry/indexer.js";
 import { Registry } from "./registry/registry.js";
 import { recoverInterrupted } from "./recovery.js";
+import { EgressService, type EgressOptions } from "./egress/egress-service.js";
 
 export interface EngineConfig {
   dataDir: string;
@@ -57,6 +58,8 @@ export interface EngineConfig {
   syncStaleMs?: number;
   /** With a broker, a run Pending and untouched for this long is published again. Default 5 minutes. */
   republishAfterMs?: number;
+  /** What running workflows may connect to (their fetch goes through this process). Default: public addresses only. */
+  egress?: EgressOptions;
 }
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -104,6 +107,8 @@ export class Engine {
   /** The wall around worker children, chosen once at start-up. */
   readonly sandbox: Sandbox;
   readonly modules: ModuleStore;
+  /** Performs workflows' network requests under the egress policy. */
+  readonly egress: EgressService;
   private sdkHandler: SdkHandler | null = null;
 
   private readonly cleanups: (() => void)[] = [];
@@ -158,6 +163,7 @@ export class Engine {
       });
     // A broker publishes after the record committed: if it is down then, keep the message.
     this.queue = queue.transactional ? queue : new RepublishingQueue(queue, { log: (level, m) => log(level, `queue: ${m}`) });
+    this.egress = new EgressService(config.egress);
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({
       workspace: config.workspace,
@@ -195,6 +201,7 @@ export class Engine {
         maxResultBytes: config.maxResultBytes ?? DEFAULT_OUTCOME_LIMITS.maxResultBytes,
       },
       organizationExists: async (id) => (await this.repos.organizations.get(id)) !== null,
+      egress: this.egress,
     });
     // The runs a deleted organization had waiting were cancelled with it: tell their
     // watchers (live streams, callers waiting for a final state).
@@ -301,6 +308,7 @@ export class Engine {
     await this.indexer.stop();
     await this.queue.stop();
     await Promise.all([this.pool.stop(), this.indexPool.stop()]);
+    await this.egress.close();
     await this.batcher.drain();
     await this.bus.close?.();
     await this.cache.close?.();

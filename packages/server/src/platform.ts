@@ -37,6 +37,7 @@ export function engineConfig(config: PlatformConfig): EngineConfig {
     republishAfterMs: config.republishAfterSeconds * 1000,
     watch: config.watch,
     scheduler: config.scheduler,
+    egress: { allow: config.egressAllow, dnsServers: config.egressDnsServers },
   };
 }
 

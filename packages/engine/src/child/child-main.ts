@@ -15,6 +15,7 @@ import type { ChildMessage, HostMessage, IndexTask, RunOutcome, RunTask } from "
 import type { FieldError, LogLevel } from "@bifrost/contracts/execution.js";
 import { WorkflowOptionsSchema, type IndexedDefinition } from "@bifrost/contracts/workflow-options.js";
 import { ResultTooLargeError, serializeError, snapshotVariables, toJsonSafe } from "./serialize.js";
+import { installEgress } from "./egress.js";
 
 // A first bound for the IPC channel, above the host's 64 KiB a line: the host redacts
 // what it gets, then cuts to its own limit (and drops a secret's beginning at either cut).
@@ -41,6 +42,7 @@ if (!process.send) {
   process.stderr.write("child-main must be started by the worker host (no IPC channel)\n");
   process.exit(2);
 }
+installEgress(); // the child has no network: fetch and node:http(s) go through the host's egress policy
 
 function send(message: ChildMessage): void {
   process.send?.(message);

@@ -17,6 +17,8 @@ import { cancelledPatch, interruptedPatch } from "./interrupted.js";
 import { ORGANIZATION_DELETED_ERROR } from "@bifrost/storage/organizations.repo.js";
 import type { ModuleStore } from "../compiler/module-store.js";
 import type { WriteBatcher } from "./write-batcher.js";
+import { isEgressMethod } from "@bifrost/contracts/egress.js";
+import type { EgressService } from "../egress/egress-service.js";
 
 /** Inline code compiled for one run (`POST /api/workflows/code/execute`). */
 export interface InlineTarget {
@@ -59,6 +61,8 @@ export interface ExecutorDeps {
   limits: OutcomeLimits;
   /** Whether an organization still exists (a run of a deleted one is cancelled, not run). */
   organizationExists: (id: string) => Promise<boolean>;
+  /** Performs the network requests of running workflows under the egress policy (none: they fail). */
+  egress?: EgressService;
 }
 
 export type SdkHandler = (caller: SdkCaller, method: string, args: unknown[]) => Promise<unknown>;
@@ -435,6 +439,8 @@ export class Executor {
       modulePath = inline?.modulePath ?? workflow!.modulePath;
       this.deps.logs.append(id, "error", `could not load the compiled workflow: ${error instanceof Error ? error.message : String(error)}`, new Date().toISOString());
     }
+    // The run's network requests: aborted when the task ends, however it ends.
+    const egress = this.deps.egress?.session() ?? null;
     const task = await this.deps.pool.run(
       {
         type: "run",
@@ -460,12 +466,14 @@ export class Executor {
         },
         onLog: (level, message, ts) => this.deps.logs.append(id, level, message, ts),
         onRpc: (method, args) => {
+          if (isEgressMethod(method)) return egress ? egress.handle(method, args) : Promise.reject(new Error("this platform performs no network requests for workflows"));
           const handler = this.deps.sdk();
           if (!handler) return Promise.reject(new Error(`SDK call ${method} is not available on this platform`));
           return handler(this.callerOf(exec), method, args);
         },
       },
     );
+    egress?.close();
     this.running.delete(id);
     offCancel();
     try {
