@@ -30,8 +30,12 @@ function lazy(load: (args: unknown[], opts: Options) => Promise<number | void>) 
   return async (...received: unknown[]) => {
     const command = received.at(-1) as Command;
     const args = received.slice(0, -2);
-    const code = await load(args, command.optsWithGlobals());
-    if (typeof code === "number") process.exitCode = code;
+    try {
+      const code = await load(args, command.optsWithGlobals());
+      if (typeof code === "number") process.exitCode = code;
+    } finally {
+      (await import("./lib/client.js")).closeConnections();
+    }
   };
 }
 

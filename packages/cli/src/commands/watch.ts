@@ -351,9 +351,11 @@ function live(root: string, scanner: LocalScanner, remote: RemoteWorkspace, stat
     let running = false;
     let again = false;
     let retry: NodeJS.Timeout | null = null;
-    let watcher: FSWatcher;
+    let watcher: FSWatcher | null = null;
+    let stopped = false;
 
     const stop = (code: number) => {
+      stopped = true;
       watcher?.close();
       if (timer) clearTimeout(timer);
       if (retry) clearTimeout(retry);
@@ -367,6 +369,7 @@ function live(root: string, scanner: LocalScanner, remote: RemoteWorkspace, stat
     };
 
     const sync = async () => {
+      if (stopped) return;
       if (running) {
         again = true;
         return;
@@ -379,7 +382,7 @@ function live(root: string, scanner: LocalScanner, remote: RemoteWorkspace, stat
         const removed = Object.keys(ours).filter((rel) => !local.has(rel));
         if (changed.length || removed.length) {
           const ok = await pushAndDelete(changed, removed, remote, state, report, results, local);
-          if (!ok && !retry) retry = setTimeout(() => ((retry = null), void sync()), 2000);
+          if (!ok && !retry && !stopped) retry = setTimeout(() => ((retry = null), void sync()), 2000);
         }
       } catch (error) {
         if (error instanceof CliError && !/^Cannot reach/.test(error.message) && !(error instanceof ApiError && error.status >= 500)) {
@@ -388,7 +391,7 @@ function live(root: string, scanner: LocalScanner, remote: RemoteWorkspace, stat
           return;
         }
         report.failure("sync (retrying in 2 s)", error);
-        if (!retry) retry = setTimeout(() => ((retry = null), void sync()), 2000);
+        if (!retry && !stopped) retry = setTimeout(() => ((retry = null), void sync()), 2000);
       } finally {
         running = false;
       }
@@ -399,8 +402,9 @@ function live(root: string, scanner: LocalScanner, remote: RemoteWorkspace, stat
     };
 
     try {
+      // Any event (a save, a create, a delete, a rename, a moved folder) leads to a rescan.
       watcher = fsWatch(root, { recursive: true }, (_event, filename) => {
-        if (filename && isIgnoredPath(filename.toString())) return;
+        if (stopped || (filename && isIgnoredPath(filename.toString()))) return;
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => void sync(), DEBOUNCE_MS);
       });

@@ -62,13 +62,35 @@ export class HttpResponse {
   }
 }
 
+/** Connections are reused within a command (watch pushes many files) and closed when it ends. */
+const agents: { destroy(): void }[] = [];
+let httpAgent: import("node:http").Agent | null = null;
+let httpsAgent: import("node:https").Agent | null = null;
+
 async function request(method: string, url: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<HttpResponse> {
-  const { request: send } = url.startsWith("https:") ? await import("node:https") : await import("node:http");
+  const secure = url.startsWith("https:");
+  let send: typeof import("node:http").request;
+  let agent: import("node:http").Agent;
+  if (secure) {
+    const https = await import("node:https");
+    agent = httpsAgent ??= new https.Agent({ keepAlive: true });
+    send = https.request;
+  } else {
+    const http = await import("node:http");
+    agent = httpAgent ??= new http.Agent({ keepAlive: true });
+    send = http.request;
+  }
+  if (!agents.includes(agent)) agents.push(agent);
   return new Promise((resolve, reject) => {
-    const req = send(url, { method, headers: { ...headers, ...(body ? { "content-length": String(body.length) } : {}) }, signal }, (res) => resolve(new HttpResponse(res)));
+    const req = send(url, { method, agent, headers: { ...headers, ...(body ? { "content-length": String(body.length) } : {}) }, signal }, (res) => resolve(new HttpResponse(res)));
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** Closes every kept-alive connection, so the process can end once a command is done. */
+export function closeConnections(): void {
+  for (const agent of agents.splice(0)) agent.destroy();
 }
 
 /** The platform's HTTP API with one connection's key and organization. */
