@@ -6,7 +6,7 @@ import { note, printJson } from "../lib/output.js";
 import { resolveConnection } from "../lib/profiles.js";
 import { err } from "../lib/style.js";
 import { displayPath, RemoteWorkspace } from "../lib/workspace.js";
-import { normalizeRemoteDir } from "./watch.js";
+import { normalizeRemoteDir } from "../lib/sync.js";
 
 interface PullOptions {
   profile?: string;

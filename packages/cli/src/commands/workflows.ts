@@ -1,7 +1,7 @@
 import { Client } from "../lib/client.js";
 import { ApiError, CliError } from "../lib/errors.js";
 import { describeType, type JsonSchema } from "../lib/params.js";
-import { printJson, printTable } from "../lib/output.js";
+import { formatLoadError, printJson, printTable, type LoadError } from "../lib/output.js";
 import { resolveConnection } from "../lib/profiles.js";
 import { err, out } from "../lib/style.js";
 
@@ -34,21 +34,6 @@ interface Workflow {
   updatedAt: string;
 }
 
-interface LoadError {
-  filePath: string;
-  exportName: string | null;
-  message: string;
-}
-
-/** A load error as `file: message` in red, continuation lines indented. */
-export function formatLoadError(e: LoadError, paint = out, localPath?: (remote: string) => string): string {
-  const file = localPath ? localPath(e.filePath) : e.filePath;
-  let message = e.message;
-  if (localPath && file !== e.filePath) message = message.split(e.filePath).join(file);
-  const [first, ...rest] = message.split("\n");
-  const lead = first!.startsWith(file) ? first! : `${file}${e.exportName ? ` (${e.exportName})` : ""}: ${first}`;
-  return [paint.red(lead), ...rest.map((l) => paint.dim(`    ${l.trim()}`))].join("\n");
-}
 
 export async function list(opts: Options): Promise<number> {
   const client = new Client(resolveConnection(opts));

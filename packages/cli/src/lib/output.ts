@@ -93,3 +93,20 @@ export function formatLogLine(line: LogLine, paint: Painter = err): string {
 export function note(text: string): void {
   process.stderr.write(`${text}\n`);
 }
+
+/** A load error of a workspace file. */
+export interface LoadError {
+  filePath: string;
+  exportName: string | null;
+  message: string;
+}
+
+/** A load error as `file: message` in red, continuation lines indented. */
+export function formatLoadError(e: LoadError, paint = out, localPath?: (remote: string) => string): string {
+  const file = localPath ? localPath(e.filePath) : e.filePath;
+  let message = e.message;
+  if (localPath && file !== e.filePath) message = message.split(e.filePath).join(file);
+  const [first, ...rest] = message.split("\n");
+  const lead = first!.startsWith(file) ? first! : `${file}${e.exportName ? ` (${e.exportName})` : ""}: ${first}`;
+  return [paint.red(lead), ...rest.map((l) => paint.dim(`    ${l.trim()}`))].join("\n");
+}
