@@ -75,7 +75,7 @@ describe("bifrost run", () => {
       "INFO  tick 6",
       "WARN  almost done",
     ]);
-    expect(r.stderr).toMatch(/✓ Success in \d+ ms/);
+    expect(r.stderr).toMatch(/✓ Success in \d+(\.\d+)? m?s\n/);
     // live: the first line was on the terminal long before the run ended
     const first = arrivals.find((a) => a.text.includes("tick 1"))!;
     expect(ended - first.at).toBeGreaterThan(500);
