@@ -7,6 +7,7 @@ import { registerAuth } from "./auth.js";
 import { agentsRoutes } from "./features/agents/agents.routes.js";
 import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
+import { meRoutes } from "./features/auth/me.routes.js";
 import { configRoutes } from "./features/config/config.routes.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
 import { executionsRoutes } from "./features/executions/executions.routes.js";
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey, failures });
     onOrgDeleted.push(evictOrg);
+    meRoutes(api);
     organizationsRoutes(api, { organizations, onDelete: evictOrg });
     apiKeysRoutes(api, { apiKeys: engine.repos.apiKeys, organizations, evict });
     workflowsRoutes(api, { engine, workflows });
