@@ -53,12 +53,12 @@ export const leakObject = workflow({ params: z.object({ key: z.string() }) }, as
   throw new Error("rejected " + JSON.stringify(parts));
 });
 
-export const parentLeak = workflow({ params: z.object({ key: z.string() }) }, async ({ key }) => {
+export const parentLeak = workflow({ params: z.object({ key: z.string(), pause: z.int().default(0) }) }, async ({ key, pause }) => {
   const s = (await config.get<string>(key))!;
-  const ok = await workflows.run("childLeak", { s, fail: false });
+  const ok = await workflows.run("childLeak", { s, fail: false, pause });
   logger.info("child said", ok);
   try {
-    await workflows.run("childLeak", { s, fail: true });
+    await workflows.run("childLeak", { s, fail: true, pause });
   } catch (e) {
     logger.error("child failed:", e);
     return { caught: (e as Error).name + ": " + (e as Error).message };
@@ -66,8 +66,9 @@ export const parentLeak = workflow({ params: z.object({ key: z.string() }) }, as
   return "no error";
 });
 
-export const childLeak = workflow({ params: z.object({ s: z.string(), fail: z.boolean() }) }, async ({ s, fail }) => {
+export const childLeak = workflow({ params: z.object({ s: z.string(), fail: z.boolean(), pause: z.int().default(0) }) }, async ({ s, fail, pause }) => {
   logger.warn("child has", { s });
+  await new Promise((r) => setTimeout(r, pause)); // longer than SYNC_RECORD_DELAY_MS: its Running row is written
   const mine = s + "!";
   if (fail) {
     const e = new Error("child boom " + s);
@@ -228,6 +229,33 @@ describe("a JSON secret (an object)", () => {
     expectNoLeak(body, OBJECT_CORES, "the record");
     expect(record.logs[1].message).toBe("secret part [REDACTED] { id: '[REDACTED]' }");
     expect(record.logs[2].message).toBe("[REDACTED]");
+  });
+});
+
+describe("a slow database", () => {
+  it("a nested run's record written after the run ended (the delayed Running row) still has its input redacted", async () => {
+    // Every batch of writes waits a second first: the nested runs' Running rows, queued
+    // SYNC_RECORD_DELAY_MS after they started (they run 300 ms), are written after the
+    // runs ended and their secrets were released (as on a loaded database).
+    const batcher = t.platform.engine.batcher as unknown as { flush(): Promise<void> };
+    const flush = batcher.flush;
+    batcher.flush = async function (this: unknown) {
+      await new Promise((r) => setTimeout(r, 1000));
+      return flush.call(this);
+    };
+    try {
+      const { record } = await execute("parentLeak", { key: "secret_quotes", pause: 300 });
+      expect(record.status, record.error).toBe("Success");
+      const children = (await call("GET", `/api/executions?workflow=childLeak&limit=500`)).json().executions.filter((e: { parentId: string }) => e.parentId === record.id);
+      expect(children).toHaveLength(2);
+      for (const child of children) {
+        const full = await call("GET", `/api/executions/${child.id}`);
+        expect(full.json().input.s).toBe("[REDACTED]");
+        expectNoLeak(full.body, SECRETS.quotes!.cores, "the nested run's record");
+      }
+    } finally {
+      delete (batcher as Partial<typeof batcher>).flush; // the prototype's again
+    }
   });
 });
 

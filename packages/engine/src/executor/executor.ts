@@ -149,7 +149,10 @@ export class Executor {
       // From now on the row says Running: keep its heartbeat fresh, so that if this
       // process dies another one marks the run Stuck (see reapAbandoned).
       this.beat(record.id, true);
-      void this.deps.batcher.write((trx) => this.deps.executions.insert(this.storable(record), trx)).catch(() => undefined);
+      // Redacted now, while the run's secrets are known: the batched write may run after
+      // the run ended and its secrets were released.
+      const running = this.storable(record);
+      void this.deps.batcher.write((trx) => this.deps.executions.insert(running, trx)).catch(() => undefined);
     }, SYNC_RECORD_DELAY_MS);
     let outcome: { record: StoredExecution; logs: LogLine[] };
     try {
@@ -482,6 +485,7 @@ export class Executor {
       // Whatever went wrong while recording the outcome, the run must not stay Running.
       this.deps.logs.close(id);
       const message = this.deps.redactor.clip(id, error instanceof Error ? error.message : String(error), 1000).text;
+      const storable = this.storable(exec); // before the release: its input is redacted with the run's secrets
       this.deps.redactor.release(id);
       this.deps.usage.take(id);
       const patch: ExecutionPatch = {
@@ -491,7 +495,7 @@ export class Executor {
         completedAt: new Date().toISOString(),
       };
       if (this.takeRow(row)) {
-        await this.deps.batcher.write((trx) => this.deps.executions.insert({ ...exec, ...patch, status: "Failed" } as StoredExecution, trx)).catch(() => undefined);
+        await this.deps.batcher.write((trx) => this.deps.executions.insert({ ...storable, ...patch, status: "Failed" } as StoredExecution, trx)).catch(() => undefined);
         this.deps.bus.publish(id, { type: "status", status: "Failed", terminal: true });
       } else {
         await this.finish(id, patch).catch(() => undefined);
@@ -539,9 +543,9 @@ export class Executor {
         tokensUsed,
       };
       const next = { ...exec, ...patch, status: patch.status! } as StoredExecution;
-      const insert = this.takeRow(row);
+      const insert = this.takeRow(row) ? this.storable(next) : null;
       await this.deps.batcher.write(async (trx) => {
-        if (insert) await this.deps.executions.insert(this.storable(next), trx);
+        if (insert) await this.deps.executions.insert(insert, trx);
         else await this.deps.executions.update(id, patch, ["Running", "Pending"], trx);
         if (this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay, trx });
       });
