@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Scheduler } from "@bifrost/engine/scheduler/scheduler.js";
+import type { Registry } from "@bifrost/engine/registry/registry.js";
 import { createOrgWithKey, eventually, startTestPlatform, type TestPlatform } from "./helpers.js";
 
 const FILES = {
@@ -20,6 +21,7 @@ import { workflow, z } from "bifrost";
 export const everySecond = workflow({ name: "every_second", schedule: "* * * * * *" }, async () => "tick");
 export const hourly = workflow({ name: "hourly", schedule: { cron: "0 * * * *", timezone: "Europe/Amsterdam" } }, async () => "hour");
 export const catchUp = workflow({ name: "catch_up", schedule: { cron: "0 3 * * *", catchUp: "once" } }, async () => "caught up");
+export const everyTen = workflow({ name: "every_ten", schedule: { cron: "*/10 * * * * *", overlap: "allow" } }, async () => "ten");
 export const slowTick = workflow({ name: "slow_tick", schedule: "*/2 * * * * *" }, async () => { await new Promise((r) => setTimeout(r, 5000)); return "slow"; });
 export const badCron = workflow({ name: "bad_cron", schedule: "61 * * * *" }, async () => "never");
 export const needsInput = workflow({ name: "needs_input", schedule: "0 * * * *", params: z.object({ tenant: z.string() }) }, async () => "never");
@@ -176,7 +178,7 @@ describe("schedules", () => {
       log: () => undefined,
     });
     const start = new Date(Math.floor(Date.now() / 1000) * 1000 + 10_000); // a whole second, in the future
-    await e.scheduler.sync(new Date(start.getTime() - 1));
+    await e.scheduler.sync(start); // owed from the tick after it
     for (let i = 1; i <= 3; i++) {
       const at = new Date(start.getTime() + i * 1000 + 200);
       await Promise.all([e.scheduler.runOnce(at), second.runOnce(at), e.scheduler.runOnce(at), second.runOnce(at)]);
@@ -218,6 +220,41 @@ describe("schedules", () => {
     expect(await scheduledRuns("slow_tick", since)).toHaveLength(1);
     const state = await e.repos.schedules.get(wf.id);
     expect(state!.lastTick).toBe(new Date(base + 2000).toISOString());
+  });
+
+  it("a pass that comes late fires every tick still within the grace, oldest first; overlap skips are logged", async () => {
+    const e = engine();
+    const logged: string[] = [];
+    const names = ["every_ten", "slow_tick"];
+    const late = new Scheduler({
+      // only these two schedules: the others' ticks are not this test's
+      registry: { list: () => e.registry.list().filter((w) => names.includes(w.name)) } as unknown as Registry,
+      schedules: e.repos.schedules,
+      executions: e.repos.executions,
+      organizations: e.repos.organizations,
+      executor: e.executor,
+      validator: e.validator,
+      log: (_level, message) => logged.push(message),
+    });
+    await late.sync();
+    const since = new Date().toISOString();
+    const base = Math.ceil(Date.now() / 10_000) * 10_000 + 300_000; // past the other tests' ticks
+    const at = (ms: number) => new Date(base + ms).toISOString();
+    for (const name of names) await rewind(name, new Date(base - 1));
+    await late.runOnce(new Date(base + 25_000));
+    // overlap "allow": each of the three ticks runs
+    const ten = e.registry.resolve("every_ten", null)!;
+    expect((await e.repos.schedules.ticks(ten.id)).map((x) => x.tick).filter((x) => x >= at(0))).toEqual([at(0), at(10_000), at(20_000)]);
+    expect(await eventually(async () => ((await scheduledRuns("every_ten", since)).length === 3 ? true : undefined))).toBe(true);
+    // overlap "skip": the first tick runs (for 5 s); each tick after it is skipped, and logged
+    const slow = e.registry.resolve("slow_tick", null)!;
+    expect((await e.repos.schedules.ticks(slow.id)).map((x) => x.tick).filter((x) => x >= at(0))).toEqual([at(0)]);
+    const skipped = Array.from({ length: 12 }, (_, i) => at(2000 * (i + 1)));
+    expect(logged.filter((m) => m.startsWith("schedule of slow_tick: tick "))).toEqual(
+      skipped.map((tick) => expect.stringMatching(new RegExp(`^schedule of slow_tick: tick ${tick} skipped, the previous scheduled run \\S+ is still (Pending|Running)$`))),
+    );
+    expect((await e.repos.schedules.get(slow.id))!.lastTick).toBe(at(24_000));
+    expect(await scheduledRuns("slow_tick", since)).toHaveLength(1);
   });
 
   it("pause and resume through the API; only admins for global schedules", async () => {

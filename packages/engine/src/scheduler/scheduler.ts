@@ -103,7 +103,14 @@ export class Scheduler {
     }
   }
 
-  /** Fires what is due at `now` (one pass; the loop calls it every `pollMs`). */
+  /**
+   * Fires what is due at `now` (one pass; the loop calls it every `pollMs`). Every tick
+   * since the last one fires, oldest first, unless it is skipped — and a skip is logged:
+   * ticks more than the grace late were missed (catchUp "skip"; "once" makes up for them
+   * with one run), and a tick that comes while the previous scheduled run still goes is
+   * skipped (overlap "skip"). A pass that comes late (a busy process) owes each tick in
+   * between, not only the last.
+   */
   async runOnce(now = new Date()): Promise<void> {
     const grace = this.deps.graceMs ?? 60_000;
     for (const { workflow, error } of this.scheduled()) {
@@ -111,46 +118,60 @@ export class Scheduler {
       const state = await this.deps.schedules.get(workflow.id);
       if (!state || state.paused) continue;
       const { cron, spec } = cronOf(workflow);
-      let due: Date | null = null;
+      const due: Date[] = [];
       let from = new Date(state.lastTick ?? now.toISOString());
       for (let i = 0; i < MAX_TICKS_PER_PASS; i++) {
         const next = cron.nextRun(from);
         if (!next || next > now) break;
-        due = next;
+        due.push(next);
         from = next;
       }
-      if (!due) continue;
-      const tick = due.toISOString();
-      const late = now.getTime() - due.getTime() > grace;
-      if (late && spec.catchUp === "skip") {
-        this.deps.log("warn", `schedule of ${workflow.name}: skipped ticks missed while the platform was down (up to ${tick})`);
-        await this.deps.schedules.advance(workflow.id, tick, null);
-        continue;
-      }
-      if (spec.overlap === "skip" && state.lastExecutionId) {
-        const previous = await this.deps.executions.get(state.lastExecutionId);
-        if (previous && !isTerminalStatus(previous.status)) {
-          this.deps.log("warn", `schedule of ${workflow.name}: tick ${tick} skipped, the previous scheduled run ${previous.id} is still ${previous.status}`);
-          await this.deps.schedules.advance(workflow.id, tick, null);
-          continue;
+      const missed = due.filter((d) => now.getTime() - d.getTime() > grace); // the oldest ones
+      const owed = due.slice(missed.length).map((d) => d.toISOString());
+      if (missed.length > 0) {
+        const last = missed.at(-1)!.toISOString();
+        if (spec.catchUp === "once") {
+          owed.unshift(last);
+        } else {
+          this.deps.log("warn", `schedule of ${workflow.name}: skipped ticks missed while the platform was down (up to ${last})`);
+          await this.deps.schedules.advance(workflow.id, last, null);
         }
       }
-      if (!(await this.deps.schedules.claimTick(workflow.id, tick, this.id))) {
-        await this.deps.schedules.advance(workflow.id, tick, null); // another scheduler fired it
-        continue;
+      let previousId = state.lastExecutionId;
+      for (const tick of owed) {
+        const fired = await this.fire(workflow, spec.overlap, tick, previousId);
+        if (fired === "lost") break; // another scheduler fires these ticks: the next pass reads what it did
+        if (fired) previousId = fired;
       }
-      const orgName = workflow.orgId ? ((await this.deps.organizations.get(workflow.orgId))?.name ?? null) : null;
-      const queued = await this.deps.executor.enqueue({
-        workflow,
-        input: {},
-        orgId: workflow.orgId,
-        userId: null,
-        // Global workflows are the platform's own code (only admins write the workspace root).
-        principal: { keyId: null, userName: "scheduler", email: null, orgName, isPlatformAdmin: workflow.orgId === null },
-        trigger: "schedule",
-      });
-      await this.deps.schedules.recordTickExecution(workflow.id, tick, queued.id);
-      await this.deps.schedules.advance(workflow.id, tick, queued.id);
     }
+  }
+
+  /** Fires one tick: the new run's id, null when skipped, "lost" when another scheduler fired it. */
+  private async fire(workflow: StoredWorkflow, overlap: "skip" | "allow", tick: string, previousId: string | null): Promise<string | null | "lost"> {
+    if (overlap === "skip" && previousId) {
+      const previous = await this.deps.executions.get(previousId);
+      if (previous && !isTerminalStatus(previous.status)) {
+        this.deps.log("warn", `schedule of ${workflow.name}: tick ${tick} skipped, the previous scheduled run ${previous.id} is still ${previous.status}`);
+        await this.deps.schedules.advance(workflow.id, tick, null);
+        return null;
+      }
+    }
+    if (!(await this.deps.schedules.claimTick(workflow.id, tick, this.id))) {
+      await this.deps.schedules.advance(workflow.id, tick, null);
+      return "lost";
+    }
+    const orgName = workflow.orgId ? ((await this.deps.organizations.get(workflow.orgId))?.name ?? null) : null;
+    const queued = await this.deps.executor.enqueue({
+      workflow,
+      input: {},
+      orgId: workflow.orgId,
+      userId: null,
+      // Global workflows are the platform's own code (only admins write the workspace root).
+      principal: { keyId: null, userName: "scheduler", email: null, orgName, isPlatformAdmin: workflow.orgId === null },
+      trigger: "schedule",
+    });
+    await this.deps.schedules.recordTickExecution(workflow.id, tick, queued.id);
+    await this.deps.schedules.advance(workflow.id, tick, queued.id);
+    return queued.id;
   }
 }
