@@ -43,7 +43,7 @@ export class OrganizationsRepo {
 
   /**
    * Deletes the organization with everything stored for it — API keys, endpoint keys,
-   * config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
+   * users (with their sessions and personal keys), config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
    * execution history stays (an audit trail). Returns false when it did not exist.
    */
   async delete(id: string): Promise<boolean> {
@@ -51,6 +51,13 @@ export class OrganizationsRepo {
       const result = await trx.deleteFrom("organizations").where("id", "=", id).executeTakeFirst();
       if (result.numDeletedRows === 0n) return false;
       await trx.deleteFrom("api_keys").where("organization_id", "=", id).execute();
+      // Its users go with it: their sessions, one-time links, roles and personal keys first.
+      const users = trx.selectFrom("users").select("id").where("organization_id", "=", id);
+      await trx.deleteFrom("sessions").where("user_id", "in", users).execute();
+      await trx.deleteFrom("user_tokens").where("user_id", "in", users).execute();
+      await trx.deleteFrom("user_roles").where("user_id", "in", users).execute();
+      await trx.deleteFrom("api_keys").where("user_id", "in", users).execute();
+      await trx.deleteFrom("users").where("organization_id", "=", id).execute();
       await trx.deleteFrom("endpoint_keys").where("scope", "=", id).execute();
       await trx.deleteFrom("config_values").where("scope", "=", id).execute();
       await trx.deleteFrom("table_documents").where("scope", "=", id).execute();
