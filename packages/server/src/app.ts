@@ -3,7 +3,18 @@ import { MemoryCache, type Cache } from "@bifrost/engine/events/cache.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
+import { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { RolesRepo } from "@bifrost/storage/roles.repo.js";
+import { SessionsRepo } from "@bifrost/storage/sessions.repo.js";
+import { UserTokensRepo } from "@bifrost/storage/user-tokens.repo.js";
+import { UsersRepo } from "@bifrost/storage/users.repo.js";
 import { registerAuth } from "./auth.js";
+import { auditRoutes } from "./features/audit/audit.routes.js";
+import { selfRoutes, signInRoutes } from "./features/auth/auth.routes.js";
+import { rolesRoutes } from "./features/roles/roles.routes.js";
+import { usersRoutes } from "./features/users/users.routes.js";
+import { UsersService } from "./features/users/users.service.js";
+import { registerPermissions } from "./permissions.js";
 import { agentsRoutes } from "./features/agents/agents.routes.js";
 import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
@@ -51,6 +62,8 @@ export interface AppDeps {
   counters?: Cache;
   /** OAuth for integrations: public base URL (redirect URIs), token endpoint timeout, background refresh interval (0 = off). */
   oauth?: { publicUrl: string | null; timeoutMs: number; refreshIntervalMs: number };
+  /** Sign-in sessions: idle and absolute lifetimes; failed sign-ins per account a minute (default 10). */
+  sessions?: { idleMs: number; absoluteMs: number; loginFailLimit?: number };
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -104,6 +117,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const counters = deps.counters ?? new MemoryCache(100_000);
   // Bad API keys and bad endpoint keys from one address count together.
   const failures = new RateLimiter(counters, "auth-fail", deps.authFailLimit ?? 30);
+  const publicUrl = deps.oauth?.publicUrl ?? null;
+  const usersRepo = new UsersRepo(db);
+  const sessionsRepo = new SessionsRepo(db);
+  const rolesRepo = new RolesRepo(db);
+  const auditRepo = new AuditRepo(db);
+  const usersDeps = {
+    db,
+    users: usersRepo,
+    sessions: sessionsRepo,
+    tokens: new UserTokensRepo(db),
+    roles: rolesRepo,
+    apiKeys: engine.repos.apiKeys,
+    organizations,
+    audit: auditRepo,
+    publicUrl,
+  };
+  const usersService = new UsersService(usersDeps);
+  const sessionIdleMs = deps.sessions?.idleMs ?? 60 * 60_000;
+  const signIn = {
+    ...usersDeps,
+    service: usersService,
+    failures,
+    accountFailures: new RateLimiter(counters, "login-account", deps.sessions?.loginFailLimit ?? 10),
+    sessionIdleMs,
+    sessionAbsoluteMs: deps.sessions?.absoluteMs ?? 24 * 3_600_000,
+  };
+  // Sign-in, first-admin setup and one-time links: before anyone is authenticated.
+  await app.register(async (pub) => signInRoutes(pub, signIn));
+
   // Endpoints authenticate with X-Bifrost-Key (or none), not with API keys: outside the API plugin.
   await app.register(async (pub) => {
     endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(counters, "endpoint", deps.endpointRateLimit ?? 600), failures });
@@ -112,10 +154,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey, failures });
+    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs });
+    // The one permission table (permissions.ts), applied to every route below.
+    registerPermissions(api);
     onOrgDeleted.push(evictOrg);
+    selfRoutes(api, signIn);
+    usersRoutes(api, { service: usersService, users: usersRepo });
+    rolesRoutes(api, { db, roles: rolesRepo, audit: auditRepo, users: usersService });
+    auditRoutes(api, { audit: auditRepo });
     organizationsRoutes(api, { organizations, onDelete: evictOrg });
-    apiKeysRoutes(api, { apiKeys: engine.repos.apiKeys, organizations, evict });
+    apiKeysRoutes(api, { db, apiKeys: engine.repos.apiKeys, organizations, audit: auditRepo, evict });
     workflowsRoutes(api, { engine, workflows });
     executionsRoutes(api, { engine });
     configRoutes(api, { config });
@@ -128,7 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
     customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
-    integrationsRoutes(api, { integrations, publicUrl: deps.oauth?.publicUrl ?? null });
+    integrationsRoutes(api, { integrations, publicUrl });
     aiRoutes(api, { ai, providers: aiProviders });
     agentsRoutes(api, { agents, ai, workflows, engine });
     knowledgeRoutes(api, { knowledge });

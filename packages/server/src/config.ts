@@ -43,6 +43,9 @@ const EnvSchema = z.object({
   BIFROST_ENDPOINT_RATE_LIMIT: int("BIFROST_ENDPOINT_RATE_LIMIT", 1, 1_000_000).default(600),
   BIFROST_MAX_JSON_DEPTH: int("BIFROST_MAX_JSON_DEPTH", 2, 1000).default(64),
   BIFROST_AUTH_FAIL_LIMIT: int("BIFROST_AUTH_FAIL_LIMIT", 1, 1_000_000).default(30),
+  BIFROST_SESSION_IDLE_MINUTES: int("BIFROST_SESSION_IDLE_MINUTES", 1, 10_080).default(60),
+  BIFROST_SESSION_MAX_HOURS: int("BIFROST_SESSION_MAX_HOURS", 1, 8_760).default(24),
+  BIFROST_LOGIN_FAIL_LIMIT: int("BIFROST_LOGIN_FAIL_LIMIT", 1, 1_000_000).default(10),
   BIFROST_TRUST_PROXY: z
     .string()
     .refine(
@@ -98,6 +101,12 @@ export interface PlatformConfig {
   maxJsonDepth: number;
   /** Failed authentications (bad API or endpoint keys) per client address a minute before 429. */
   authFailLimit: number;
+  /** A sign-in session ends when unused this long. */
+  sessionIdleMinutes: number;
+  /** A sign-in session ends this long after sign-in, used or not. */
+  sessionMaxHours: number;
+  /** Failed sign-ins per account a minute before 429 (per address: authFailLimit). */
+  loginFailLimit: number;
   /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
   trustProxy: boolean | string[];
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -155,6 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     maxJsonDepth: e.BIFROST_MAX_JSON_DEPTH,
     authFailLimit: e.BIFROST_AUTH_FAIL_LIMIT,
     trustProxy: parseTrustProxy(e.BIFROST_TRUST_PROXY),
+    sessionIdleMinutes: e.BIFROST_SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.BIFROST_SESSION_MAX_HOURS,
+    loginFailLimit: e.BIFROST_LOGIN_FAIL_LIMIT,
     scheduler: e.BIFROST_SCHEDULER === "true",
     syncStaleSeconds: e.BIFROST_SYNC_STALE_SECONDS,
     republishAfterSeconds: e.BIFROST_REPUBLISH_AFTER_SECONDS,

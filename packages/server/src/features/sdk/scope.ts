@@ -13,6 +13,8 @@ export function callerOf(p: Principal): SdkCaller {
     isPlatformAdmin: p.isPlatformAdmin,
     keyId: p.keyId,
     userName: p.keyName,
+    userId: p.userId,
+    email: p.email,
     executionId: null,
     depth: 0,
   };

@@ -74,8 +74,8 @@ export class WorkflowsService {
       workflow: w,
       input,
       orgId,
-      userId: caller.keyId,
-      principal: { keyId: caller.keyId, userName: caller.userName, email: null, orgName, isPlatformAdmin: caller.isPlatformAdmin, depth },
+      userId: caller.userId ?? caller.keyId,
+      principal: { keyId: caller.keyId, userName: caller.userName, email: caller.email ?? null, orgName, isPlatformAdmin: caller.isPlatformAdmin, depth },
       trigger: caller.executionId ? "workflow" : trigger,
       parentId: caller.executionId,
     };
@@ -102,7 +102,7 @@ export class WorkflowsService {
    */
   async runCode(caller: SdkCaller, principal: ExecutionPrincipal, input: z.output<typeof InlineCode>, trigger: "code" | "tool") {
     const inline = await this.engine.compileInline(input.code, input.timeoutSeconds);
-    return this.engine.executor.executeSync({ inline, input: input.params, orgId: caller.orgId, userId: caller.keyId, principal, trigger });
+    return this.engine.executor.executeSync({ inline, input: input.params, orgId: caller.orgId, userId: caller.userId ?? caller.keyId, principal, trigger });
   }
 
   async enqueue(caller: SdkCaller, idOrName: string, input: unknown, trigger: Trigger, delaySeconds = 0) {
