@@ -95,3 +95,13 @@ export function registerPermissions(app: FastifyInstance): void {
     if (!family.allow.includes(p.level)) throw forbidden(`Your level (${p.level}) may not use ${family.name}`);
   });
 }
+
+const LEVEL_TITLES: Record<Level, string> = { platformAdmin: "platform admin", mspMember: "MSP member", orgAdmin: "org admin", orgMember: "org member" };
+
+/** The table as docs/users-and-roles.md shows it (a test keeps the two the same). */
+export function permissionTableMarkdown(): string {
+  const levels = Object.keys(LEVEL_TITLES) as Level[];
+  const head = `| family | routes | ${levels.map((l) => LEVEL_TITLES[l]).join(" | ")} |\n|---|---|${levels.map(() => "---|").join("")}`;
+  const rows = FAMILIES.map((f) => `| \`${f.name}\` | ${f.routes.map((r) => `\`${r}\``).join("<br>")} | ${levels.map((l) => (f.allow.includes(l) ? "✓" : "403")).join(" | ")} |`);
+  return [head, ...rows].join("\n");
+}

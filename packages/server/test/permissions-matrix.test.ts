@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEVELS, type Level } from "@bifrost/server/auth.js";
-import { FAMILIES, familyOf } from "@bifrost/server/permissions.js";
+import { readFileSync } from "node:fs";
+import { FAMILIES, familyOf, permissionTableMarkdown } from "@bifrost/server/permissions.js";
 import { createOrgWithKey, startTestPlatform, type TestPlatform } from "./helpers.js";
 
 /**
@@ -132,6 +133,12 @@ describe("the permission table", () => {
     // Both outcomes occur, for many routes.
     expect(refused).toBeGreaterThan(100);
     expect(reached).toBeGreaterThan(150);
+  });
+
+  it("is the table docs/users-and-roles.md shows", () => {
+    const doc = readFileSync(new URL("../../../docs/users-and-roles.md", import.meta.url), "utf8");
+    const shown = /<!-- permission-table:start -->\n([\s\S]*?)\n<!-- permission-table:end -->/.exec(doc)?.[1];
+    expect(shown).toBe(permissionTableMarkdown());
   });
 
   it("a signed-in session gets the same answers as its personal key", async () => {
