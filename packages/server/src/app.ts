@@ -35,11 +35,12 @@ import { schedulesRoutes } from "./features/schedules/schedules.routes.js";
 import { sdkRoutes } from "./features/sdk/sdk.routes.js";
 import { tablesRoutes } from "./features/tables/tables.routes.js";
 import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
-import { HttpError, registerErrorHandler } from "./http-error.js";
+import { HttpError, registerErrorHandler, validationFailed } from "./http-error.js";
 import { bodyTooDeep, DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from "./json-depth.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { integrationsRoutes, oauthCallbackRoutes } from "./features/integrations/integrations.routes.js";
 import { buildServices } from "./services.js";
+import { unknownRoles } from "./features/roles/role-problems.js";
 
 export interface AppDeps {
   engine: Engine;
@@ -154,7 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs });
+    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, roles: rolesRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs });
     // The one permission table (permissions.ts), applied to every route below.
     registerPermissions(api);
     onOrgDeleted.push(evictOrg);
@@ -164,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auditRoutes(api, { audit: auditRepo });
     organizationsRoutes(api, { organizations, onDelete: evictOrg });
     apiKeysRoutes(api, { db, apiKeys: engine.repos.apiKeys, organizations, audit: auditRepo, evict });
-    workflowsRoutes(api, { engine, workflows });
+    workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(rolesRepo, listed) });
     executionsRoutes(api, { engine });
     configRoutes(api, { config });
     tablesRoutes(api, { tables });
@@ -175,7 +176,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     schedulesRoutes(api, { engine, workflows });
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
-    customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
+    customFormsRoutes(api, {
+      forms: new CustomFormsRepo(db),
+      workflows,
+      organizations,
+      // Roles are never created on first use: an unknown one is 422.
+      checkRoles: async (names, path) => {
+        const errors = [];
+        for (const [i, name] of names.entries()) if (!(await rolesRepo.findByName(name))) errors.push({ path: `${path}.${i}`, message: `unknown role "${name}": create it with POST /api/roles` });
+        if (errors.length) throw validationFailed(errors);
+      },
+    });
     integrationsRoutes(api, { integrations, publicUrl });
     aiRoutes(api, { ai, providers: aiProviders });
     agentsRoutes(api, { agents, ai, workflows, engine });

@@ -5,6 +5,7 @@ import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import type { ExecutionPrincipal } from "@bifrost/storage/executions.repo.js";
 import type { SessionsRepo } from "@bifrost/storage/sessions.repo.js";
 import type { User, UsersRepo } from "@bifrost/storage/users.repo.js";
+import type { RolesRepo } from "@bifrost/storage/roles.repo.js";
 import { cookiesOf, CSRF_HEADER, SESSION_COOKIE } from "./cookies.js";
 import { forbidden, HttpError, notFound } from "./http-error.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -35,6 +36,8 @@ export interface Principal {
   isPlatformAdmin: boolean;
   /** The organization the key or user belongs to (null = platform / MSP). */
   homeOrgId: string | null;
+  /** A person's role names (lower-cased), checked against `access`; null = not restricted (platform admins, keys without a user). */
+  roles: string[] | null;
   /** The organization acted in; null = global scope (an MSP user or platform admin without X-Bifrost-Org). */
   orgId: string | null;
   orgName: string | null;
@@ -99,6 +102,7 @@ export interface AuthDeps {
   organizations: OrganizationsRepo;
   users: UsersRepo;
   sessions: SessionsRepo;
+  roles: RolesRepo;
   adminApiKey: string | null;
   failures: RateLimiter;
   /** A session ends when unused this long. */
@@ -154,7 +158,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): { evict(keyI
     const org = user.organizationId ? await deps.organizations.get(user.organizationId) : null;
     if (user.organizationId && !org) return null;
     const level = levelOf(user);
-    return { ...extra, level, userId: user.id, email: user.email, isPlatformAdmin: level === "platformAdmin", homeOrgId: user.organizationId, homeOrgName: org?.name ?? null };
+    const roles = level === "platformAdmin" ? null : (await deps.roles.rolesOf(user.id)).map((r) => r.name.toLowerCase());
+    return { ...extra, level, roles, userId: user.id, email: user.email, isPlatformAdmin: level === "platformAdmin", homeOrgId: user.organizationId, homeOrgName: org?.name ?? null };
   }
 
   async function fromKey(request: FastifyRequest, reply: FastifyReply, presented: string): Promise<Identity> {
@@ -170,6 +175,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): { evict(keyI
     return {
       kind: "apiKey",
       level,
+      roles: null,
       keyId: key.keyId,
       keyName: key.keyName,
       userId: null,

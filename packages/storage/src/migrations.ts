@@ -533,6 +533,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("api_keys").addColumn("user_id", text).execute();
       },
     },
+    "0016-custom-form-access": {
+      async up(db: Kysely<unknown>) {
+        // JSON { level: "authenticated" | "roleBased", roles: [names] }; null = authenticated.
+        await db.schema.alterTable("custom_forms").addColumn("access", text).execute();
+      },
+    },
   };
 }
 

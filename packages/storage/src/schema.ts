@@ -177,6 +177,8 @@ export interface CustomFormsTable {
   fields: string;
   created_at: string;
   updated_at: string;
+  /** JSON access ({ level, roles }); null = authenticated. */
+  access: string | null;
 }
 
 export interface ModulesTable {

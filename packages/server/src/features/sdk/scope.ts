@@ -15,6 +15,7 @@ export function callerOf(p: Principal): SdkCaller {
     userName: p.keyName,
     userId: p.userId,
     email: p.email,
+    ...(p.roles ? { roles: p.roles } : {}),
     executionId: null,
     depth: 0,
   };

@@ -1,4 +1,5 @@
 import type { ExecutionRecord, LogLine, Trigger } from "@bifrost/contracts/execution.js";
+import type { WorkflowAccess } from "@bifrost/contracts/workflow-options.js";
 import { MAX_WORKFLOW_DEPTH, type SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StartRequest } from "@bifrost/engine/executor/executor.js";
@@ -11,6 +12,17 @@ import { DEFAULT_MAX_JSON_DEPTH, fieldTooDeep } from "../../json-depth.js";
 import { executionView } from "../executions/execution-view.js";
 import { visibleOrgOf } from "../sdk/scope.js";
 
+
+/**
+ * Whether `caller` may see and run something with this access: `authenticated` — anyone
+ * in scope; `roleBased` — a person holding one of its roles. Callers without `roles`
+ * (platform admins, keys without a user, running workflows) are not restricted.
+ */
+export function canUse(caller: SdkCaller, access: WorkflowAccess | null | undefined): boolean {
+  if (!caller.roles || !access || access.level !== "roleBased") return true;
+  const wanted = new Set(access.roles.map((r) => r.toLowerCase()));
+  return caller.roles.some((r) => wanted.has(r));
+}
 
 export function publicWorkflow(w: StoredWorkflow) {
   const { modulePath: _modulePath, ...rest } = w;
@@ -36,7 +48,8 @@ export class WorkflowsService {
 
   find(caller: SdkCaller, idOrName: string): StoredWorkflow {
     const w = this.engine.registry.resolve(idOrName, visibleOrgOf(caller));
-    if (!w) throw notFound(`Workflow "${idOrName}"`);
+    // A role-based workflow the person may not use does not exist for them.
+    if (!w || !canUse(caller, w.access)) throw notFound(`Workflow "${idOrName}"`);
     return w;
   }
 
