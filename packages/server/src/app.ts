@@ -14,7 +14,8 @@ import { selfRoutes, signInRoutes } from "./features/auth/auth.routes.js";
 import { rolesRoutes } from "./features/roles/roles.routes.js";
 import { usersRoutes } from "./features/users/users.routes.js";
 import { UsersService } from "./features/users/users.service.js";
-import { registerPermissions } from "./permissions.js";
+import { familyOf, registerPermissions } from "./permissions.js";
+import { registerAuditOfChanges } from "./features/audit/audit.js";
 import { agentsRoutes } from "./features/agents/agents.routes.js";
 import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
@@ -158,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, roles: rolesRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs });
     // The one permission table (permissions.ts), applied to every route below.
     registerPermissions(api);
+    registerAuditOfChanges(api, auditRepo, familyOf);
     onOrgDeleted.push(evictOrg);
     selfRoutes(api, signIn);
     usersRoutes(api, { service: usersService, users: usersRepo });

@@ -1,8 +1,17 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
 import type { AuditActor, AuditRepo } from "@bifrost/storage/audit.repo.js";
 import type { Schema } from "@bifrost/storage/schema.js";
 import type { Principal } from "../../auth.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set when a handler appended its own audit event (in the change's transaction). */
+    audited?: boolean;
+    /** The id of what a successful write created, read from its answer. */
+    createdId?: string;
+  }
+}
 
 export function actorOf(p: Principal | null): AuditActor {
   if (!p) return { kind: "anonymous", id: null, name: null };
@@ -17,6 +26,7 @@ export function audit(
   event: { action: string; target: string | null; orgId?: string | null; details?: Record<string, unknown> | null; actor?: AuditActor },
   db?: Kysely<Schema>,
 ): Promise<void> {
+  request.audited = true;
   return repo.append(
     {
       actor: event.actor ?? actorOf(request.principal),
@@ -28,4 +38,45 @@ export function audit(
     },
     db,
   );
+}
+
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Writes that are runs or reads by another name, not changes: they leave execution records instead. */
+const NOT_CHANGES = [/\/execute$/, /\/run$/, /\/test$/, /\/submit$/, /\/chat$/, /^\/api\/ai\/stream$/, /^\/api\/files\/(read|list|exists)$/, /^\/api\/knowledge\/search$/, /^\/api\/tables\/:table\/(query|count)$/, /^\/api\/data-providers\//, /^\/mcp$/, /^\/api\/sdk\/call$/, /^\/api\/auth\/logout$/];
+
+/**
+ * Every other successful change through the API — organizations, config and secrets,
+ * integrations, providers, agents, forms, tables, knowledge, files, schedules, endpoint
+ * keys — leaves an event too: `<route family>.<method>` with the route's path parameters
+ * as the target (never a body, so never a secret's value). These are appended as soon as
+ * the change has answered, not in its transaction (docs/users-and-roles.md says so).
+ */
+export function registerAuditOfChanges(app: FastifyInstance, repo: AuditRepo, familyOf: (method: string, url: string) => { name: string } | null): void {
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (reply.statusCode === 201 && !request.audited && typeof payload === "string" && payload.length < 65_536) {
+      try {
+        const id = (JSON.parse(payload) as { id?: unknown }).id;
+        if (typeof id === "string") request.createdId = id;
+      } catch {
+        // not JSON: no id to note
+      }
+    }
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const url = request.routeOptions.url;
+    if (request.audited || !url || !WRITES.has(request.method) || reply.statusCode >= 400 || NOT_CHANGES.some((r) => r.test(url))) return;
+    const params = (request.params ?? {}) as Record<string, string>;
+    const family = familyOf(request.method, url)?.name ?? "api";
+    await repo
+      .append({
+        actor: actorOf(request.principal),
+        orgId: request.principal?.orgId ?? null,
+        action: `${family}.${request.method.toLowerCase()}`,
+        target: request.createdId ?? (Object.values(params).join("/") || url),
+        ip: request.ip,
+        details: { route: `${request.method} ${url}`, status: reply.statusCode },
+      })
+      .catch((error: unknown) => request.log.error({ err: error }, "audit event not written"));
+  });
 }
