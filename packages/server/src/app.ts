@@ -11,6 +11,8 @@ import { UsersRepo } from "@bifrost/storage/users.repo.js";
 import { registerAuth } from "./auth.js";
 import { auditRoutes } from "./features/audit/audit.routes.js";
 import { selfRoutes, signInRoutes } from "./features/auth/auth.routes.js";
+import { mfaRoutes } from "./features/auth/mfa.routes.js";
+import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { rolesRoutes } from "./features/roles/roles.routes.js";
 import { usersRoutes } from "./features/users/users.routes.js";
 import { UsersService } from "./features/users/users.service.js";
@@ -65,7 +67,7 @@ export interface AppDeps {
   /** OAuth for integrations: public base URL (redirect URIs), token endpoint timeout, background refresh interval (0 = off). */
   oauth?: { publicUrl: string | null; timeoutMs: number; refreshIntervalMs: number };
   /** Sign-in sessions: idle and absolute lifetimes; failed sign-ins per account a minute (default 10). */
-  sessions?: { idleMs: number; absoluteMs: number; loginFailLimit?: number };
+  sessions?: { idleMs: number; absoluteMs: number; loginFailLimit?: number; requireMfaForAdmins?: boolean };
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -144,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accountFailures: new RateLimiter(counters, "login-account", deps.sessions?.loginFailLimit ?? 10),
     sessionIdleMs,
     sessionAbsoluteMs: deps.sessions?.absoluteMs ?? 24 * 3_600_000,
+    box: new SecretBox(deps.secretKey),
   };
   // Sign-in, first-admin setup and one-time links: before anyone is authenticated.
   await app.register(async (pub) => signInRoutes(pub, signIn));
@@ -156,12 +159,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, roles: rolesRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs });
+    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, roles: rolesRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs, requireMfaForAdmins: deps.sessions?.requireMfaForAdmins ?? false });
     // The one permission table (permissions.ts), applied to every route below.
     registerPermissions(api);
     registerAuditOfChanges(api, auditRepo, familyOf);
     onOrgDeleted.push(evictOrg);
     selfRoutes(api, signIn);
+    mfaRoutes(api, signIn);
     usersRoutes(api, { service: usersService, users: usersRepo });
     rolesRoutes(api, { db, roles: rolesRepo, audit: auditRepo, users: usersService });
     auditRoutes(api, { audit: auditRepo });

@@ -36,6 +36,8 @@ export interface Principal {
   isPlatformAdmin: boolean;
   /** The organization the key or user belongs to (null = platform / MSP). */
   homeOrgId: string | null;
+  /** A platform-admin user without two-factor sign-in while BIFROST_REQUIRE_MFA_FOR_ADMINS is on: only its own routes (enrol) answer. */
+  mfaPending: boolean;
   /** A person's role names (lower-cased), checked against `access`; null = not restricted (platform admins, keys without a user). */
   roles: string[] | null;
   /** The organization acted in; null = global scope (an MSP user or platform admin without X-Bifrost-Org). */
@@ -107,6 +109,8 @@ export interface AuthDeps {
   failures: RateLimiter;
   /** A session ends when unused this long. */
   sessionIdleMs: number;
+  /** BIFROST_REQUIRE_MFA_FOR_ADMINS. */
+  requireMfaForAdmins: boolean;
 }
 
 interface KeyIdentity {
@@ -159,7 +163,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): { evict(keyI
     if (user.organizationId && !org) return null;
     const level = levelOf(user);
     const roles = level === "platformAdmin" ? null : (await deps.roles.rolesOf(user.id)).map((r) => r.name.toLowerCase());
-    return { ...extra, level, roles, userId: user.id, email: user.email, isPlatformAdmin: level === "platformAdmin", homeOrgId: user.organizationId, homeOrgName: org?.name ?? null };
+    const mfaPending = deps.requireMfaForAdmins && level === "platformAdmin" && !user.mfaEnabled;
+    return { ...extra, level, roles, mfaPending, userId: user.id, email: user.email, isPlatformAdmin: level === "platformAdmin", homeOrgId: user.organizationId, homeOrgName: org?.name ?? null };
   }
 
   async function fromKey(request: FastifyRequest, reply: FastifyReply, presented: string): Promise<Identity> {
@@ -176,6 +181,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): { evict(keyI
       kind: "apiKey",
       level,
       roles: null,
+      mfaPending: false,
       keyId: key.keyId,
       keyName: key.keyName,
       userId: null,

@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   BIFROST_AUTH_FAIL_LIMIT: int("BIFROST_AUTH_FAIL_LIMIT", 1, 1_000_000).default(30),
   BIFROST_SESSION_IDLE_MINUTES: int("BIFROST_SESSION_IDLE_MINUTES", 1, 10_080).default(60),
   BIFROST_SESSION_MAX_HOURS: int("BIFROST_SESSION_MAX_HOURS", 1, 8_760).default(24),
+  BIFROST_REQUIRE_MFA_FOR_ADMINS: z.enum(["true", "false"], { error: "BIFROST_REQUIRE_MFA_FOR_ADMINS must be true or false" }).default("false"),
   BIFROST_LOGIN_FAIL_LIMIT: int("BIFROST_LOGIN_FAIL_LIMIT", 1, 1_000_000).default(10),
   BIFROST_TRUST_PROXY: z
     .string()
@@ -105,6 +106,8 @@ export interface PlatformConfig {
   sessionIdleMinutes: number;
   /** A sign-in session ends this long after sign-in, used or not. */
   sessionMaxHours: number;
+  /** Platform-admin users must turn on two-factor sign-in before anything else. */
+  requireMfaForAdmins: boolean;
   /** Failed sign-ins per account a minute before 429 (per address: authFailLimit). */
   loginFailLimit: number;
   /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     sessionIdleMinutes: e.BIFROST_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.BIFROST_SESSION_MAX_HOURS,
     loginFailLimit: e.BIFROST_LOGIN_FAIL_LIMIT,
+    requireMfaForAdmins: e.BIFROST_REQUIRE_MFA_FOR_ADMINS === "true",
     scheduler: e.BIFROST_SCHEDULER === "true",
     syncStaleSeconds: e.BIFROST_SYNC_STALE_SECONDS,
     republishAfterSeconds: e.BIFROST_REPUBLISH_AFTER_SECONDS,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Level } from "./auth.js";
-import { forbidden } from "./http-error.js";
+import { forbidden, HttpError } from "./http-error.js";
 
 /**
  * The one permission table (docs/users-and-roles.md shows it): every API route belongs to
@@ -92,6 +92,9 @@ export function registerPermissions(app: FastifyInstance): void {
     if (!url) return; // no route: the 404 handler answers
     const family = familyOf(request.method, url);
     if (!family) throw forbidden(`${request.method} ${url} has no permission entry: refused`);
+    if (p.mfaPending && family.name !== "self") {
+      throw new HttpError(403, "mfa_enrolment_required", "Platform admins must turn on two-factor sign-in first (BIFROST_REQUIRE_MFA_FOR_ADMINS): POST /api/auth/mfa/enroll");
+    }
     if (!family.allow.includes(p.level)) throw forbidden(`Your level (${p.level}) may not use ${family.name}`);
   });
 }

@@ -112,7 +112,7 @@ export async function startPlatform(
     trustProxy: config.trustProxy,
     counters,
     maxFileBytes: config.maxFileBytes,
-    sessions: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, loginFailLimit: config.loginFailLimit },
+    sessions: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, loginFailLimit: config.loginFailLimit, requireMfaForAdmins: config.requireMfaForAdmins },
     oauth: { publicUrl: config.publicUrl, timeoutMs: config.oauthTimeoutMs, refreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000 },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
   });

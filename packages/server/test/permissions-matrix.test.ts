@@ -40,12 +40,15 @@ const PUBLIC = [/^\/api\/health$/, /^\/api\/auth\/(login|setup|invites\/:token)$
 /**
  * Where the table allows a level but the handler refuses for this test's data: pausing a
  * global schedule (organization admins pause their organization's), changing a password
- * as a key that has no user.
+ * or two-factor settings as a key that has no user (the admin key here).
  */
 const DATA_DEPENDENT = new Set([
   "POST /api/schedules/:workflow/pause as orgAdmin",
   "POST /api/schedules/:workflow/resume as orgAdmin",
   "POST /api/auth/password as platformAdmin",
+  "POST /api/auth/mfa/enroll as platformAdmin",
+  "POST /api/auth/mfa/verify as platformAdmin",
+  "POST /api/auth/mfa/disable as platformAdmin",
 ]);
 
 let t: TestPlatform;

@@ -7,6 +7,8 @@ import { forbidden, HttpError, notFound, validationFailed } from "../../http-err
 import { parseBody } from "../../parse.js";
 import type { RateLimiter } from "../../rate-limiter.js";
 import type { UsersDeps, UsersService } from "../users/users.service.js";
+import type { SecretBox } from "@bifrost/storage/secret-box.js";
+import { checkSecondFactor } from "./mfa.routes.js";
 import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblems, verifyPassword } from "./passwords.js";
 
 export interface SignInDeps extends UsersDeps {
@@ -17,12 +19,16 @@ export interface SignInDeps extends UsersDeps {
   accountFailures: RateLimiter;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  /** Seals TOTP secrets. */
+  box: SecretBox;
 }
 
 const Login = z
   .object({
     email: z.string().trim().min(1, "is required").max(320),
     password: z.string().min(1, "is required").max(MAX_PASSWORD_LENGTH * 4),
+    /** With two-factor sign-in on: the authenticator's current code, or a recovery code. */
+    code: z.string().trim().min(1).max(64).optional(),
   })
   .strict();
 
@@ -72,7 +78,7 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
 
   app.post("/api/auth/login", async (request, reply) => {
     checkOrigin(request, deps.publicUrl);
-    const { email, password } = parseBody(Login, request.body);
+    const { email, password, code } = parseBody(Login, request.body);
     const account = email.toLowerCase();
     const wait = Math.max(await deps.failures.check(request.ip), await deps.accountFailures.check(account));
     if (wait > 0) {
@@ -87,6 +93,17 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       await Promise.all([deps.failures.take(request.ip), deps.accountFailures.take(account)]);
       await audit(deps.audit, request, { action: "auth.login_failed", target: user?.id ?? null, orgId: user?.organizationId ?? null, actor: actorOf(null), details: { email: account } });
       throw new HttpError(401, "invalid_credentials", "Wrong e-mail or password");
+    }
+    if (credentials?.mfaEnabled) {
+      // The password was right: the second factor is asked for (not counted as a failure).
+      if (!code) throw new HttpError(401, "mfa_required", "Send the code from your authenticator app (or a recovery code) in `code`");
+      const second = checkSecondFactor(deps.box, credentials, code);
+      if (!second.ok) {
+        await Promise.all([deps.failures.take(request.ip), deps.accountFailures.take(account)]);
+        await audit(deps.audit, request, { action: "auth.login_failed", target: user.id, orgId: user.organizationId, actor: actorOf(null), details: { email: account, reason: "second factor" } });
+        throw new HttpError(401, "invalid_mfa_code", "Wrong or expired code");
+      }
+      if (second.recoveryLeft) await deps.users.setMfa(user.id, { secret: credentials.mfaSecret, enabled: true, recoveryCodes: second.recoveryLeft });
     }
     return startSession(request, reply, user.id, "auth.login");
   });
