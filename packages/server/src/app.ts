@@ -12,6 +12,7 @@ import { registerAuth } from "./auth.js";
 import { auditRoutes } from "./features/audit/audit.routes.js";
 import { selfRoutes, signInRoutes } from "./features/auth/auth.routes.js";
 import { mfaRoutes } from "./features/auth/mfa.routes.js";
+import { oidcRoutes, type OidcDeps } from "./features/auth/oidc.routes.js";
 import { SecretBox } from "@bifrost/storage/secret-box.js";
 import { rolesRoutes } from "./features/roles/roles.routes.js";
 import { usersRoutes } from "./features/users/users.routes.js";
@@ -68,6 +69,8 @@ export interface AppDeps {
   oauth?: { publicUrl: string | null; timeoutMs: number; refreshIntervalMs: number };
   /** Sign-in sessions: idle and absolute lifetimes; failed sign-ins per account a minute (default 10). */
   sessions?: { idleMs: number; absoluteMs: number; loginFailLimit?: number; requireMfaForAdmins?: boolean };
+  /** Single sign-on with OpenID Connect (null = off). */
+  oidc?: OidcDeps["oidc"] | null;
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -149,7 +152,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     box: new SecretBox(deps.secretKey),
   };
   // Sign-in, first-admin setup and one-time links: before anyone is authenticated.
-  await app.register(async (pub) => signInRoutes(pub, signIn));
+  await app.register(async (pub) => {
+    signInRoutes(pub, signIn);
+    if (deps.oidc) oidcRoutes(pub, { ...signIn, oidc: deps.oidc });
+  });
 
   // Endpoints authenticate with X-Bifrost-Key (or none), not with API keys: outside the API plugin.
   await app.register(async (pub) => {

@@ -113,6 +113,7 @@ export async function startPlatform(
     counters,
     maxFileBytes: config.maxFileBytes,
     sessions: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, loginFailLimit: config.loginFailLimit, requireMfaForAdmins: config.requireMfaForAdmins },
+    oidc: config.oidc ? { ...config.oidc, timeoutMs: config.oauthTimeoutMs } : null,
     oauth: { publicUrl: config.publicUrl, timeoutMs: config.oauthTimeoutMs, refreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000 },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
   });

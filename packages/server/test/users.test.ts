@@ -16,7 +16,9 @@ export const whoami = workflow({ name: "whoami" }, async () => ({ userId: contex
 `,
 };
 
-const ADMIN = { email: "Root@MSP.example", name: "Root Admin", password: "first admin pass phrase" };
+/** Per run: with Redis, failed sign-in counts per account outlive a test platform. */
+const RUN = randomInt(1e9);
+const ADMIN = { email: `Root-${RUN}@MSP.example`, name: "Root Admin", password: "first admin pass phrase" };
 const address = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
 let t: TestPlatform;
@@ -72,7 +74,7 @@ describe("first admin", () => {
     expect(weak.json().error.fields).toEqual([{ path: "password", message: "must be at least 12 characters" }]);
     const res = await t.app.inject({ method: "POST", url: "/api/auth/setup", payload: { ...ADMIN, token } });
     expect(res.statusCode).toBe(201);
-    expect(res.json().user).toMatchObject({ email: "root@msp.example", isPlatformAdmin: true, level: "platformAdmin", organizationId: null });
+    expect(res.json().user).toMatchObject({ email: `root-${RUN}@msp.example`, isPlatformAdmin: true, level: "platformAdmin", organizationId: null });
     const again = await t.app.inject({ method: "POST", url: "/api/auth/setup", payload: { ...ADMIN, email: "second@msp.example", token } });
     expect(again.statusCode).toBe(410);
     admin = await login(ADMIN.email, ADMIN.password);
@@ -106,18 +108,20 @@ describe("sign-in", () => {
   });
 
   it("failed sign-ins per account end in 429 with Retry-After, even from new addresses and with the right password", async () => {
-    const { user } = await createUser({ email: "target@msp.example", name: "Target", password: "target pass phrase 1" });
+    // A new account each run: with Redis the counts outlive a test platform.
+    const email = `target-${randomInt(1e9)}@msp.example`;
+    const { user } = await createUser({ email, name: "Target", password: "target pass phrase 1" });
     for (let i = 0; i < 3; i++) {
-      const res = await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: address(), payload: { email: "TARGET@msp.example", password: `wrong guess number ${i}` } });
+      const res = await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: address(), payload: { email: email.toUpperCase(), password: `wrong guess number ${i}` } });
       expect(res.statusCode).toBe(401);
     }
-    const blocked = await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: address(), payload: { email: "target@msp.example", password: "target pass phrase 1" } });
+    const blocked = await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: address(), payload: { email, password: "target pass phrase 1" } });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     expect(blocked.json().error.code).toBe("too_many_sign_in_attempts");
     const audit = await as(admin, { method: "GET", url: `/api/audit?action=auth.login_failed&target=${user.id}` });
     expect(audit.json().events).toHaveLength(3);
-    expect(audit.json().events[0]).toMatchObject({ actor: { kind: "anonymous" }, details: { email: "target@msp.example" } });
+    expect(audit.json().events[0]).toMatchObject({ actor: { kind: "anonymous" }, details: { email } });
   });
 
   it("a stolen session cookie without the CSRF token cannot write; reads work", async () => {
@@ -134,9 +138,9 @@ describe("sign-in", () => {
   });
 
   it("logout ends the session; a password change ends every other session", async () => {
-    const { user } = await createUser({ email: "changer@msp.example", name: "Changer", password: "changer pass phrase" });
-    const a = await login("changer@msp.example", "changer pass phrase");
-    const b = await login("changer@msp.example", "changer pass phrase");
+    const { user } = await createUser({ email: `changer-${RUN}@msp.example`, name: "Changer", password: "changer pass phrase" });
+    const a = await login(`changer-${RUN}@msp.example`, "changer pass phrase");
+    const b = await login(`changer-${RUN}@msp.example`, "changer pass phrase");
     const wrong = await as(a, { method: "POST", url: "/api/auth/password", payload: { currentPassword: "not it at all!", newPassword: "a brand new phrase" } });
     expect(wrong.statusCode).toBe(422);
     expect(wrong.json().error.fields).toEqual([{ path: "currentPassword", message: "is wrong" }]);
@@ -146,7 +150,7 @@ describe("sign-in", () => {
     expect(changed.json()).toEqual({ changed: true, sessionsEnded: 1 });
     expect((await as(b, { method: "GET", url: "/api/auth/me" })).statusCode).toBe(401);
     expect((await as(a, { method: "GET", url: "/api/auth/me" })).json().user.id).toBe(user.id);
-    await expect(login("changer@msp.example", "changer pass phrase")).rejects.toThrow(/401/);
+    await expect(login(`changer-${RUN}@msp.example`, "changer pass phrase")).rejects.toThrow(/401/);
     const out = await as(a, { method: "POST", url: "/api/auth/logout" });
     expect(out.statusCode).toBe(204);
     expect(String(out.headers["set-cookie"])).toMatch(/bifrost_session=;.*Max-Age=0/);
@@ -194,8 +198,8 @@ describe("users", () => {
   });
 
   it("a disabled user's session and personal keys stop working at once", async () => {
-    const { user } = await createUser({ email: "leaver@msp.example", name: "Leaver", password: "leaver pass phrase" });
-    const s = await login("leaver@msp.example", "leaver pass phrase");
+    const { user } = await createUser({ email: `leaver-${RUN}@msp.example`, name: "Leaver", password: "leaver pass phrase" });
+    const s = await login(`leaver-${RUN}@msp.example`, "leaver pass phrase");
     const key = await as(s, { method: "POST", url: "/api/api-keys", payload: { name: "laptop" } });
     expect(key.statusCode).toBe(201);
     expect(key.json()).toMatchObject({ userId: user.id, orgId: null });
@@ -205,7 +209,7 @@ describe("users", () => {
     expect((await as(admin, { method: "PATCH", url: `/api/users/${user.id}`, payload: { disabled: true } })).statusCode).toBe(200);
     expect((await as(s, { method: "GET", url: "/api/workflows" })).statusCode).toBe(401);
     expect((await t.call({ method: "GET", url: "/api/workflows", key: personal })).statusCode).toBe(401);
-    await expect(login("leaver@msp.example", "leaver pass phrase")).rejects.toThrow(/401/);
+    await expect(login(`leaver-${RUN}@msp.example`, "leaver pass phrase")).rejects.toThrow(/401/);
   });
 
   it("a personal key has its user's rights, never more", async () => {

@@ -8,8 +8,6 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set when a handler appended its own audit event (in the change's transaction). */
     audited?: boolean;
-    /** The id of what a successful write created, read from its answer. */
-    createdId?: string;
   }
 }
 
@@ -48,24 +46,23 @@ const NOT_CHANGES = [/\/execute$/, /\/run$/, /\/test$/, /\/submit$/, /\/chat$/, 
  * Every other successful change through the API — organizations, config and secrets,
  * integrations, providers, agents, forms, tables, knowledge, files, schedules, endpoint
  * keys — leaves an event too: `<route family>.<method>` with the route's path parameters
- * as the target (never a body, so never a secret's value). These are appended as soon as
- * the change has answered, not in its transaction (docs/users-and-roles.md says so).
+ * as the target (never a body, so never a secret's value). These are appended before the
+ * answer is sent, not in the change's transaction (docs/users-and-roles.md says so).
  */
 export function registerAuditOfChanges(app: FastifyInstance, repo: AuditRepo, familyOf: (method: string, url: string) => { name: string } | null): void {
+  // Before the answer leaves: a client that saw the change can read its event.
   app.addHook("onSend", async (request, reply, payload) => {
-    if (reply.statusCode === 201 && !request.audited && typeof payload === "string" && payload.length < 65_536) {
+    const url = request.routeOptions.url;
+    if (request.audited || !url || !WRITES.has(request.method) || reply.statusCode >= 400 || NOT_CHANGES.some((r) => r.test(url))) return payload;
+    let createdId: string | null = null;
+    if (reply.statusCode === 201 && typeof payload === "string" && payload.length < 65_536) {
       try {
         const id = (JSON.parse(payload) as { id?: unknown }).id;
-        if (typeof id === "string") request.createdId = id;
+        if (typeof id === "string") createdId = id;
       } catch {
         // not JSON: no id to note
       }
     }
-    return payload;
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    const url = request.routeOptions.url;
-    if (request.audited || !url || !WRITES.has(request.method) || reply.statusCode >= 400 || NOT_CHANGES.some((r) => r.test(url))) return;
     const params = (request.params ?? {}) as Record<string, string>;
     const family = familyOf(request.method, url)?.name ?? "api";
     await repo
@@ -73,10 +70,11 @@ export function registerAuditOfChanges(app: FastifyInstance, repo: AuditRepo, fa
         actor: actorOf(request.principal),
         orgId: request.principal?.orgId ?? null,
         action: `${family}.${request.method.toLowerCase()}`,
-        target: request.createdId ?? (Object.values(params).join("/") || url),
+        target: createdId ?? (Object.values(params).join("/") || url),
         ip: request.ip,
         details: { route: `${request.method} ${url}`, status: reply.statusCode },
       })
       .catch((error: unknown) => request.log.error({ err: error }, "audit event not written"));
+    return payload;
   });
 }

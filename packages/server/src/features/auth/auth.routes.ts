@@ -53,29 +53,30 @@ function checkOrigin(request: FastifyRequest, publicUrl: string | null): void {
   if (!own.has(origin)) throw forbidden(`Cross-site request from ${origin} refused`);
 }
 
+/** Starts a fresh session for the user (ending any session the request came with) and sets its cookies. */
+export async function startSession(deps: SignInDeps, request: FastifyRequest, reply: FastifyReply, userId: string, action: string, details?: Record<string, unknown>) {
+  // Session fixation: whatever session cookie came in is ended; the new one is fresh.
+  const previous = cookiesOf(request)[SESSION_COOKIE];
+  const old = previous ? await deps.sessions.findLive(previous, deps.sessionIdleMs) : null;
+  // (Inside a transaction only `trx` may be used: SQLite has one connection.)
+  const { token, session } = await deps.db.transaction().execute(async (trx) => {
+    if (old) await deps.sessions.revoke(old.id, trx);
+    const created = await deps.sessions.create(userId, { absoluteMs: deps.sessionAbsoluteMs, ip: request.ip, userAgent: request.headers["user-agent"] ?? null }, trx);
+    await deps.users.touchLogin(userId, trx);
+    const user = (await deps.users.get(userId, trx))!;
+    await audit(deps.audit, request, { action, target: userId, orgId: user.organizationId, actor: { kind: "user", id: userId, name: user.email }, details }, trx);
+    return created;
+  });
+  const secure = secureCookies(request, deps.publicUrl);
+  const maxAge = Math.floor(deps.sessionAbsoluteMs / 1000);
+  setCookie(reply, SESSION_COOKIE, token, { httpOnly: true, secure, maxAge });
+  setCookie(reply, CSRF_COOKIE, session.csrfToken, { httpOnly: false, secure, maxAge });
+  const user = (await deps.users.get(userId))!;
+  return { user: await deps.service.view(user), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+}
+
 /** Sign-in, first-admin setup and one-time links: no principal needed (public plugin). */
 export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
-  async function startSession(request: FastifyRequest, reply: FastifyReply, userId: string, action: string) {
-    // Session fixation: whatever session cookie came in is ended; the new one is fresh.
-    const previous = cookiesOf(request)[SESSION_COOKIE];
-    const old = previous ? await deps.sessions.findLive(previous, deps.sessionIdleMs) : null;
-    // (Inside a transaction only `trx` may be used: SQLite has one connection.)
-    const { token, session } = await deps.db.transaction().execute(async (trx) => {
-      if (old) await deps.sessions.revoke(old.id, trx);
-      const created = await deps.sessions.create(userId, { absoluteMs: deps.sessionAbsoluteMs, ip: request.ip, userAgent: request.headers["user-agent"] ?? null }, trx);
-      await deps.users.touchLogin(userId, trx);
-      const user = (await deps.users.get(userId, trx))!;
-      await audit(deps.audit, request, { action, target: userId, orgId: user.organizationId, actor: { kind: "user", id: userId, name: user.email } }, trx);
-      return created;
-    });
-    const secure = secureCookies(request, deps.publicUrl);
-    const maxAge = Math.floor(deps.sessionAbsoluteMs / 1000);
-    setCookie(reply, SESSION_COOKIE, token, { httpOnly: true, secure, maxAge });
-    setCookie(reply, CSRF_COOKIE, session.csrfToken, { httpOnly: false, secure, maxAge });
-    const user = (await deps.users.get(userId))!;
-    return { user: await deps.service.view(user), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
-  }
-
   app.post("/api/auth/login", async (request, reply) => {
     checkOrigin(request, deps.publicUrl);
     const { email, password, code } = parseBody(Login, request.body);
@@ -105,7 +106,7 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       }
       if (second.recoveryLeft) await deps.users.setMfa(user.id, { secret: credentials.mfaSecret, enabled: true, recoveryCodes: second.recoveryLeft });
     }
-    return startSession(request, reply, user.id, "auth.login");
+    return startSession(deps, request, reply, user.id, "auth.login");
   });
 
   app.post("/api/auth/setup", async (request, reply) => {
@@ -124,7 +125,7 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       await audit(deps.audit, request, { action: "user.create", target: user.id, orgId: null, actor: { kind: "user", id: user.id, name: user.email }, details: { email: user.email, level: "platformAdmin", firstAdmin: true } }, trx);
       return user.id;
     });
-    return reply.status(201).send(await startSession(request, reply, userId, "auth.login"));
+    return reply.status(201).send(await startSession(deps, request, reply, userId, "auth.login"));
   });
 
   app.get<{ Params: { token: string } }>("/api/auth/invites/:token", async (request) => {
