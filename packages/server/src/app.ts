@@ -141,6 +141,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl,
   };
   const usersService = new UsersService(usersDeps);
+  /** Roles are never created on first use: naming an unknown one (custom forms, agents) is 422. */
+  const checkRoles = async (names: string[], path: string) => {
+    const errors = [];
+    for (const [i, name] of names.entries()) if (!(await rolesRepo.findByName(name))) errors.push({ path: `${path}.${i}`, message: `unknown role "${name}": create it with POST /api/roles` });
+    if (errors.length) throw validationFailed(errors);
+  };
   const sessionIdleMs = deps.sessions?.idleMs ?? 60 * 60_000;
   const signIn = {
     ...usersDeps,
@@ -192,16 +198,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       forms: new CustomFormsRepo(db),
       workflows,
       organizations,
-      // Roles are never created on first use: an unknown one is 422.
-      checkRoles: async (names, path) => {
-        const errors = [];
-        for (const [i, name] of names.entries()) if (!(await rolesRepo.findByName(name))) errors.push({ path: `${path}.${i}`, message: `unknown role "${name}": create it with POST /api/roles` });
-        if (errors.length) throw validationFailed(errors);
-      },
+      checkRoles,
     });
     integrationsRoutes(api, { integrations, publicUrl });
     aiRoutes(api, { ai, providers: aiProviders });
-    agentsRoutes(api, { agents, ai, workflows, engine });
+    agentsRoutes(api, { agents, ai, workflows, engine, checkRoles });
     knowledgeRoutes(api, { knowledge });
   });
   return app;

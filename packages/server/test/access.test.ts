@@ -107,3 +107,28 @@ describe("role-based custom forms", () => {
     expect((await t.call({ method: "POST", url: "/api/workflows/helpdesk_only/execute", key: approver.key, payload: {} })).statusCode).toBe(404);
   });
 });
+
+describe("role-based agents", () => {
+  it("are seen (and chatted with) only by their roles' holders; an unknown role is 422", async () => {
+    const unknown = await t.call({ method: "POST", url: "/api/agents", payload: { name: "bad", systemPrompt: "s", access: { level: "roleBased", roles: ["Nobody"] } } });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().error.fields).toEqual([{ path: "access.roles.0", message: 'unknown role "Nobody": create it with POST /api/roles' }]);
+    const created = await t.call({ method: "POST", url: "/api/agents", payload: { name: "hr-bot", systemPrompt: "You help HR.", access: { level: "roleBased", roles: ["HR approvers"] } } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().access).toEqual({ level: "roleBased", roles: ["HR approvers"] });
+    await t.call({ method: "POST", url: "/api/agents", payload: { name: "open-bot", systemPrompt: "You help." } });
+
+    const holder = await person("agent-hr@access.example", { organizationId: org.orgId });
+    const other = await person("agent-other@access.example", { organizationId: org.orgId });
+    await t.call({ method: "POST", url: `/api/roles/${hrRole}/users`, payload: { userId: holder.id } });
+    const listed = async (key: string) => ((await t.call({ method: "GET", url: "/api/agents", key })).json().agents as { name: string }[]).map((a) => a.name);
+    expect(await listed(other.key)).toEqual(["open-bot"]);
+    expect(await listed(holder.key)).toEqual(["hr-bot", "open-bot"]);
+    expect((await t.call({ method: "GET", url: "/api/agents/hr-bot", key: other.key })).statusCode).toBe(404);
+    expect((await t.call({ method: "POST", url: "/api/agents/hr-bot/chat", key: other.key, payload: { message: "hi" } })).statusCode).toBe(404);
+    expect((await t.call({ method: "GET", url: "/api/agents/hr-bot", key: holder.key })).statusCode).toBe(200);
+    // Opened to everyone again through the API.
+    expect((await t.call({ method: "PUT", url: "/api/agents/hr-bot", payload: { access: { level: "authenticated" } } })).json().access).toEqual({ level: "authenticated", roles: [] });
+    expect((await t.call({ method: "GET", url: "/api/agents/hr-bot", key: other.key })).statusCode).toBe(200);
+  });
+});

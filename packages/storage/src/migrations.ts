@@ -539,6 +539,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("custom_forms").addColumn("access", text).execute();
       },
     },
+    "0017-agent-access": {
+      async up(db: Kysely<unknown>) {
+        // As custom forms': JSON { level, roles }; null = authenticated.
+        await db.schema.alterTable("agents").addColumn("access", text).execute();
+      },
+    },
   };
 }
 

@@ -265,6 +265,8 @@ export interface AgentsTable {
   max_tokens: number;
   created_at: string;
   updated_at: string;
+  /** JSON access ({ level, roles }); null = authenticated. */
+  access: string | null;
 }
 
 /** A stored knowledge document (SPEC §2 `knowledge`); its chunks live in `knowledge_chunks`. */
