@@ -193,11 +193,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mcpRoutes(api, { engine, workflows });
     schedulesRoutes(api, { engine, workflows });
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
-    formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
+    const providers = new DataProvidersService({ engine, workflows, cache: engine.cache });
+    formsRoutes(api, { workflows, providers });
     customFormsRoutes(api, {
       forms: new CustomFormsRepo(db),
       workflows,
       organizations,
+      providers,
       checkRoles,
     });
     integrationsRoutes(api, { integrations, publicUrl });

@@ -51,7 +51,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "endpointKeys.read", allow: STAFF, routes: ["GET /api/endpoint-keys"], why: "" },
   { name: "endpointKeys.write", allow: ADMINS, routes: ["POST /api/endpoint-keys", "POST /api/endpoint-keys/:id/rotate", "DELETE /api/endpoint-keys/:id"], why: "" },
   { name: "forms", allow: ALL, routes: ["GET /api/forms/:workflow", "POST /api/forms/:workflow/submit", "* /api/data-providers/:name"], why: "" },
-  { name: "customForms.use", allow: ALL, routes: ["GET /api/custom-forms", "GET /api/custom-forms/:id", "POST /api/custom-forms/:id/submit"], why: "" },
+  { name: "customForms.use", allow: ALL, routes: ["GET /api/custom-forms", "GET /api/custom-forms/:id", "POST /api/custom-forms/:id/submit", "GET /api/custom-forms/:id/data-providers/:name"], why: "" },
   { name: "customForms.write", allow: PLATFORM, routes: ["POST /api/custom-forms", "PUT /api/custom-forms/:id", "DELETE /api/custom-forms/:id"], why: "" },
   { name: "integrations.read", allow: STAFF, routes: ["GET /api/integrations", "GET /api/integrations/:name", "GET /api/integrations/:name/mappings", "GET /api/integrations/:name/mappings/:scope"], why: "" },
   {

@@ -10,7 +10,9 @@ import { createOrgWithKey, startTestPlatform, type TestPlatform } from "./helper
 
 const FILES = {
   "access.ts": `
-import { workflow, context } from "bifrost";
+import { workflow, dataProvider, context, z } from "bifrost";
+export const departments = dataProvider({ name: "hr_departments", access: { level: "roleBased", roles: ["Helpdesk"] } }, async () => [{ label: "Engineering", value: "eng" }]);
+export const hire = workflow({ name: "hire", executionMode: "sync", access: { level: "roleBased", roles: ["Helpdesk"] }, params: z.object({ department: z.string().meta({ dataProvider: "hr_departments" }) }) }, async ({ department }) => ({ department }));
 export const open = workflow({ name: "open_to_all" }, async () => ({ ok: true }));
 export const helpdesk = workflow({ name: "helpdesk_only", executionMode: "sync", access: { level: "roleBased", roles: ["Helpdesk"] } }, async () => ({ by: context.email }));
 export const ghosts = workflow({ name: "ghosts_only", access: { level: "roleBased", roles: ["Ghosts"] } }, async () => ({ ok: true }));
@@ -31,7 +33,11 @@ async function person(email: string, extra: Record<string, unknown> = {}): Promi
   return { id: created.json().user.id, key: key.json().key };
 }
 
-const names = async (key: string) => ((await t.call({ method: "GET", url: "/api/workflows", key })).json().workflows as { name: string }[]).map((w) => w.name).sort();
+const names = async (key: string) =>
+  ((await t.call({ method: "GET", url: "/api/workflows", key })).json().workflows as { name: string; kind: string }[])
+    .filter((w) => w.kind === "workflow" && w.name !== "hire")
+    .map((w) => w.name)
+    .sort();
 
 beforeAll(async () => {
   t = await startTestPlatform(FILES);
@@ -105,6 +111,24 @@ describe("role-based custom forms", () => {
     expect(submitted.json()).toMatchObject({ status: "Success", trigger: "form", userId: approver.id, result: { by: "hr@access.example" } });
     // Directly, the workflow is still Helpdesk's.
     expect((await t.call({ method: "POST", url: "/api/workflows/helpdesk_only/execute", key: approver.key, payload: {} })).statusCode).toBe(404);
+  });
+
+  it("grant the data providers of their workflow's fields to their roles, through the form", async () => {
+    const form = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "Hiring", workflow: "hire", access: { level: "roleBased", roles: ["HR approvers"] } } });
+    const id = form.json().id as string;
+    const approver = await person("hr2@access.example", { organizationId: org.orgId });
+    const outsider = await person("out2@access.example", { organizationId: org.orgId });
+    await t.call({ method: "POST", url: `/api/roles/${hrRole}/users`, payload: { userId: approver.id } });
+    // Directly, the provider is Helpdesk's; through the form it answers.
+    expect((await t.call({ method: "GET", url: "/api/data-providers/hr_departments", key: approver.key })).statusCode).toBe(404);
+    const viaForm = await t.call({ method: "GET", url: `/api/custom-forms/${id}/data-providers/hr_departments`, key: approver.key });
+    expect(viaForm.statusCode).toBe(200);
+    expect(viaForm.json().options).toEqual([{ label: "Engineering", value: "eng" }]);
+    // Only providers the form's fields name, and only for the form's roles.
+    expect((await t.call({ method: "GET", url: `/api/custom-forms/${id}/data-providers/open_to_all`, key: approver.key })).statusCode).toBe(404);
+    expect((await t.call({ method: "GET", url: `/api/custom-forms/${id}/data-providers/hr_departments`, key: outsider.key })).statusCode).toBe(404);
+    const submitted = await t.call({ method: "POST", url: `/api/custom-forms/${id}/submit`, key: approver.key, payload: { department: "eng" } });
+    expect(submitted.json()).toMatchObject({ status: "Success", result: { department: "eng" } });
   });
 });
 

@@ -15,7 +15,7 @@ function cookiesOf(res: { headers: Record<string, unknown> }): string {
 const login = (body: Record<string, unknown>) => t.app.inject({ method: "POST", url: "/api/auth/login", payload: body });
 
 beforeAll(async () => {
-  t = await startTestPlatform({}, { BIFROST_REQUIRE_MFA_FOR_ADMINS: "true" });
+  t = await startTestPlatform({}, { BIFROST_REQUIRE_MFA_FOR_ADMINS: "true", BIFROST_PUBLIC_URL: "https://bifrost.example" });
 });
 afterAll(async () => {
   await t?.close();
@@ -34,6 +34,10 @@ describe("two-factor sign-in", () => {
   it("a platform admin must enrol before anything else; then sign-in asks for the code; recovery codes work once", async () => {
     const setup = await t.app.inject({ method: "POST", url: "/api/auth/setup", payload: { ...ADMIN, token: t.platform.setupToken } });
     expect(setup.statusCode).toBe(201);
+    // Served behind https (BIFROST_PUBLIC_URL): the cookies are Secure.
+    const setCookies = ([] as string[]).concat(setup.headers["set-cookie"] ?? []);
+    expect(setCookies.find((c) => c.startsWith("bifrost_session="))).toMatch(/; HttpOnly; Secure$/);
+    expect(setCookies.find((c) => c.startsWith("bifrost_csrf="))).toMatch(/; Secure$/);
     let cookie = cookiesOf(setup);
     let csrf = setup.json().csrfToken as string;
     const as = (method: "GET" | "POST", url: string, payload?: unknown) => t.app.inject({ method, url, headers: { cookie, "x-bifrost-csrf": csrf }, ...(payload ? { payload } : {}) });

@@ -9,6 +9,8 @@ import { HttpError, notFound, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { canUse, type WorkflowsService } from "../workflows/workflows.service.js";
 import { formFields, type FormField } from "./form-fields.js";
+import type { DataProvidersService } from "./data-providers.service.js";
+import { coerceQuery } from "./forms.routes.js";
 import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
 const FieldInput = z
@@ -46,7 +48,13 @@ const FormInput = z
  */
 export function customFormsRoutes(
   app: FastifyInstance,
-  deps: { forms: CustomFormsRepo; workflows: WorkflowsService; organizations: OrganizationsRepo; checkRoles: (names: string[], path: string) => Promise<void> },
+  deps: {
+    forms: CustomFormsRepo;
+    workflows: WorkflowsService;
+    organizations: OrganizationsRepo;
+    providers: DataProvidersService;
+    checkRoles: (names: string[], path: string) => Promise<void>;
+  },
 ): void {
   const { forms, workflows } = deps;
 
@@ -143,6 +151,17 @@ export function customFormsRoutes(
     requireAdmin(req);
     if (!(await forms.delete(req.params.id))) throw notFound("Form");
     return reply.status(204).send();
+  });
+
+  /**
+   * A dropdown of the form, through the form: a role-based form grants the data providers
+   * its workflow's fields name to its roles, as it grants the workflow.
+   */
+  app.get<{ Params: { id: string; name: string } }>("/api/custom-forms/:id/data-providers/:name", async (req) => {
+    const { workflow, runner } = await visibleForm(callerOf(principalOf(req)), req.params.id);
+    if (!formFields(workflow.paramsSchema).some((f) => f.dataProvider === req.params.name)) throw notFound(`Data provider "${req.params.name}" of this form`);
+    const provider = workflows.find(runner, req.params.name);
+    return deps.providers.options(runner, provider.name, coerceQuery((req.query ?? {}) as Record<string, unknown>, provider.paramsSchema));
   });
 
   /** Runs the form's workflow with the values (hidden fields fixed), trigger `form`. */
