@@ -181,11 +181,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     usersRoutes(api, { service: usersService, users: usersRepo });
     rolesRoutes(api, { db, roles: rolesRepo, audit: auditRepo, users: usersService });
     auditRoutes(api, { audit: auditRepo });
-    organizationsRoutes(api, { organizations, onDelete: evictOrg });
+    organizationsRoutes(api, { organizations, audit: auditRepo, onDelete: evictOrg });
     apiKeysRoutes(api, { db, apiKeys: engine.repos.apiKeys, organizations, audit: auditRepo, evict });
     workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(rolesRepo, listed) });
     executionsRoutes(api, { engine });
-    configRoutes(api, { config });
+    configRoutes(api, { config, audit: auditRepo });
     tablesRoutes(api, { tables });
     filesRoutes(api, { files, editor: new WorkspaceEditor({ files, registry: engine.registry }) });
     sdkRoutes(api, { sdk });

@@ -288,15 +288,19 @@ describe("runs started by a person", () => {
 });
 
 describe("audit trail of other changes", () => {
-  it("organizations, config and secrets leave events naming the target, never a secret's value; refused writes none", async () => {
+  it("organizations, config, secrets and the rest leave events naming the target, never a secret's value; refused writes none", async () => {
     const org = await t.call({ method: "POST", url: "/api/organizations", payload: { name: "Audited Org" } });
     const orgId = org.json().id as string;
     expect((await t.call({ method: "PUT", url: "/api/config/api_token", org: orgId, payload: { value: "s3cret-value-123", secret: true } })).statusCode).toBeLessThan(300);
     expect((await t.call({ method: "PUT", url: "/api/config/api_token", org: orgId, payload: { nope: 1 } })).statusCode).toBe(422);
     const events = (await t.call({ method: "GET", url: "/api/audit?limit=20" })).json().events as { action: string; target: string; orgId: string | null; actor: { kind: string; name: string } }[];
-    expect(events.find((e) => e.action === "organizations.write.post")).toMatchObject({ target: orgId, actor: { kind: "apiKey", name: "BIFROST_ADMIN_API_KEY" } });
-    const config = events.filter((e) => e.action === "config.write.put");
-    expect(config).toEqual([expect.objectContaining({ target: "api_token", orgId })]);
+    expect(events.find((e) => e.action === "organization.create")).toMatchObject({ target: orgId, actor: { kind: "apiKey", name: "BIFROST_ADMIN_API_KEY" } });
+    const config = events.filter((e) => e.action === "secret.set");
+    expect(config).toEqual([expect.objectContaining({ target: "api_token", orgId, details: { type: "secret" } })]);
+    // Changes without an event of their own are recorded by route family: a table, here.
+    expect((await t.call({ method: "POST", url: "/api/tables", org: orgId, payload: { name: "audited" } })).statusCode).toBe(201);
+    const table = (await t.call({ method: "GET", url: "/api/audit?action=tables.post" })).json().events;
+    expect(table).toEqual([expect.objectContaining({ orgId, details: { route: "POST /api/tables", status: 201 } })]);
     expect(JSON.stringify(events)).not.toContain("s3cret-value-123");
   });
 });

@@ -1,6 +1,12 @@
 import type { Kysely } from "kysely";
 import type { Schema } from "./schema.js";
 
+/**
+ * Work a writer does in the same transaction as its change — the audit event of it.
+ * Repositories that take one run the change and it together, or neither.
+ */
+export type InTransaction = (db: Kysely<Schema>) => Promise<void>;
+
 /** Who did something: a signed-in user, an API key, or nobody known (a failed sign-in). */
 export interface AuditActor {
   kind: "user" | "apiKey" | "anonymous";

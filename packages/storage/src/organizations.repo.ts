@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 export interface Organization {
@@ -16,10 +17,15 @@ function toOrganization(row: Schema["organizations"]): Organization {
 export class OrganizationsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(name: string, now = new Date()): Promise<Organization> {
+  /** `also` runs in the same transaction (with the new organization's id known). */
+  async create(name: string, now = new Date(), also?: (db: Kysely<Schema>, created: Organization) => Promise<void>): Promise<Organization> {
     const row = { id: randomUUID(), name, created_at: now.toISOString(), updated_at: now.toISOString() };
-    await this.db.insertInto("organizations").values(row).execute();
-    return toOrganization(row);
+    const created = toOrganization(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("organizations").values(row).execute();
+      await also?.(trx, created);
+    });
+    return created;
   }
 
   async get(id: string): Promise<Organization | null> {
@@ -32,13 +38,14 @@ export class OrganizationsRepo {
     return rows.map(toOrganization);
   }
 
-  async rename(id: string, name: string, now = new Date()): Promise<Organization | null> {
-    await this.db
-      .updateTable("organizations")
-      .set({ name, updated_at: now.toISOString() })
-      .where("id", "=", id)
-      .execute();
-    return this.get(id);
+  async rename(id: string, name: string, now = new Date(), also?: InTransaction): Promise<Organization | null> {
+    const renamed = await this.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable("organizations").set({ name, updated_at: now.toISOString() }).where("id", "=", id).executeTakeFirst();
+      if (r.numUpdatedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
+    return renamed ? this.get(id) : null;
   }
 
   /**
@@ -46,7 +53,7 @@ export class OrganizationsRepo {
    * users (with their sessions and personal keys), config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
    * execution history stays (an audit trail). Returns false when it did not exist.
    */
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, also?: InTransaction): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom("organizations").where("id", "=", id).executeTakeFirst();
       if (result.numDeletedRows === 0n) return false;
@@ -68,6 +75,7 @@ export class OrganizationsRepo {
       await trx.deleteFrom("agents").where("scope", "=", id).execute();
       await trx.deleteFrom("knowledge_chunks").where("scope", "=", id).execute();
       await trx.deleteFrom("knowledge_documents").where("scope", "=", id).execute();
+      await also?.(trx);
       return true;
     });
   }

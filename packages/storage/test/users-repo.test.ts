@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiKeysRepo } from "@bifrost/storage/api-keys.repo.js";
 import { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { ConfigRepo } from "@bifrost/storage/config.repo.js";
 import { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { DuplicateRoleError, RolesRepo } from "@bifrost/storage/roles.repo.js";
 import { SessionsRepo } from "@bifrost/storage/sessions.repo.js";
@@ -113,8 +114,20 @@ forEachDatabase((t) => {
       expect(all.events[0]).toMatchObject({ actor, details: { name: "Helpdesk" }, orgId: null });
       expect((await audit.list({ orgId: "o1", limit: 10, offset: 0 })).events.map((e) => e.action)).toEqual(["user.create"]);
       expect((await audit.list({ action: "user.", limit: 10, offset: 0 })).events.map((e) => e.action)).toEqual(["user.create"]);
+      // A change and its event commit together: a failing event undoes the change.
+      const config = new ConfigRepo(t.database.db);
+      await expect(
+        config.set("global", "audited", "string", '"v"', undefined, async (trx) => {
+          await audit.append({ actor, orgId: null, action: "config.set", target: "audited", ip: null }, trx);
+          throw new Error("event refused");
+        }),
+      ).rejects.toThrow("event refused");
+      expect(await config.get("global", "audited")).toBeNull();
+      const orgs = new OrganizationsRepo(t.database.db);
+      await orgs.create("Audited", new Date(), async (trx, org) => audit.append({ actor, orgId: org.id, action: "organization.create", target: org.id, ip: null }, trx));
+      expect((await audit.list({ action: "organization.create", limit: 10, offset: 0 })).events).toHaveLength(1);
       const page = await audit.list({ limit: 1, offset: 0 });
-      expect(page).toMatchObject({ hasMore: true, events: [{ action: "role.create" }] });
+      expect(page).toMatchObject({ hasMore: true, events: [{ action: "organization.create" }] });
     });
   });
 });
