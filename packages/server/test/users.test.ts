@@ -304,3 +304,38 @@ describe("audit trail of other changes", () => {
     expect(JSON.stringify(events)).not.toContain("s3cret-value-123");
   });
 });
+
+describe("session lifetimes and the per-address limit", () => {
+  it("a session unused past the idle lifetime, or past its absolute end, is over", async () => {
+    const s = await login(ADMIN.email, ADMIN.password);
+    const db = t.platform.engine.database.db;
+    const token = s.cookie.match(/bifrost_session=([^;]+)/)![1]!;
+    const { sha256 } = await import("@bifrost/storage/sessions.repo.js");
+    const hash = sha256(decodeURIComponent(token));
+    expect((await as(s, { method: "GET", url: "/api/auth/me" })).statusCode).toBe(200);
+    // Last used 61 minutes ago (idle lifetime: 60).
+    await db.updateTable("sessions").set({ last_seen_at: new Date(Date.now() - 61 * 60_000).toISOString() }).where("token_hash", "=", hash).execute();
+    expect((await as(s, { method: "GET", url: "/api/auth/me" })).statusCode).toBe(401);
+    const s2 = await login(ADMIN.email, ADMIN.password);
+    const hash2 = sha256(decodeURIComponent(s2.cookie.match(/bifrost_session=([^;]+)/)![1]!));
+    // In use, but past its absolute end.
+    await db.updateTable("sessions").set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where("token_hash", "=", hash2).execute();
+    expect((await as(s2, { method: "GET", url: "/api/auth/me" })).statusCode).toBe(401);
+    // The cookie's lifetime is the absolute one (BIFROST_SESSION_MAX_HOURS, 24 h).
+    expect(s2.setCookie.find((c) => c.startsWith("bifrost_session="))).toMatch(/Max-Age=86400/);
+  });
+
+  it("failed sign-ins from one address, whatever the accounts, end in 429 for that address only", async () => {
+    const attacker = address();
+    for (let i = 0; i < 30; i++) {
+      const res = await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: attacker, payload: { email: `nobody-${RUN}-${i}@msp.example`, password: "guessing pass phrase" } });
+      expect(res.statusCode).toBe(401);
+    }
+    const blocked = await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: attacker, payload: { email: ADMIN.email, password: ADMIN.password } });
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    // Bad API keys from it are refused too (one count), and other addresses sign in.
+    expect((await t.app.inject({ method: "GET", url: "/api/workflows", remoteAddress: attacker, headers: { authorization: "Bearer bfk_nope" } })).statusCode).toBe(429);
+    expect((await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: address(), payload: { email: ADMIN.email, password: ADMIN.password } })).statusCode).toBe(200);
+  });
+});
