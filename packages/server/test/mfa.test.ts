@@ -71,8 +71,13 @@ describe("two-factor sign-in", () => {
     expect(noCode.headers["set-cookie"]).toBeUndefined();
     const badCode = await login({ email: ADMIN.email, password: ADMIN.password, code: "123456" === totp(secret) ? "654321" : "123456" });
     expect(badCode.json().error.code).toBe("invalid_mfa_code");
-    const withCode = await login({ email: ADMIN.email, password: ADMIN.password, code: totp(secret) });
+    // The verify used this step's code: a code is good once, so the next step's (within the window).
+    const replayed = await login({ email: ADMIN.email, password: ADMIN.password, code: totp(secret) });
+    expect(replayed.json().error.code).toBe("invalid_mfa_code");
+    const next = totp(secret, Date.now() + 30_000);
+    const withCode = await login({ email: ADMIN.email, password: ADMIN.password, code: next });
     expect(withCode.statusCode).toBe(200);
+    expect((await login({ email: ADMIN.email, password: ADMIN.password, code: next })).json().error.code).toBe("invalid_mfa_code");
     const withRecovery = await login({ email: ADMIN.email, password: ADMIN.password, code: recovery[3] });
     expect(withRecovery.statusCode).toBe(200);
     expect((await login({ email: ADMIN.email, password: ADMIN.password, code: recovery[3] })).statusCode).toBe(401);
@@ -82,7 +87,7 @@ describe("two-factor sign-in", () => {
     cookie = cookiesOf(withCode);
     csrf = withCode.json().csrfToken;
     expect((await as("POST", "/api/auth/mfa/disable", { code: "999999" === totp(secret) ? "888888" : "999999" })).statusCode).toBe(422);
-    expect((await as("POST", "/api/auth/mfa/disable", { code: totp(secret) })).json()).toEqual({ enabled: false });
+    expect((await as("POST", "/api/auth/mfa/disable", { code: recovery[5] })).json()).toEqual({ enabled: false });
     expect((await as("GET", "/api/workflows")).json().error?.code).toBe("mfa_enrolment_required");
   });
 });

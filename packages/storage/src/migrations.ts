@@ -545,6 +545,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("agents").addColumn("access", text).execute();
       },
     },
+    "0018-totp-last-step": {
+      async up(db: Kysely<unknown>) {
+        // The last TOTP time step accepted: a code is good once (no replay within its window).
+        await db.schema.alterTable("users").addColumn("mfa_last_step", int).execute();
+      },
+    },
   };
 }
 

@@ -348,6 +348,8 @@ export interface UsersTable {
   /** SecretBox envelope of the TOTP secret. */
   mfa_secret: string | null;
   mfa_enabled: number;
+  /** The last TOTP time step accepted (a code is used once). */
+  mfa_last_step: number | null;
   /** JSON array of SHA-256 hashes of unused recovery codes. */
   recovery_codes: string | null;
   created_at: string;

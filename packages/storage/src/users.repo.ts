@@ -92,6 +92,7 @@ export class UsersRepo {
       password_hash: input.passwordHash ?? null,
       mfa_secret: null,
       mfa_enabled: 0,
+      mfa_last_step: null,
       recovery_codes: null,
       created_at: now,
       updated_at: now,
@@ -181,9 +182,20 @@ export class UsersRepo {
   async setMfa(id: string, mfa: { secret: string | null; enabled: boolean; recoveryCodes: string[] | null }, db: Kysely<Schema> = this.db): Promise<void> {
     await db
       .updateTable("users")
-      .set({ mfa_secret: mfa.secret, mfa_enabled: mfa.enabled ? 1 : 0, recovery_codes: mfa.recoveryCodes ? JSON.stringify(mfa.recoveryCodes) : null, updated_at: new Date().toISOString() })
+      .set({ mfa_secret: mfa.secret, mfa_enabled: mfa.enabled ? 1 : 0, ...(mfa.secret === null ? { mfa_last_step: null } : {}), recovery_codes: mfa.recoveryCodes ? JSON.stringify(mfa.recoveryCodes) : null, updated_at: new Date().toISOString() })
       .where("id", "=", id)
       .execute();
+  }
+
+  /** Records a TOTP step as used; false when it (or a later one) was used already — a replay. */
+  async useTotpStep(id: string, step: number, db: Kysely<Schema> = this.db): Promise<boolean> {
+    const r = await db
+      .updateTable("users")
+      .set({ mfa_last_step: step })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("mfa_last_step", "is", null), eb("mfa_last_step", "<", step)]))
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   async touchLogin(id: string, db: Kysely<Schema> = this.db, now = new Date().toISOString()): Promise<void> {

@@ -98,13 +98,11 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     if (credentials?.mfaEnabled) {
       // The password was right: the second factor is asked for (not counted as a failure).
       if (!code) throw new HttpError(401, "mfa_required", "Send the code from your authenticator app (or a recovery code) in `code`");
-      const second = checkSecondFactor(deps.box, credentials, code);
-      if (!second.ok) {
+      if (!(await checkSecondFactor(deps.users, user.id, deps.box, credentials, code))) {
         await Promise.all([deps.failures.take(request.ip), deps.accountFailures.take(account)]);
         await audit(deps.audit, request, { action: "auth.login_failed", target: user.id, orgId: user.organizationId, actor: actorOf(null), details: { email: account, reason: "second factor" } });
         throw new HttpError(401, "invalid_mfa_code", "Wrong or expired code");
       }
-      if (second.recoveryLeft) await deps.users.setMfa(user.id, { secret: credentials.mfaSecret, enabled: true, recoveryCodes: second.recoveryLeft });
     }
     return startSession(deps, request, reply, user.id, "auth.login");
   });

@@ -2,26 +2,27 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { SecretBox } from "@bifrost/storage/secret-box.js";
 import { sha256 } from "@bifrost/storage/sessions.repo.js";
-import type { UserCredentials } from "@bifrost/storage/users.repo.js";
+import type { UserCredentials, UsersRepo } from "@bifrost/storage/users.repo.js";
 import { principalOf } from "../../auth.js";
 import { forbidden, HttpError, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { audit } from "../audit/audit.js";
 import type { SignInDeps } from "./auth.routes.js";
-import { newRecoveryCodes, newTotpSecret, otpauthUri, verifyTotp } from "./totp.js";
+import { newRecoveryCodes, newTotpSecret, otpauthUri, totpStep } from "./totp.js";
 
 const Code = z.object({ code: z.string().trim().min(1, "is required").max(64) }).strict();
 
 /**
- * Checks a second factor: a current TOTP code, or an unused recovery code (which is then
- * used up). Returns the recovery codes left when one was used, `true` for a TOTP, false
- * for neither.
+ * Checks a second factor: a current TOTP code not used before (its time step is recorded,
+ * so a code seen by someone else is worthless), or an unused recovery code (used up).
  */
-export function checkSecondFactor(box: SecretBox, credentials: UserCredentials, code: string): { ok: false } | { ok: true; recoveryLeft: string[] | null } {
-  if (credentials.mfaSecret && verifyTotp(box.open(credentials.mfaSecret), code)) return { ok: true, recoveryLeft: null };
+export async function checkSecondFactor(users: UsersRepo, userId: string, box: SecretBox, credentials: UserCredentials, code: string): Promise<boolean> {
+  const step = credentials.mfaSecret ? totpStep(box.open(credentials.mfaSecret), code) : null;
+  if (step !== null) return users.useTotpStep(userId, step);
   const hash = sha256(code.trim().toLowerCase());
-  if (credentials.recoveryCodes.includes(hash)) return { ok: true, recoveryLeft: credentials.recoveryCodes.filter((c) => c !== hash) };
-  return { ok: false };
+  if (!credentials.recoveryCodes.includes(hash)) return false;
+  await users.setMfa(userId, { secret: credentials.mfaSecret, enabled: credentials.mfaEnabled, recoveryCodes: credentials.recoveryCodes.filter((c) => c !== hash) });
+  return true;
 }
 
 /** TOTP two-factor for password users: enrol (otpauth URI), verify (recovery codes), disable. */
@@ -49,7 +50,8 @@ export function mfaRoutes(app: FastifyInstance, deps: SignInDeps & { box: Secret
     const { code } = parseBody(Code, request.body);
     if (credentials.mfaEnabled) throw new HttpError(409, "mfa_enabled", "Two-factor sign-in is on already");
     if (!credentials.mfaSecret) throw new HttpError(409, "mfa_not_enrolled", "Enrol first: POST /api/auth/mfa/enroll");
-    if (!verifyTotp(deps.box.open(credentials.mfaSecret), code)) throw validationFailed([{ path: "code", message: "is not the current code" }]);
+    const step = totpStep(deps.box.open(credentials.mfaSecret), code);
+    if (step === null || !(await deps.users.useTotpStep(p.userId!, step))) throw validationFailed([{ path: "code", message: "is not the current code" }]);
     const recoveryCodes = newRecoveryCodes();
     await deps.db.transaction().execute(async (trx) => {
       await deps.users.setMfa(p.userId!, { secret: credentials.mfaSecret, enabled: true, recoveryCodes: recoveryCodes.map((c) => sha256(c)) }, trx);
@@ -63,7 +65,7 @@ export function mfaRoutes(app: FastifyInstance, deps: SignInDeps & { box: Secret
     const { p, credentials } = await own(request);
     const { code } = parseBody(Code, request.body);
     if (!credentials.mfaEnabled) throw new HttpError(409, "mfa_not_enabled", "Two-factor sign-in is off");
-    if (!checkSecondFactor(deps.box, credentials, code).ok) throw validationFailed([{ path: "code", message: "is not a current or recovery code" }]);
+    if (!(await checkSecondFactor(deps.users, p.userId!, deps.box, credentials, code))) throw validationFailed([{ path: "code", message: "is not a current or recovery code" }]);
     await deps.db.transaction().execute(async (trx) => {
       await deps.users.setMfa(p.userId!, { secret: null, enabled: false, recoveryCodes: null }, trx);
       await audit(deps.audit, request, { action: "user.mfa_disable", target: p.userId, orgId: p.homeOrgId }, trx);

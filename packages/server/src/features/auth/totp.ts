@@ -53,14 +53,19 @@ export function totp(secretBase32: string, at = Date.now()): string {
   return hotp(base32Decode(secretBase32), Math.floor(at / 1000 / STEP_S));
 }
 
-/** Whether `code` is the TOTP of now or of one step either side (clock drift). */
-export function verifyTotp(secretBase32: string, code: string, at = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
+/** The time step whose TOTP `code` is — now's or one either side (clock drift) — or null. */
+export function totpStep(secretBase32: string, code: string, at = Date.now()): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
   const secret = base32Decode(secretBase32);
   const step = Math.floor(at / 1000 / STEP_S);
-  let ok = false;
-  for (const s of [step - 1, step, step + 1]) ok = timingSafeEqual(Buffer.from(hotp(secret, s)), Buffer.from(code)) || ok;
-  return ok;
+  let found: number | null = null;
+  for (const s of [step - 1, step, step + 1]) if (timingSafeEqual(Buffer.from(hotp(secret, s)), Buffer.from(code)) && found === null) found = s;
+  return found;
+}
+
+/** Whether `code` is the TOTP of now or of one step either side. */
+export function verifyTotp(secretBase32: string, code: string, at = Date.now()): boolean {
+  return totpStep(secretBase32, code, at) !== null;
 }
 
 export function newTotpSecret(): string {
