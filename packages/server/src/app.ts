@@ -200,11 +200,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       workflows,
       organizations,
       providers,
+      audit: auditRepo,
       checkRoles,
     });
     integrationsRoutes(api, { integrations, publicUrl });
     aiRoutes(api, { ai, providers: aiProviders });
-    agentsRoutes(api, { agents, ai, workflows, engine, checkRoles });
+    agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
     knowledgeRoutes(api, { knowledge });
   });
   return app;

@@ -97,6 +97,8 @@ describe("role-based custom forms", () => {
     const form = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "HR form", workflow: "helpdesk_only", access: { level: "roleBased", roles: ["HR approvers"] } } });
     expect(form.statusCode).toBe(201);
     const id = form.json().id as string;
+    // Audited with the change.
+    expect((await t.call({ method: "GET", url: `/api/audit?action=form.create&target=${id}` })).json().events).toEqual([expect.objectContaining({ details: { name: "HR form" } })]);
 
     const approver = await person("hr@access.example", { organizationId: org.orgId });
     const outsider = await person("out@access.example", { organizationId: org.orgId });
@@ -140,6 +142,7 @@ describe("role-based agents", () => {
     const created = await t.call({ method: "POST", url: "/api/agents", payload: { name: "hr-bot", systemPrompt: "You help HR.", access: { level: "roleBased", roles: ["HR approvers"] } } });
     expect(created.statusCode).toBe(201);
     expect(created.json().access).toEqual({ level: "roleBased", roles: ["HR approvers"] });
+    expect((await t.call({ method: "GET", url: `/api/audit?action=agent.create&target=${created.json().id}` })).json().events).toHaveLength(1);
     await t.call({ method: "POST", url: "/api/agents", payload: { name: "open-bot", systemPrompt: "You help." } });
 
     const holder = await person("agent-hr@access.example", { organizationId: org.orgId });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 /** An AI agent as stored (SPEC §5 "AI agents"). */
@@ -62,10 +63,15 @@ const columns = (input: AgentInput) => ({
 export class AgentsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(scope: string, input: AgentInput, now = new Date().toISOString()): Promise<StoredAgent> {
+  /** `also` (its audit event) commits with the change, or neither does. */
+  async create(scope: string, input: AgentInput, now = new Date().toISOString(), also?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<StoredAgent> {
     const row = { id: randomUUID(), scope, ...columns(input), created_at: now, updated_at: now };
-    await this.db.insertInto("agents").values(row).execute();
-    return toAgent(row);
+    const agent = toAgent(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("agents").values(row).execute();
+      await also?.(trx, agent);
+    });
+    return agent;
   }
 
   async get(id: string): Promise<StoredAgent | null> {
@@ -86,13 +92,20 @@ export class AgentsRepo {
     return (await q.execute()).map(toAgent);
   }
 
-  async update(id: string, input: AgentInput, now = new Date().toISOString()): Promise<StoredAgent | null> {
-    await this.db.updateTable("agents").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+  async update(id: string, input: AgentInput, now = new Date().toISOString(), also?: InTransaction): Promise<StoredAgent | null> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable("agents").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+      await also?.(trx);
+    });
     return this.get(id);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("agents").where("id", "=", id).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async delete(id: string, also?: InTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom("agents").where("id", "=", id).executeTakeFirst();
+      if (r.numDeletedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
   }
 }

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { Kysely } from "kysely";
+import type { Schema } from "@bifrost/storage/schema.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { AgentInput, AgentsRepo, StoredAgent } from "@bifrost/storage/agents.repo.js";
@@ -54,17 +56,18 @@ export class AgentsService {
     return found;
   }
 
-  async create(caller: SdkCaller, body: z.output<typeof CreateAgent>): Promise<StoredAgent> {
+  /** `audit` commits with the change (see AgentsRepo). */
+  async create(caller: SdkCaller, body: z.output<typeof CreateAgent>, audit?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<StoredAgent> {
     this.admin(caller);
     const scope = await resolveScope(caller, body.scope, "write", this.deps.organizations);
     const { scope: _scope, ...rest } = body;
     const input: AgentInput = { ...rest, description: body.description ?? null, provider: body.provider ?? null, model: body.model ?? null };
     this.checkTools(scope, input.tools);
     if (await this.deps.repo.findByName(scope, input.name)) throw new HttpError(409, "conflict", `An agent named "${input.name}" already exists in this scope`);
-    return this.deps.repo.create(scope, input);
+    return this.deps.repo.create(scope, input, undefined, audit);
   }
 
-  async update(caller: SdkCaller, ref: string, body: z.output<typeof UpdateAgent>): Promise<StoredAgent> {
+  async update(caller: SdkCaller, ref: string, body: z.output<typeof UpdateAgent>, audit?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<StoredAgent> {
     this.admin(caller);
     const current = await this.find(caller, ref);
     const pick = <T>(given: T | undefined, kept: T): T => (given === undefined ? kept : given);
@@ -84,11 +87,12 @@ export class AgentsService {
     if (input.name !== current.name && (await this.deps.repo.findByName(current.scope, input.name))) {
       throw new HttpError(409, "conflict", `An agent named "${input.name}" already exists in this scope`);
     }
-    return (await this.deps.repo.update(current.id, input))!;
+    return (await this.deps.repo.update(current.id, input, undefined, audit ? (db) => audit(db, current) : undefined))!;
   }
 
-  async delete(caller: SdkCaller, ref: string): Promise<void> {
+  async delete(caller: SdkCaller, ref: string, audit?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<void> {
     this.admin(caller);
-    await this.deps.repo.delete((await this.find(caller, ref)).id);
+    const agent = await this.find(caller, ref);
+    await this.deps.repo.delete(agent.id, audit ? (db) => audit(db, agent) : undefined);
   }
 }

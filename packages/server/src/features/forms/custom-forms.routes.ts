@@ -11,6 +11,8 @@ import { canUse, type WorkflowsService } from "../workflows/workflows.service.js
 import { formFields, type FormField } from "./form-fields.js";
 import type { DataProvidersService } from "./data-providers.service.js";
 import { coerceQuery } from "./forms.routes.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
 const FieldInput = z
@@ -53,6 +55,7 @@ export function customFormsRoutes(
     workflows: WorkflowsService;
     organizations: OrganizationsRepo;
     providers: DataProvidersService;
+    audit: AuditRepo;
     checkRoles: (names: string[], path: string) => Promise<void>;
   },
 ): void {
@@ -116,7 +119,8 @@ export function customFormsRoutes(
   app.post("/api/custom-forms", async (req, reply) => {
     const { scope, values } = await input(req);
     if (await forms.findByName(scope, values.name)) throw new HttpError(409, "conflict", `A form named "${values.name}" already exists`);
-    return reply.status(201).send(await forms.create(scope, values));
+    const created = await forms.create(scope, values, undefined, (db, f) => audit(deps.audit, req, { action: "form.create", target: f.id, orgId: scope === GLOBAL ? null : scope, details: { name: f.name } }, db));
+    return reply.status(201).send(created);
   });
 
   /** The fixed values of hidden fields are the admins' business: others see that a field is hidden. */
@@ -142,14 +146,18 @@ export function customFormsRoutes(
   });
 
   app.put<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
-    if (!(await forms.get(req.params.id))) throw notFound("Form");
+    const current = await forms.get(req.params.id);
+    if (!current) throw notFound("Form");
     const { values } = await input(req);
-    return forms.update(req.params.id, values);
+    return forms.update(req.params.id, values, undefined, (db) =>
+      audit(deps.audit, req, { action: "form.update", target: current.id, orgId: current.scope === GLOBAL ? null : current.scope, details: { name: values.name } }, db),
+    );
   });
 
   app.delete<{ Params: { id: string } }>("/api/custom-forms/:id", async (req, reply) => {
     requireAdmin(req);
-    if (!(await forms.delete(req.params.id))) throw notFound("Form");
+    const id = req.params.id;
+    if (!(await forms.delete(id, (db) => audit(deps.audit, req, { action: "form.delete", target: id }, db)))) throw notFound("Form");
     return reply.status(204).send();
   });
 
