@@ -339,3 +339,27 @@ describe("session lifetimes and the per-address limit", () => {
     expect((await t.app.inject({ method: "POST", url: "/api/auth/login", remoteAddress: address(), payload: { email: ADMIN.email, password: ADMIN.password } })).statusCode).toBe(200);
   });
 });
+
+describe("listing", () => {
+  it("users and audit events page with limit and offset, and filter", async () => {
+    const all = (await t.call({ method: "GET", url: "/api/users?limit=500" })).json();
+    expect(all.total).toBe(all.users.length);
+    expect(all.total).toBeGreaterThan(3);
+    const first = (await t.call({ method: "GET", url: "/api/users?limit=2&offset=0" })).json();
+    const second = (await t.call({ method: "GET", url: "/api/users?limit=2&offset=2" })).json();
+    expect(first.users.map((u: { email: string }) => u.email)).toEqual(all.users.slice(0, 2).map((u: { email: string }) => u.email));
+    expect(second.users.map((u: { email: string }) => u.email)).toEqual(all.users.slice(2, 4).map((u: { email: string }) => u.email));
+    const msp = (await t.call({ method: "GET", url: "/api/users?organizationId=null&limit=500" })).json().users as { organizationId: string | null }[];
+    expect(msp.length).toBeGreaterThan(0);
+    expect(msp.every((u) => u.organizationId === null)).toBe(true);
+
+    const page1 = (await t.call({ method: "GET", url: "/api/audit?action=user.&limit=2" })).json();
+    expect(page1).toMatchObject({ limit: 2, offset: 0, hasMore: true });
+    expect(page1.events.every((e: { action: string }) => e.action.startsWith("user."))).toBe(true);
+    const page2 = (await t.call({ method: "GET", url: "/api/audit?action=user.&limit=2&offset=2" })).json();
+    expect(page2.events[0].id).toBeLessThan(page1.events[1].id);
+    const future = (await t.call({ method: "GET", url: `/api/audit?since=${new Date(Date.now() + 60_000).toISOString()}` })).json();
+    expect(future.events).toEqual([]);
+    expect((await t.call({ method: "GET", url: "/api/audit?limit=0" })).statusCode).toBe(422);
+  });
+});
