@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   "stuck",
   /** The workflow no longer exists. */
   "not_found",
+  /** The handler's result is larger than the platform keeps (`BIFROST_MAX_RESULT_BYTES`). */
+  "result_too_large",
   /** Any other error thrown by workflow code. */
   "unexpected",
 ] as const;
@@ -57,10 +59,16 @@ export function isRetriable(code: ErrorCode, retryOn: readonly ("failed" | "time
     case "import":
     case "cancelled":
     case "not_found":
+    case "result_too_large":
       return false;
     default: {
       const exhaustive: never = code;
       return exhaustive;
     }
   }
+}
+
+/** The `error` of a run whose result is over the limit (the child and the host both say it). */
+export function resultTooLargeMessage(bytes: number, maxBytes: number): string {
+  return `The workflow's result was not kept: it is ${bytes} bytes of JSON, and a result may be at most ${maxBytes} bytes (BIFROST_MAX_RESULT_BYTES). Store large data in a file or a table and return a reference to it.`;
 }

@@ -87,6 +87,17 @@ export interface ExecutionRecord {
   value: number;
 }
 
+/**
+ * An execution as lists show it (`GET /api/executions`, `executions.list`): the record
+ * without its unbounded fields — `input`, `result`, `variables`, `errorStack`,
+ * `validationErrors`, `attempts` and `logs` are read per execution — and with `error` cut
+ * to `EXECUTION_LIST_ERROR_CHARS` characters.
+ */
+export type ExecutionSummary = Omit<ExecutionRecord, "input" | "result" | "variables" | "errorStack" | "validationErrors" | "attempts" | "logs">;
+
+/** Longest `error` text a list shows for one execution (the record has all of it). */
+export const EXECUTION_LIST_ERROR_CHARS = 1000;
+
 /** One message for one offending input field. `path` is dotted (`address.city`, `items.0`). */
 export interface FieldError {
   path: string;

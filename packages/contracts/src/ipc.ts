@@ -21,8 +21,17 @@ export interface RunTask {
   exportName: string | null;
   params: unknown;
   context: ExecutionContextData;
-  /** Longest JSON text kept for one captured variable before it is truncated. */
+  /**
+   * Longest JSON text the child sends for one captured variable (longer ones are cut and
+   * marked `… [truncated, N characters]`). A first bound for the IPC channel only: the
+   * host sends more than it keeps, redacts, then cuts to its own limit.
+   */
   maxVariableChars: number;
+  /**
+   * Largest result (bytes of its JSON) the child sends; a larger one fails the run with
+   * `result_too_large` without crossing the IPC channel. The host checks again.
+   */
+  maxResultBytes?: number;
 }
 
 export interface IndexTask {

@@ -19,7 +19,8 @@ import { Redactor } from "./executor/redactor.js";
 import { UsageMeter } from "./executor/usage-meter.js";
 import { RepublishingQueue } from "./queue/republishing-queue.js";
 import { InputValidator } from "./executor/input-validator.js";
-import { LogSink } from "./executor/log-sink.js";
+import { DEFAULT_MAX_LOG_BYTES, LogSink } from "./executor/log-sink.js";
+import { DEFAULT_OUTCOME_LIMITS } from "./executor/outcome-limits.js";
 import { WriteBatcher } from "./executor/write-batcher.js";
 import { CHILD_ENTRY, WorkerPool, platformCodeDirs, safeChildEnv } from "./pool/worker-pool.js";
 import { detectSandbox, guardHostInspector, type Sandbox, type SandboxMode } from "./pool/sandbox.js";
@@ -28,6 +29,7 @@ import type { Queue } from "./queue/queue.js";
 import { Indexer } from "./registry/indexer.js";
 import { Registry } from "./registry/registry.js";
 import { recoverInterrupted } from "./recovery.js";
+import { EgressService, type EgressOptions } from "./egress/egress-service.js";
 
 export interface EngineConfig {
   dataDir: string;
@@ -37,7 +39,13 @@ export interface EngineConfig {
   memoryLimitMb: number;
   maxRunsPerChild: number;
   maxLogLines: number;
+  /** Log text (bytes) a run keeps in all. Default 10 MiB. */
+  maxLogBytes?: number;
   maxVariableChars: number;
+  /** All of a run's variables together (bytes of JSON). Default 1 MiB. */
+  maxVariablesBytes?: number;
+  /** Largest result kept (bytes of JSON); a larger one fails the run. Default 10 MiB. */
+  maxResultBytes?: number;
   /** Watch the workspace for saves (off in some tests). */
   watch: boolean;
   /** How worker children are walled off (sandbox.ts). Default `auto`. */
@@ -50,6 +58,8 @@ export interface EngineConfig {
   syncStaleMs?: number;
   /** With a broker, a run Pending and untouched for this long is published again. Default 5 minutes. */
   republishAfterMs?: number;
+  /** What running workflows may connect to (their fetch goes through this process). Default: public addresses only. */
+  egress?: EgressOptions;
 }
 
 export type HostLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -97,6 +107,8 @@ export class Engine {
   /** The wall around worker children, chosen once at start-up. */
   readonly sandbox: Sandbox;
   readonly modules: ModuleStore;
+  /** Performs workflows' network requests under the egress policy. */
+  readonly egress: EgressService;
   private sdkHandler: SdkHandler | null = null;
 
   private readonly cleanups: (() => void)[] = [];
@@ -151,6 +163,7 @@ export class Engine {
       });
     // A broker publishes after the record committed: if it is down then, keep the message.
     this.queue = queue.transactional ? queue : new RepublishingQueue(queue, { log: (level, m) => log(level, `queue: ${m}`) });
+    this.egress = new EgressService(config.egress);
     this.registry = new Registry(this.repos.workflows);
     this.indexer = new Indexer({
       workspace: config.workspace,
@@ -165,7 +178,8 @@ export class Engine {
       batcher: this.batcher,
       bus: this.bus,
       maxLines: config.maxLogLines,
-      redact: (id, text) => this.redactor.text(id, text),
+      maxBytes: config.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
+      redactor: this.redactor,
     });
     this.executor = new Executor({
       executions: this.repos.executions,
@@ -181,8 +195,21 @@ export class Engine {
       reloadRegistry: () => this.registry.load(),
       sdk: () => this.sdkHandler,
       workspace: config.workspace,
-      maxVariableChars: config.maxVariableChars,
+      limits: {
+        maxVariableChars: config.maxVariableChars,
+        maxVariablesBytes: config.maxVariablesBytes ?? DEFAULT_OUTCOME_LIMITS.maxVariablesBytes,
+        maxResultBytes: config.maxResultBytes ?? DEFAULT_OUTCOME_LIMITS.maxResultBytes,
+      },
+      organizationExists: async (id) => (await this.repos.organizations.get(id)) !== null,
+      egress: this.egress,
     });
+    // The runs a deleted organization had waiting were cancelled with it: tell their
+    // watchers (live streams, callers waiting for a final state).
+    this.cleanups.push(
+      this.repos.organizations.onDeleted((_org, cancelled) => {
+        for (const id of cancelled) this.bus.publish(id, { type: "status", status: "Cancelled", terminal: true });
+      }),
+    );
     this.scheduler = new Scheduler({
       registry: this.registry,
       schedules: this.repos.schedules,
@@ -224,8 +251,11 @@ export class Engine {
         registry: this.registry,
         batcher: this.batcher,
       });
-      if (recovered.stuck + recovered.retried + recovered.cancelled > 0) {
-        this.log("warn", `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled`);
+      if (recovered.stuck + recovered.retried + recovered.cancelled + recovered.requeued > 0) {
+        this.log(
+          "warn",
+          `recovered interrupted executions: ${recovered.stuck} marked Stuck, ${recovered.retried} retried, ${recovered.cancelled} cancelled, ${recovered.requeued} queued again (claimed, not started)`,
+        );
       }
     }
     // Sync runs whose process died (no queue message brings them back) end as Stuck.
@@ -278,6 +308,7 @@ export class Engine {
     await this.indexer.stop();
     await this.queue.stop();
     await Promise.all([this.pool.stop(), this.indexPool.stop()]);
+    await this.egress.close();
     await this.batcher.drain();
     await this.bus.close?.();
     await this.cache.close?.();

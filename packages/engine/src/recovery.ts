@@ -8,7 +8,9 @@ import type { Registry } from "./registry/registry.js";
 /**
  * After a restart: runs the previous process left `Running` lost their worker. Each is
  * retried when its workflow's policy retries crashes, else marked `Stuck` — never left
- * `Running`. Queued jobs it had claimed are released and run again.
+ * `Running`. A queued run the previous process had claimed but no worker child had taken
+ * yet (no `startedAt`) never started: it is queued again as it was. Queued jobs it had
+ * claimed are released and run again.
  */
 export async function recoverInterrupted(deps: {
   executions: ExecutionsRepo;
@@ -16,9 +18,9 @@ export async function recoverInterrupted(deps: {
   queue: DbQueue;
   registry: Registry;
   batcher: WriteBatcher;
-}): Promise<{ stuck: number; retried: number; cancelled: number }> {
+}): Promise<{ stuck: number; retried: number; cancelled: number; requeued: number }> {
   await deps.jobs.releaseLocked(deps.queue.owner);
-  const counts = { stuck: 0, retried: 0, cancelled: 0 };
+  const counts = { stuck: 0, retried: 0, cancelled: 0, requeued: 0 };
   const now = new Date().toISOString();
   for (const e of await deps.executions.listByStatus(["Running", "Cancelling", "Pending"])) {
     const hasJob = await deps.jobs.deleteForExecution(e.id);
@@ -29,6 +31,15 @@ export async function recoverInterrupted(deps: {
       }
       await deps.executions.update(e.id, { status: "Stuck", error: "The platform stopped before this execution started", errorType: "Stuck", completedAt: now });
       counts.stuck++;
+      continue;
+    }
+    if (e.status === "Running" && !e.sync && e.startedAt === null) {
+      // Claimed, still waiting for a worker child: nothing of this attempt ran.
+      await deps.batcher.write(async (trx) => {
+        await deps.executions.update(e.id, { status: "Pending", startedAt: null }, undefined, trx);
+        await deps.queue.enqueue({ executionId: e.id }, { trx });
+      });
+      counts.requeued++;
       continue;
     }
     const workflow = e.workflowId ? deps.registry.getById(e.workflowId) : undefined;

@@ -1,7 +1,7 @@
-import type { ExecutionRecord, ExecutionStatus, LogLine, Trigger } from "@bifrost/contracts/execution.js";
+import type { ExecutionRecord, ExecutionStatus, ExecutionSummary, LogLine, Trigger } from "@bifrost/contracts/execution.js";
 import { call } from "./transport.js";
 
-export type { ExecutionRecord, ExecutionStatus, LogLine };
+export type { ExecutionRecord, ExecutionStatus, ExecutionSummary, LogLine };
 
 export interface ExecutionFilters {
   /** Workflow name or id. */
@@ -18,16 +18,19 @@ export interface ExecutionFilters {
 }
 
 /**
- * The organization's executions, newest first (without logs).
+ * The organization's executions, newest first, as summaries: status, error (its first
+ * 1,000 characters), timing and ROI — no input, result, variables or logs (read those
+ * with `get` and `logs`).
  *
  * @example
  * ```ts
  * import { executions } from "bifrost";
  *
  * const failures = await executions.list({ workflow: "sync_tickets", status: "Failed", since: "2026-11-01" });
+ * const first = failures[0] ? await executions.get(failures[0].id) : null; // with input and result
  * ```
  */
-export function list(filters: ExecutionFilters = {}): Promise<ExecutionRecord[]> {
+export function list(filters: ExecutionFilters = {}): Promise<ExecutionSummary[]> {
   return call("executions.list", [filters], { idempotent: true });
 }
 

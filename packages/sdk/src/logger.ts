@@ -10,9 +10,14 @@ export interface Logger {
   error(message: unknown, ...args: unknown[]): void;
 }
 
-/** Formats like `console.log` does (`%s`, objects inspected), on one line per call. */
+/**
+ * Formats like `console.log` does (`%s`, objects inspected), on one line per call. Strings
+ * inside objects are written whole (inspect would cut them at 10,000 characters): the
+ * platform redacts secrets from the whole line before it cuts long lines, and a cut made
+ * here, before redaction, could keep the beginning of a secret.
+ */
 export function formatLogMessage(message: unknown, args: unknown[]): string {
-  return formatWithOptions({ depth: 6, breakLength: Infinity, colors: false }, message, ...args);
+  return formatWithOptions({ depth: 6, breakLength: Infinity, maxStringLength: Infinity, colors: false }, message, ...args);
 }
 
 function write(level: LogLevel, message: unknown, args: unknown[]): void {

@@ -212,7 +212,8 @@ export class TestPlatform {
       if (!run) throw new BifrostError("Execution not found", "not_found", 404);
       return run;
     });
-    this.handlers.set("executions.list", () => [...this.runs].reverse());
+    // Summaries, as on the platform: no input, result or logs.
+    this.handlers.set("executions.list", () => [...this.runs].reverse().map(({ input: _i, result: _r, logs: _l, ...summary }) => summary));
     this.handlers.set("executions.logs", (_c, [id]) => this.runs.find((r) => r.id === id)?.logs ?? []);
     const adminOnly = (caller: SdkCaller) => {
       if (!caller.isPlatformAdmin) throw new BifrostError("organizations: only platform admins can manage organizations", "forbidden", 403);

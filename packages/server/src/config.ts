@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseAllowRule } from "@bifrost/engine/egress/egress-policy.js";
 
 const int = (name: string, min: number, max: number) =>
   z.coerce
@@ -16,6 +17,31 @@ function isProxyAddress(value: string): boolean {
   const family = isIP(ip ?? "");
   if (family === 0 || rest.length > 0) return false;
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** A comma- (or space-) separated list, each entry checked by `check` (which throws with the reason). */
+const list = (name: string, check: (entry: string) => void) =>
+  z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const entries = text.split(/[\s,]+/).filter((e) => e !== "");
+      for (const entry of entries) {
+        try {
+          check(entry);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `${name} entry ${(error as Error).message}` });
+        }
+      }
+      return entries;
+    });
+
+/** A DNS server: `1.1.1.1`, `10.0.0.2:53`, `::1` or `[::1]:5353`. */
+function checkDnsServer(entry: string): void {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(entry);
+  const ip = m ? m[1]! : entry;
+  const port = m?.[2] === undefined ? 53 : Number(m[2]);
+  if (!isIP(ip) || port < 1 || port > 65535) throw new Error(`"${entry}" is not a DNS server address: give an IP address, optionally with a port (10.0.0.2:53, [::1]:5353)`);
 }
 
 const EnvSchema = z.object({
@@ -34,7 +60,10 @@ const EnvSchema = z.object({
   BIFROST_WORKER_MAX_RUNS: int("BIFROST_WORKER_MAX_RUNS", 1, 10_000_000).default(10_000),
   BIFROST_BODY_LIMIT_BYTES: int("BIFROST_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024).default(5 * 1024 * 1024),
   BIFROST_MAX_LOG_LINES: int("BIFROST_MAX_LOG_LINES", 10, 10_000_000).default(10_000),
+  BIFROST_MAX_LOG_BYTES: int("BIFROST_MAX_LOG_BYTES", 64 * 1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   BIFROST_MAX_VARIABLE_CHARS: int("BIFROST_MAX_VARIABLE_CHARS", 16, 10_000_000).default(4096),
+  BIFROST_MAX_VARIABLES_BYTES: int("BIFROST_MAX_VARIABLES_BYTES", 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  BIFROST_MAX_RESULT_BYTES: int("BIFROST_MAX_RESULT_BYTES", 1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   BIFROST_WATCH: z.enum(["true", "false"]).default("true"),
   BIFROST_MAX_FILE_BYTES: int("BIFROST_MAX_FILE_BYTES", 1024, 1024 * 1024 * 1024 * 16).default(50 * 1024 * 1024),
   BIFROST_SCHEDULER: z.enum(["true", "false"]).default("true"),
@@ -68,6 +97,8 @@ const EnvSchema = z.object({
   BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS: int("BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS", 0, 86_400).default(60),
   BIFROST_SANDBOX: z.enum(["auto", "os", "off"], { error: "BIFROST_SANDBOX must be auto, os or off" }).default("auto"),
   BIFROST_SANDBOX_UID: int("BIFROST_SANDBOX_UID", 1, 4_294_967_294).default(65534),
+  BIFROST_EGRESS_ALLOW: list("BIFROST_EGRESS_ALLOW", parseAllowRule),
+  BIFROST_EGRESS_DNS_SERVERS: list("BIFROST_EGRESS_DNS_SERVERS", checkDnsServer),
 });
 
 export interface PlatformConfig {
@@ -91,7 +122,13 @@ export interface PlatformConfig {
   workerMaxRuns: number;
   bodyLimitBytes: number;
   maxLogLines: number;
+  /** Log text (UTF-8 bytes) a run keeps over all its attempts; the rest is dropped with one note. */
+  maxLogBytes: number;
   maxVariableChars: number;
+  /** All of a run's variables together (bytes of JSON); the rest are left out with one note. */
+  maxVariablesBytes: number;
+  /** Largest result kept (bytes of JSON); a run returning more ends Failed (`ResultTooLarge`). */
+  maxResultBytes: number;
   watch: boolean;
   /** Largest file the files module reads or writes. */
   maxFileBytes: number;
@@ -130,6 +167,13 @@ export interface PlatformConfig {
   sandbox: "auto" | "os" | "off";
   /** The uid (and gid) sandboxed children run as when the platform runs as root. */
   sandboxUid: number;
+  /**
+   * Non-public hosts, host:port, IP addresses and networks (CIDR) workflows may reach;
+   * every public address is reachable, loopback/link-local/private ones only when listed.
+   */
+  egressAllow: string[];
+  /** DNS servers for the names workflows connect to (empty = the system resolver). */
+  egressDnsServers: string[];
 }
 
 /** `true`/`false`, or a list of addresses and CIDRs, as Fastify's `trustProxy` takes them. */
@@ -172,7 +216,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     workerMaxRuns: e.BIFROST_WORKER_MAX_RUNS,
     bodyLimitBytes: e.BIFROST_BODY_LIMIT_BYTES,
     maxLogLines: e.BIFROST_MAX_LOG_LINES,
+    maxLogBytes: e.BIFROST_MAX_LOG_BYTES,
     maxVariableChars: e.BIFROST_MAX_VARIABLE_CHARS,
+    maxVariablesBytes: e.BIFROST_MAX_VARIABLES_BYTES,
+    maxResultBytes: e.BIFROST_MAX_RESULT_BYTES,
     watch: e.BIFROST_WATCH === "true",
     endpointRateLimit: e.BIFROST_ENDPOINT_RATE_LIMIT,
     maxJsonDepth: e.BIFROST_MAX_JSON_DEPTH,
@@ -196,5 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     oauthRefreshIntervalSeconds: e.BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS,
     sandbox: e.BIFROST_SANDBOX,
     sandboxUid: e.BIFROST_SANDBOX_UID,
+    egressAllow: e.BIFROST_EGRESS_ALLOW,
+    egressDnsServers: e.BIFROST_EGRESS_DNS_SERVERS,
   };
 }

@@ -34,11 +34,15 @@ export function engineConfig(config: PlatformConfig): EngineConfig {
     sandbox: config.sandbox,
     sandboxUid: config.sandboxUid,
     maxLogLines: config.maxLogLines,
+    maxLogBytes: config.maxLogBytes,
     maxVariableChars: config.maxVariableChars,
+    maxVariablesBytes: config.maxVariablesBytes,
+    maxResultBytes: config.maxResultBytes,
     syncStaleMs: config.syncStaleSeconds * 1000,
     republishAfterMs: config.republishAfterSeconds * 1000,
     watch: config.watch,
     scheduler: config.scheduler,
+    egress: { allow: config.egressAllow, dnsServers: config.egressDnsServers },
   };
 }
 

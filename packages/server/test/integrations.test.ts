@@ -140,7 +140,14 @@ beforeAll(async () => {
   await new Promise<void>((r) => hanging.listen(hangingPort, "127.0.0.1", r));
   t = await startTestPlatform(
     FILES,
-    { BIFROST_PUBLIC_URL: "http://bifrost.test/", BIFROST_OAUTH_TIMEOUT_MS: "1500", BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS: "0", BIFROST_WORKERS: "4" },
+    {
+      BIFROST_PUBLIC_URL: "http://bifrost.test/",
+      BIFROST_OAUTH_TIMEOUT_MS: "1500",
+      BIFROST_OAUTH_REFRESH_INTERVAL_SECONDS: "0",
+      BIFROST_WORKERS: "4",
+      // The workflows call the resource server on loopback, which the egress policy refuses unless allowed.
+      BIFROST_EGRESS_ALLOW: new URL(api.url).host,
+    },
     { listen: true },
   );
   ({ orgId: orgA, key: keyA } = await createOrgWithKey(t, "Alpha"));

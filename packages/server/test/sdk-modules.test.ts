@@ -241,8 +241,9 @@ describe("workflows, executions and organizations inside workflows", () => {
     expect(e.status).toBe("Success");
     expect(e.result.viaChild).toBe(42);
     const children = (await t.call({ method: "GET", url: "/api/executions?workflow=child&limit=10", key: keyA })).json().executions;
-    const sync = children.find((c: { input: { n: number } }) => c.input.n === 21);
+    const sync = children.find((c: { id: string }) => c.id !== e.result.queued && c.parentId === e.id);
     expect(sync).toMatchObject({ parentId: e.id, trigger: "workflow", orgId: orgA, status: "Success" });
+    expect((await t.call({ method: "GET", url: `/api/executions/${sync.id}`, key: keyA })).json().input).toEqual({ n: 21 });
     const queued = (await t.call({ method: "GET", url: `/api/executions/${e.result.queued}`, key: keyA })).json();
     expect(queued).toMatchObject({ parentId: e.id, trigger: "workflow", workflowName: "child" });
   });

@@ -1,13 +1,16 @@
-import type { Kysely, Transaction } from "kysely";
-import type {
-  AttemptSummary,
-  ExecutionRecord,
-  ExecutionStatus,
-  FieldError,
-  LogLevel,
-  LogLine,
-  Trigger,
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from "kysely";
+import {
+  EXECUTION_LIST_ERROR_CHARS,
+  type AttemptSummary,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ExecutionSummary,
+  type FieldError,
+  type LogLevel,
+  type LogLine,
+  type Trigger,
 } from "@bifrost/contracts/execution.js";
+import { dialectOf } from "./dialect.js";
 import { fromJson, toJson } from "./json.js";
 import type { Schema } from "./schema.js";
 
@@ -150,6 +153,59 @@ function patchToColumns(patch: ExecutionPatch): Partial<Schema["executions"]> {
   return cols;
 }
 
+/** The run is global, or its organization still exists (a deleted one's runs never start). */
+function organizationExists(eb: ExpressionBuilder<Schema, "executions">) {
+  return eb.or([
+    eb("executions.organization_id", "is", null),
+    eb.exists(eb.selectFrom("organizations").select("organizations.id").whereRef("organizations.id", "=", "executions.organization_id")),
+  ]);
+}
+
+type SummaryRow = Pick<
+  Schema["executions"],
+  | "id"
+  | "workflow_id"
+  | "workflow_name"
+  | "organization_id"
+  | "user_id"
+  | "trigger"
+  | "status"
+  | "error_type"
+  | "duration_ms"
+  | "created_at"
+  | "started_at"
+  | "completed_at"
+  | "attempt"
+  | "parent_id"
+  | "tokens_used"
+  | "time_saved"
+  | "value"
+> & { error_preview: string | null };
+
+function toSummary(row: SummaryRow): ExecutionSummary {
+  const error = row.error_preview;
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    workflowName: row.workflow_name,
+    orgId: row.organization_id,
+    userId: row.user_id,
+    trigger: row.trigger as Trigger,
+    status: row.status as ExecutionStatus,
+    error: error !== null && error.length > EXECUTION_LIST_ERROR_CHARS ? `${error.slice(0, EXECUTION_LIST_ERROR_CHARS)}…` : error,
+    errorType: row.error_type,
+    durationMs: row.duration_ms,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    attempt: row.attempt,
+    parentId: row.parent_id,
+    tokensUsed: row.tokens_used,
+    timeSaved: row.time_saved,
+    value: row.value,
+  };
+}
+
 export class ExecutionsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
@@ -202,10 +258,17 @@ export class ExecutionsRepo {
   /**
    * Takes a delivered run for this process: Pending/Scheduled → Running, or, for a run
    * another process left Running, only while its heartbeat is still the one observed
-   * (stale). Two deliveries of one run race here and exactly one wins.
+   * (stale). Two deliveries of one run race here and exactly one wins. A run whose
+   * organization no longer exists is not taken. `started_at` stays empty until a worker
+   * child takes the run (`markStarted`): a run claimed but not started is queued again
+   * after a crash.
    */
   async claim(id: string, startedAt: string, observed: { status: ExecutionStatus; heartbeatAt: string | null }, db: Db = this.db): Promise<boolean> {
-    let query = db.updateTable("executions").set({ status: "Running", started_at: startedAt, heartbeat_at: startedAt, sync: 0 }).where("id", "=", id);
+    let query = db
+      .updateTable("executions")
+      .set({ status: "Running", started_at: null, heartbeat_at: startedAt, sync: 0 })
+      .where("id", "=", id)
+      .where(organizationExists);
     if (observed.status === "Running") {
       query = query.where("status", "=", "Running");
       query = observed.heartbeatAt === null ? query.where("heartbeat_at", "is", null) : query.where("heartbeat_at", "=", observed.heartbeatAt);
@@ -252,18 +315,25 @@ export class ExecutionsRepo {
 
   /**
    * The common case of a delivery: takes a Pending/Scheduled run (→ Running) and returns
-   * it as it is now, in one statement; null when the run is in any other state (the
-   * caller then reads it to see why).
+   * it as it is now, in one statement; null when the run is in any other state, or its
+   * organization was deleted (the caller then reads it to see why). Like `claim`, it
+   * leaves `started_at` to `markStarted`.
    */
   async claimWaiting(id: string, startedAt: string, db: Db = this.db): Promise<StoredExecution | null> {
     const row = await db
       .updateTable("executions")
-      .set({ status: "Running", started_at: startedAt, heartbeat_at: startedAt, sync: 0 })
+      .set({ status: "Running", started_at: null, heartbeat_at: startedAt, sync: 0 })
       .where("id", "=", id)
       .where("status", "in", ["Pending", "Scheduled"])
+      .where(organizationExists)
       .returningAll()
       .executeTakeFirst();
     return row ? toRecord(row) : null;
+  }
+
+  /** Records that a worker child took a claimed run (the start of its attempt). */
+  async markStarted(id: string, startedAt: string, db: Db = this.db): Promise<void> {
+    await db.updateTable("executions").set({ started_at: startedAt }).where("id", "=", id).where("status", "in", ["Running", "Cancelling"]).execute();
   }
 
   /** Sync runs still Running or Cancelling whose process stopped beating before `staleBefore`. */
@@ -313,9 +383,34 @@ export class ExecutionsRepo {
     return row ? toRecord(row) : null;
   }
 
-  /** Newest first; `hasMore` says whether another page follows. */
-  async list(filter: ExecutionFilter): Promise<{ executions: StoredExecution[]; hasMore: boolean }> {
-    let query = this.db.selectFrom("executions").selectAll();
+  /**
+   * Newest first; `hasMore` says whether another page follows. Rows are summaries: the
+   * unbounded columns (input, result, variables, stack…) are not even read, and `error`
+   * is cut to EXECUTION_LIST_ERROR_CHARS (+1, so a cut one can be marked).
+   */
+  async list(filter: ExecutionFilter): Promise<{ executions: ExecutionSummary[]; hasMore: boolean }> {
+    let query = this.db
+      .selectFrom("executions")
+      .select([
+        "id",
+        "workflow_id",
+        "workflow_name",
+        "organization_id",
+        "user_id",
+        "trigger",
+        "status",
+        "error_type",
+        "duration_ms",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "attempt",
+        "parent_id",
+        "tokens_used",
+        "time_saved",
+        "value",
+      ])
+      .select(sql<string | null>`substr(error, 1, ${EXECUTION_LIST_ERROR_CHARS + 1})`.as("error_preview"));
     if (filter.orgId === null) query = query.where("organization_id", "is", null);
     else if (filter.orgId !== undefined) query = query.where("organization_id", "=", filter.orgId);
     if (filter.userId !== undefined) query = query.where("user_id", "=", filter.userId);
@@ -333,7 +428,7 @@ export class ExecutionsRepo {
       .limit(filter.limit + 1)
       .offset(filter.offset)
       .execute();
-    return { executions: rows.slice(0, filter.limit).map(toRecord), hasMore: rows.length > filter.limit };
+    return { executions: rows.slice(0, filter.limit).map(toSummary), hasMore: rows.length > filter.limit };
   }
 
   async listByStatus(statuses: ExecutionStatus[]): Promise<StoredExecution[]> {
@@ -362,5 +457,16 @@ export class ExecutionsRepo {
     if (!options.includeDebug) query = query.where("level", "!=", "debug");
     const rows = await query.orderBy("seq").limit(options.limit ?? 100_000).execute();
     return rows.map((r) => ({ seq: r.seq, level: r.level as LogLevel, message: r.message, ts: r.ts }));
+  }
+
+  /** The last `seq` of a run's stored lines and the bytes (UTF-8) of their text. */
+  async logStats(id: string, db: Db = this.db): Promise<{ lastSeq: number; bytes: number }> {
+    const bytes = dialectOf(this.db) === "postgres" ? sql<number>`coalesce(sum(octet_length(message)), 0)` : sql<number>`coalesce(sum(length(cast(message as blob))), 0)`;
+    const row = await db
+      .selectFrom("execution_logs")
+      .select((eb) => [eb.fn.max("seq").as("last_seq"), bytes.as("bytes")])
+      .where("execution_id", "=", id)
+      .executeTakeFirst();
+    return { lastSeq: Number(row?.last_seq ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 }

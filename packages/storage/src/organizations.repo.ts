@@ -14,8 +14,25 @@ function toOrganization(row: Schema["organizations"]): Organization {
   return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
+/** The `error` of a run cancelled because its organization was deleted. */
+export const ORGANIZATION_DELETED_ERROR = "The execution was cancelled: its organization was deleted";
+
+/** Told after an organization was deleted, with the ids of the waiting runs that were cancelled. */
+export type OrganizationDeletedListener = (organizationId: string, cancelledRuns: string[]) => void;
+
 export class OrganizationsRepo {
+  private readonly deletedListeners: OrganizationDeletedListener[] = [];
+
   constructor(private readonly db: Kysely<Schema>) {}
+
+  /** Calls `listener` after each deletion (the engine announces the cancelled runs). */
+  onDeleted(listener: OrganizationDeletedListener): () => void {
+    this.deletedListeners.push(listener);
+    return () => {
+      const i = this.deletedListeners.indexOf(listener);
+      if (i >= 0) this.deletedListeners.splice(i, 1);
+    };
+  }
 
   /** `also` runs in the same transaction (with the new organization's id known). */
   async create(name: string, now = new Date(), also?: (db: Kysely<Schema>, created: Organization) => Promise<void>): Promise<Organization> {
@@ -51,12 +68,26 @@ export class OrganizationsRepo {
   /**
    * Deletes the organization with everything stored for it — API keys, endpoint keys,
    * users (with their sessions and personal keys), config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
-   * execution history stays (an audit trail). Returns false when it did not exist.
+   * execution history stays (an audit trail); its runs still waiting to start (Pending,
+   * Scheduled) are cancelled in the same transaction, and their queue jobs removed. Runs
+   * claimed later anyway (a message in flight, a retry) are refused by the claim, which
+   * requires the organization. `also` (its audit event) commits with it. Returns false
+   * when it did not exist.
    */
   async delete(id: string, also?: InTransaction): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    const cancelled: string[] = [];
+    const deleted = await this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom("organizations").where("id", "=", id).executeTakeFirst();
       if (result.numDeletedRows === 0n) return false;
+      const runs = await trx
+        .updateTable("executions")
+        .set({ status: "Cancelled", error: ORGANIZATION_DELETED_ERROR, error_type: "Cancelled", completed_at: new Date().toISOString() })
+        .where("organization_id", "=", id)
+        .where("status", "in", ["Pending", "Scheduled"])
+        .returning("id")
+        .execute();
+      cancelled.push(...runs.map((r) => r.id));
+      for (let i = 0; i < cancelled.length; i += 500) await trx.deleteFrom("jobs").where("execution_id", "in", cancelled.slice(i, i + 500)).execute();
       await trx.deleteFrom("api_keys").where("organization_id", "=", id).execute();
       // Its users go with it: their sessions, one-time links, roles and personal keys first.
       const users = trx.selectFrom("users").select("id").where("organization_id", "=", id);
@@ -78,5 +109,7 @@ export class OrganizationsRepo {
       await also?.(trx);
       return true;
     });
+    if (deleted) for (const listener of this.deletedListeners) listener(id, cancelled);
+    return deleted;
   }
 }

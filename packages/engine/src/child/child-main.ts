@@ -14,9 +14,12 @@ import { BifrostError, z } from "bifrost";
 import type { ChildMessage, HostMessage, IndexTask, RunOutcome, RunTask } from "@bifrost/contracts/ipc.js";
 import type { FieldError, LogLevel } from "@bifrost/contracts/execution.js";
 import { WorkflowOptionsSchema, type IndexedDefinition } from "@bifrost/contracts/workflow-options.js";
-import { serializeError, snapshotVariables, toJsonSafe } from "./serialize.js";
+import { ResultTooLargeError, serializeError, snapshotVariables, toJsonSafe } from "./serialize.js";
+import { installEgress } from "./egress.js";
 
-const MAX_LOG_LINE = 64 * 1024;
+// A first bound for the IPC channel, above the host's 64 KiB a line: the host redacts
+// what it gets, then cuts to its own limit (and drops a secret's beginning at either cut).
+const MAX_LOG_LINE = 1024 * 1024;
 
 // The platform's inspector must never open in a child (SIGUSR1 would start one): a
 // listener of our own keeps Node from handling the signal.
@@ -39,6 +42,7 @@ if (!process.send) {
   process.stderr.write("child-main must be started by the worker host (no IPC channel)\n");
   process.exit(2);
 }
+installEgress(); // the child has no network: fetch and node:http(s) go through the host's egress policy
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -136,8 +140,9 @@ async function run(task: RunTask): Promise<void> {
     const result = await runInScope(scope, () => loaded.fn(params));
     let safe: unknown;
     try {
-      safe = toJsonSafe(result);
+      safe = toJsonSafe(result, task.maxResultBytes);
     } catch (error) {
+      if (error instanceof ResultTooLargeError) throw error;
       throw new TypeError(`the workflow's result cannot be stored as JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
     outcome = { ok: true, result: safe, variables: snapshotVariables(vars, task.maxVariableChars), roi };

@@ -10,11 +10,15 @@ import type { Registry } from "../registry/registry.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { LogSink } from "./log-sink.js";
 import { retryDelayMs, toAttemptOutcome } from "./outcome.js";
+import { CHILD_VARIABLE_SLACK_CHARS, limitOutcome, scrubTask, type OutcomeLimits } from "./outcome-limits.js";
 import type { Redactor } from "./redactor.js";
 import type { UsageMeter } from "./usage-meter.js";
 import { cancelledPatch, interruptedPatch } from "./interrupted.js";
+import { ORGANIZATION_DELETED_ERROR } from "@bifrost/storage/organizations.repo.js";
 import type { ModuleStore } from "../compiler/module-store.js";
 import type { WriteBatcher } from "./write-batcher.js";
+import { isEgressMethod } from "@bifrost/contracts/egress.js";
+import type { EgressService } from "../egress/egress-service.js";
 
 /** Inline code compiled for one run (`POST /api/workflows/code/execute`). */
 export interface InlineTarget {
@@ -53,7 +57,12 @@ export interface ExecutorDeps {
   /** Performs SDK calls made by running workflows (set by the server; null = none available). */
   sdk: () => SdkHandler | null;
   workspace: string;
-  maxVariableChars: number;
+  /** What the host keeps of a run's result and variables (the child is not trusted to). */
+  limits: OutcomeLimits;
+  /** Whether an organization still exists (a run of a deleted one is cancelled, not run). */
+  organizationExists: (id: string) => Promise<boolean>;
+  /** Performs the network requests of running workflows under the egress policy (none: they fail). */
+  egress?: EgressService;
 }
 
 export type SdkHandler = (caller: SdkCaller, method: string, args: unknown[]) => Promise<unknown>;
@@ -140,7 +149,10 @@ export class Executor {
       // From now on the row says Running: keep its heartbeat fresh, so that if this
       // process dies another one marks the run Stuck (see reapAbandoned).
       this.beat(record.id, true);
-      void this.deps.batcher.write((trx) => this.deps.executions.insert(this.storable(record), trx)).catch(() => undefined);
+      // Redacted now, while the run's secrets are known: the batched write may run after
+      // the run ended and its secrets were released.
+      const running = this.storable(record);
+      void this.deps.batcher.write((trx) => this.deps.executions.insert(running, trx)).catch(() => undefined);
     }, SYNC_RECORD_DELAY_MS);
     let outcome: { record: StoredExecution; logs: LogLine[] };
     try {
@@ -189,12 +201,18 @@ export class Executor {
         await this.deps.queue.enqueue({ executionId: found.id }, { delayMs: HEARTBEAT_STALE_MS });
         return;
       }
+      if (found.orgId !== null && !(await this.deps.organizationExists(found.orgId))) {
+        // Its organization was deleted after the run was queued (the claims refuse such
+        // runs): cancel it instead of running it.
+        await this.finish(found.id, { ...cancelledPatch(new Date().toISOString()), error: ORGANIZATION_DELETED_ERROR });
+        return;
+      }
       // Left Running by a process that died (stale heartbeat): take it over, unless another
       // delivery does first. (Or waiting again since the claim above: take it the same way.)
       const observed = { status: found.status, heartbeatAt: found.heartbeatAt ?? null };
       const claimed = await this.deps.batcher.writeOne((db) => this.deps.executions.claim(found.id, startedAt, observed, db));
       if (!claimed) return;
-      exec = { ...found, status: "Running", startedAt, heartbeatAt: startedAt, sync: false };
+      exec = { ...found, status: "Running", startedAt: null, heartbeatAt: startedAt, sync: false };
     }
     let workflow = exec.workflowId ? this.deps.registry.getById(exec.workflowId) : undefined;
     if (!workflow && exec.workflowId && this.deps.reloadRegistry) {
@@ -219,7 +237,9 @@ export class Executor {
         ? { ...workflow, sourceHash: exec.moduleHash, exportName: exec.exportName }
         : workflow;
     try {
-      await this.runAttempt({ ...exec, startedAt }, pinned, undefined);
+      // The attempt starts when a worker child takes it, which is recorded then: a run
+      // claimed but still waiting for a child is queued again if this process dies.
+      await this.runAttempt({ ...exec, startedAt: null }, pinned, undefined, { written: true, timer: null }, true);
     } finally {
       this.beat(exec.id, false);
     }
@@ -397,6 +417,8 @@ export class Executor {
     workflow: StoredWorkflow | undefined,
     inline: InlineTarget | undefined,
     row: RowState = { written: true, timer: null },
+    /** Record the start when a child takes the task (queued runs; a sync run's row says Running from its creation). */
+    markStart = false,
   ): Promise<{ record: StoredExecution; logs: LogLine[] }> {
     const { id } = exec;
     const timeoutSeconds = inline?.timeoutSeconds ?? workflow?.timeoutSeconds ?? 300;
@@ -406,10 +428,11 @@ export class Executor {
     const offCancel = this.deps.bus.subscribe(id, (event) => {
       if (event.type === "cancel") controller.abort();
     });
-    const lastSeq = exec.attempt > 1 ? ((await this.deps.executions.logs(id, { includeDebug: true })).at(-1)?.seq ?? 0) : 0;
-    this.deps.logs.open(id, lastSeq);
+    // A retry continues the run's numbering and its log budget.
+    const earlier = exec.attempt > 1 ? await this.deps.executions.logStats(id) : { lastSeq: 0, bytes: 0 };
+    this.deps.logs.open(id, earlier.lastSeq, earlier.bytes);
     if (exec.attempt > 1) this.deps.logs.append(id, "info", `Attempt ${exec.attempt} of ${(workflow?.retryPolicy?.maxRetries ?? 0) + 1}`, new Date().toISOString());
-    const startedAt = exec.startedAt ?? new Date().toISOString();
+    let startedAt = exec.startedAt ?? new Date().toISOString();
     let started = performance.now();
     let modulePath: string;
     try {
@@ -419,6 +442,8 @@ export class Executor {
       modulePath = inline?.modulePath ?? workflow!.modulePath;
       this.deps.logs.append(id, "error", `could not load the compiled workflow: ${error instanceof Error ? error.message : String(error)}`, new Date().toISOString());
     }
+    // The run's network requests: aborted when the task ends, however it ends.
+    const egress = this.deps.egress?.session() ?? null;
     const task = await this.deps.pool.run(
       {
         type: "run",
@@ -426,7 +451,9 @@ export class Executor {
         exportName: inline ? null : workflow!.exportName,
         params: exec.input ?? {},
         context: this.contextFor(exec, workflow),
-        maxVariableChars: this.deps.maxVariableChars,
+        // More than the host keeps: the host cuts, after redacting (see outcome-limits.ts).
+        maxVariableChars: this.deps.limits.maxVariableChars + CHILD_VARIABLE_SLACK_CHARS,
+        maxResultBytes: this.deps.limits.maxResultBytes,
       },
       {
         timeoutMs: timeoutSeconds * 1000,
@@ -436,15 +463,20 @@ export class Executor {
         tenant: `${exec.principal.isPlatformAdmin ? "admin" : "org"}:${exec.orgId ?? "global"}`,
         onStart: () => {
           started = performance.now();
+          if (!markStart) return;
+          startedAt = new Date().toISOString();
+          void this.deps.batcher.writeOne((db) => this.deps.executions.markStarted(id, startedAt, db)).catch(() => undefined);
         },
         onLog: (level, message, ts) => this.deps.logs.append(id, level, message, ts),
         onRpc: (method, args) => {
+          if (isEgressMethod(method)) return egress ? egress.handle(method, args) : Promise.reject(new Error("this platform performs no network requests for workflows"));
           const handler = this.deps.sdk();
           if (!handler) return Promise.reject(new Error(`SDK call ${method} is not available on this platform`));
           return handler(this.callerOf(exec), method, args);
         },
       },
     );
+    egress?.close();
     this.running.delete(id);
     offCancel();
     try {
@@ -452,9 +484,10 @@ export class Executor {
     } catch (error) {
       // Whatever went wrong while recording the outcome, the run must not stay Running.
       this.deps.logs.close(id);
+      const message = this.deps.redactor.clip(id, error instanceof Error ? error.message : String(error), 1000).text;
+      const storable = this.storable(exec); // before the release: its input is redacted with the run's secrets
       this.deps.redactor.release(id);
       this.deps.usage.take(id);
-      const message = error instanceof Error ? error.message : String(error);
       const patch: ExecutionPatch = {
         status: "Failed",
         error: `The platform could not record this run's outcome: ${message}`,
@@ -462,7 +495,7 @@ export class Executor {
         completedAt: new Date().toISOString(),
       };
       if (this.takeRow(row)) {
-        await this.deps.batcher.write((trx) => this.deps.executions.insert({ ...exec, ...patch, status: "Failed" } as StoredExecution, trx)).catch(() => undefined);
+        await this.deps.batcher.write((trx) => this.deps.executions.insert({ ...storable, ...patch, status: "Failed" } as StoredExecution, trx)).catch(() => undefined);
         this.deps.bus.publish(id, { type: "status", status: "Failed", terminal: true });
       } else {
         await this.finish(id, patch).catch(() => undefined);
@@ -484,7 +517,9 @@ export class Executor {
     const { id } = exec;
     const durationMs = Math.round(performance.now() - started);
     const completedAt = new Date().toISOString();
-    const outcome = this.redact(id, toAttemptOutcome(task, timeoutSeconds, this.deps.workspace));
+    // Secrets are removed before anything is cut or transformed, then the limits apply.
+    const r = this.deps.redactor;
+    const outcome = limitOutcome(toAttemptOutcome(scrubTask(task, r, id), timeoutSeconds, this.deps.workspace), r, id, this.deps.limits);
     const tokensUsed = exec.tokensUsed + this.deps.usage.take(id);
     const { lines, written: flushed } = this.deps.logs.close(id); // queued before the final write, so readers see all lines once it is visible
     const delay = retryDelayMs(workflow, outcome, exec.attempt);
@@ -508,9 +543,9 @@ export class Executor {
         tokensUsed,
       };
       const next = { ...exec, ...patch, status: patch.status! } as StoredExecution;
-      const insert = this.takeRow(row);
+      const insert = this.takeRow(row) ? this.storable(next) : null;
       await this.deps.batcher.write(async (trx) => {
-        if (insert) await this.deps.executions.insert(this.storable(next), trx);
+        if (insert) await this.deps.executions.insert(insert, trx);
         else await this.deps.executions.update(id, patch, ["Running", "Pending"], trx);
         if (this.deps.queue.transactional) await this.deps.queue.enqueue({ executionId: id }, { delayMs: delay, trx });
       });
@@ -593,22 +628,6 @@ export class Executor {
       email: exec.principal.email,
       executionId: exec.id,
       depth: exec.principal.depth ?? 0,
-    };
-  }
-
-  /** Secrets the run read never reach its stored result, variables or error. */
-  private redact<T extends { result: unknown; variables: Record<string, unknown> | null; error: string | null; errorStack: string | null }>(
-    id: string,
-    outcome: T,
-  ): T {
-    const r = this.deps.redactor;
-    if (!r.has(id)) return outcome;
-    return {
-      ...outcome,
-      result: r.value(id, outcome.result),
-      variables: r.value(id, outcome.variables),
-      error: r.text(id, outcome.error),
-      errorStack: r.text(id, outcome.errorStack),
     };
   }
 

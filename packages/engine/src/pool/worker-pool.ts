@@ -124,7 +124,6 @@ class WorkerChild {
 
 const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/i;
 const LOG_LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
-const MAX_LOG_LINE = 64 * 1024;
 /** Bundle code kept in memory for sending to children, at most this many characters. */
 const MODULE_CACHE_CHARS = 64 * 1024 * 1024;
 
@@ -418,11 +417,12 @@ export class WorkerPool {
         return;
       case "log":
         if (child.task && child.task.message.taskId === message.taskId) {
-          // The child's own limits are not trusted: the host enforces them again.
+          // The child's own limits are not trusted: the log sink enforces them again, after
+          // redacting the whole line (a cut made here would keep a secret's beginning).
           const level = LOG_LEVELS.has(message.level) ? message.level : "info";
           const text = typeof message.message === "string" ? message.message : String(message.message);
           const ts = typeof message.ts === "string" && message.ts.length <= 40 ? message.ts : new Date().toISOString();
-          child.task.hooks.onLog?.(level, text.length > MAX_LOG_LINE ? `${text.slice(0, MAX_LOG_LINE)}… [line truncated]` : text, ts);
+          child.task.hooks.onLog?.(level, text, ts);
         }
         return;
       case "rpc": {

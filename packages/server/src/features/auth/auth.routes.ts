@@ -163,15 +163,21 @@ export function selfRoutes(app: FastifyInstance, deps: SignInDeps): void {
     const p = principalOf(request);
     const user = p.userId ? await deps.users.get(p.userId) : null;
     const session = p.sessionId ? (await deps.sessions.listLive(p.userId!)).find((s) => s.id === p.sessionId) : null;
+    const view = user ? await deps.service.view(user) : null;
     return {
       kind: p.kind,
-      level: p.level,
+      // The CLI's fields (`bifrost login`, `whoami`): the key, and where the request acts.
+      keyId: p.keyId,
+      keyName: p.keyName,
       isPlatformAdmin: p.isPlatformAdmin,
-      organizationId: p.homeOrgId,
-      actingOrganizationId: p.orgId,
-      user: user ? await deps.service.view(user) : null,
+      organizationId: p.orgId,
+      organizationName: p.orgName,
+      level: p.level,
+      /** The organization the key or user belongs to (null = platform / MSP). */
+      homeOrganizationId: p.homeOrgId,
+      user: view,
       apiKey: p.keyId ? { id: p.keyId, name: p.keyName } : null,
-      roles: user ? (await deps.service.view(user)).roles : [],
+      roles: view?.roles ?? [],
       organizations: await deps.service.organizationsOf(p),
       csrfToken: session?.csrfToken ?? null,
       sessionExpiresAt: session?.expiresAt ?? null,

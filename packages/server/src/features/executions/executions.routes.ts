@@ -48,7 +48,8 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
     const p = principalOf(req);
     const q = parseBody(ListQuery, req.query);
     const page = await repo.list({ ...q, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
-    return { executions: page.executions.map((e) => executionView(e)), limit: q.limit, offset: q.offset, hasMore: page.hasMore };
+    // Summaries: logs, results, input and variables are read per execution.
+    return { executions: page.executions, limit: q.limit, offset: q.offset, hasMore: page.hasMore };
   });
 
   app.get<{ Params: { id: string } }>("/api/executions/:id", async (req) => {

@@ -34,7 +34,7 @@ export function registerExecutionsSdk(sdk: SdkRegistry, repo: ExecutionsRepo): v
     const f = filters ?? ExecutionFilters.parse({});
     const status = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
     const page = await repo.list({ ...f, status, orgId: visibleOrgOf(caller) });
-    return page.executions.map((e) => executionView(e));
+    return page.executions;
   });
   sdk.register("executions.get", ["id"], z.tuple([z.string().min(1)]), async (caller, id) => executionView(await visibleExecution(repo, caller, id)));
   sdk.register("executions.logs", ["id"], z.tuple([z.string().min(1)]), async (caller, id) => {
