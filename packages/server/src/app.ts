@@ -204,7 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       checkRoles,
     });
     integrationsRoutes(api, { integrations, publicUrl });
-    aiRoutes(api, { ai, providers: aiProviders });
+    aiRoutes(api, { ai, providers: aiProviders, audit: auditRepo });
     agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
     knowledgeRoutes(api, { knowledge });
   });

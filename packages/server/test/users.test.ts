@@ -297,6 +297,12 @@ describe("audit trail of other changes", () => {
     expect(events.find((e) => e.action === "organization.create")).toMatchObject({ target: orgId, actor: { kind: "apiKey", name: "BIFROST_ADMIN_API_KEY" } });
     const config = events.filter((e) => e.action === "secret.set");
     expect(config).toEqual([expect.objectContaining({ target: "api_token", orgId, details: { type: "secret" } })]);
+    // AI providers: their name, never their key, with the change.
+    const provider = await t.call({ method: "POST", url: "/api/ai/providers", payload: { name: "llm", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-provider-secret-42", chatModel: "m" } });
+    expect(provider.statusCode, provider.body).toBe(201);
+    const providerEvents = (await t.call({ method: "GET", url: `/api/audit?action=ai_provider.create&target=${provider.json().id}` })).json().events;
+    expect(providerEvents).toEqual([expect.objectContaining({ details: { name: "llm" } })]);
+    expect(JSON.stringify((await t.call({ method: "GET", url: "/api/audit?limit=500" })).json())).not.toContain("sk-provider-secret-42");
     // Changes without an event of their own are recorded by route family: a table, here.
     expect((await t.call({ method: "POST", url: "/api/tables", org: orgId, payload: { name: "audited" } })).statusCode).toBe(201);
     const table = (await t.call({ method: "GET", url: "/api/audit?action=tables.post" })).json().events;
