@@ -203,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       audit: auditRepo,
       checkRoles,
     });
-    integrationsRoutes(api, { integrations, publicUrl });
+    integrationsRoutes(api, { integrations, publicUrl, audit: auditRepo });
     aiRoutes(api, { ai, providers: aiProviders, audit: auditRepo });
     agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
     knowledgeRoutes(api, { knowledge });

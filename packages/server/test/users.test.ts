@@ -303,6 +303,14 @@ describe("audit trail of other changes", () => {
     const providerEvents = (await t.call({ method: "GET", url: `/api/audit?action=ai_provider.create&target=${provider.json().id}` })).json().events;
     expect(providerEvents).toEqual([expect.objectContaining({ details: { name: "llm" } })]);
     expect(JSON.stringify((await t.call({ method: "GET", url: "/api/audit?limit=500" })).json())).not.toContain("sk-provider-secret-42");
+    // Integrations and their mappings too.
+    expect((await t.call({ method: "POST", url: "/api/integrations", payload: { name: "audited_psa" } })).statusCode).toBe(201);
+    expect((await t.call({ method: "PUT", url: `/api/integrations/audited_psa/mappings/${orgId}`, payload: { entityId: "tenant-1" } })).statusCode).toBeLessThan(300);
+    const integrationEvents = (await t.call({ method: "GET", url: "/api/audit?action=integration.&limit=10" })).json().events as { action: string; target: string; orgId: string | null }[];
+    expect(integrationEvents.map((e) => [e.action, e.target, e.orgId])).toEqual([
+      ["integration.map", `audited_psa/${orgId}`, orgId],
+      ["integration.create", "audited_psa", null],
+    ]);
     // Changes without an event of their own are recorded by route family: a table, here.
     expect((await t.call({ method: "POST", url: "/api/tables", org: orgId, payload: { name: "audited" } })).statusCode).toBe(201);
     const table = (await t.call({ method: "GET", url: "/api/audit?action=tables.post" })).json().events;
