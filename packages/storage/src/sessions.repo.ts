@@ -54,6 +54,12 @@ export class SessionsRepo {
       expires_at: new Date(now.getTime() + options.absoluteMs).toISOString(),
       revoked_at: null,
     };
+    // The user's sessions that ended (revoked, or past their absolute end) are removed meanwhile: the table does not grow without end.
+    await db
+      .deleteFrom("sessions")
+      .where("user_id", "=", userId)
+      .where((eb) => eb.or([eb("revoked_at", "is not", null), eb("expires_at", "<=", now.toISOString())]))
+      .execute();
     await db.insertInto("sessions").values(row).execute();
     return { token, session: toSession(row) };
   }

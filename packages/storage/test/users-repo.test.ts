@@ -59,6 +59,11 @@ forEachDatabase((t) => {
       expect(await sessions.findLive(token, 600_000, t0)).not.toBeNull();
       expect(await sessions.revoke(session.id)).toBe(true);
       expect(await sessions.findLive(token, 600_000, t0)).toBeNull();
+      // A new sign-in clears the user's ended sessions away.
+      const count = async () => Number((await t.database.db.selectFrom("sessions").select((eb) => eb.fn.countAll().as("n")).where("user_id", "=", u.id).executeTakeFirstOrThrow()).n);
+      expect(await count()).toBe(2);
+      await sessions.create(u.id, { absoluteMs: 3_600_000 }, undefined, t0);
+      expect(await count()).toBe(1);
     });
   });
 
