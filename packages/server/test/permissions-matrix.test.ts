@@ -155,6 +155,18 @@ describe("the permission table", () => {
   });
 });
 
+describe("MSP members", () => {
+  it("run workflows in any organization they name, read every organization's history, and change no settings", async () => {
+    const run = await t.call({ method: "POST", url: "/api/workflows/matrix_target/execute", key: keys.mspMember, org: orgB.orgId, payload: {} });
+    expect(run.json()).toMatchObject({ status: "Success", orgId: orgB.orgId, userId: userIds.mspMember });
+    const history = (await t.call({ method: "GET", url: "/api/executions?limit=500", key: keys.mspMember })).json().executions as { orgId: string | null }[];
+    expect(new Set(history.map((e) => e.orgId))).toEqual(new Set([orgA.orgId, orgB.orgId]));
+    const secret = await t.call({ method: "PUT", url: "/api/config/token", key: keys.mspMember, org: orgB.orgId, payload: { value: "x", secret: true } });
+    expect(secret.statusCode).toBe(403);
+    expect((await t.call({ method: "POST", url: "/api/organizations", key: keys.mspMember, payload: { name: "Mine" } })).statusCode).toBe(403);
+  });
+});
+
 describe("existence does not leak", () => {
   it("another person's run, another organization's run, user or key is 404", async () => {
     // Organization B's member: A's run (started by A's member) does not exist for it; nor for A's other members.
