@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 /** An AI agent as stored (SPEC §5 "AI agents"). */
@@ -20,11 +21,13 @@ export interface StoredAgent {
   knowledge: string[];
   maxIterations: number;
   maxTokens: number;
+  /** Who may see it and chat with it. */
+  access: { level: "authenticated" | "roleBased"; roles: string[] };
   createdAt: string;
   updatedAt: string;
 }
 
-export type AgentInput = Omit<StoredAgent, "id" | "scope" | "createdAt" | "updatedAt">;
+export type AgentInput = Omit<StoredAgent, "id" | "scope" | "createdAt" | "updatedAt" | "access"> & { access?: StoredAgent["access"] };
 
 const toAgent = (r: Schema["agents"]): StoredAgent => ({
   id: r.id,
@@ -38,6 +41,7 @@ const toAgent = (r: Schema["agents"]): StoredAgent => ({
   knowledge: JSON.parse(r.knowledge) as string[],
   maxIterations: Number(r.max_iterations),
   maxTokens: Number(r.max_tokens),
+  access: r.access ? (JSON.parse(r.access) as StoredAgent["access"]) : { level: "authenticated", roles: [] },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -52,16 +56,22 @@ const columns = (input: AgentInput) => ({
   knowledge: JSON.stringify(input.knowledge),
   max_iterations: input.maxIterations,
   max_tokens: input.maxTokens,
+  access: input.access && input.access.level !== "authenticated" ? JSON.stringify(input.access) : null,
 });
 
 /** Agents per scope ("global" or an organization id), unique by name within a scope. */
 export class AgentsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(scope: string, input: AgentInput, now = new Date().toISOString()): Promise<StoredAgent> {
+  /** `also` (its audit event) commits with the change, or neither does. */
+  async create(scope: string, input: AgentInput, now = new Date().toISOString(), also?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<StoredAgent> {
     const row = { id: randomUUID(), scope, ...columns(input), created_at: now, updated_at: now };
-    await this.db.insertInto("agents").values(row).execute();
-    return toAgent(row);
+    const agent = toAgent(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("agents").values(row).execute();
+      await also?.(trx, agent);
+    });
+    return agent;
   }
 
   async get(id: string): Promise<StoredAgent | null> {
@@ -82,13 +92,20 @@ export class AgentsRepo {
     return (await q.execute()).map(toAgent);
   }
 
-  async update(id: string, input: AgentInput, now = new Date().toISOString()): Promise<StoredAgent | null> {
-    await this.db.updateTable("agents").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+  async update(id: string, input: AgentInput, now = new Date().toISOString(), also?: InTransaction): Promise<StoredAgent | null> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable("agents").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+      await also?.(trx);
+    });
     return this.get(id);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("agents").where("id", "=", id).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async delete(id: string, also?: InTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom("agents").where("id", "=", id).executeTakeFirst();
+      if (r.numDeletedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
   }
 }

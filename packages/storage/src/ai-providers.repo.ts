@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 export const AI_PROVIDER_KINDS = ["openai-compatible", "anthropic"] as const;
@@ -68,10 +69,15 @@ const columns = (input: AiProviderInput) => ({
 export class AiProvidersRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(scope: string, input: AiProviderInput, now = new Date().toISOString()): Promise<StoredAiProvider> {
+  /** `also` (its audit event: never the key) commits with the change, or neither does. */
+  async create(scope: string, input: AiProviderInput, now = new Date().toISOString(), also?: (db: Kysely<Schema>, created: StoredAiProvider) => Promise<void>): Promise<StoredAiProvider> {
     const row = { id: randomUUID(), scope, ...columns(input), created_at: now, updated_at: now };
-    await this.db.insertInto("ai_providers").values(row).execute();
-    return toProvider(row);
+    const created = toProvider(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("ai_providers").values(row).execute();
+      await also?.(trx, created);
+    });
+    return created;
   }
 
   async get(id: string): Promise<StoredAiProvider | null> {
@@ -92,18 +98,22 @@ export class AiProvidersRepo {
     return (await q.execute()).map(toProvider);
   }
 
-  async update(id: string, input: AiProviderInput, now = new Date().toISOString()): Promise<StoredAiProvider | null> {
-    await this.db.updateTable("ai_providers").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+  async update(id: string, input: AiProviderInput, now = new Date().toISOString(), also?: InTransaction): Promise<StoredAiProvider | null> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable("ai_providers").set({ ...columns(input), updated_at: now }).where("id", "=", id).execute();
+      await also?.(trx);
+    });
     return this.get(id);
   }
 
   /** Deletes a provider and clears every default that pointed at it, atomically. */
-  async delete(id: string, now = new Date().toISOString()): Promise<boolean> {
+  async delete(id: string, now = new Date().toISOString(), also?: InTransaction): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const r = await trx.deleteFrom("ai_providers").where("id", "=", id).executeTakeFirst();
       if (r.numDeletedRows === 0n) return false;
       await trx.updateTable("ai_settings").set({ chat_provider_id: null, updated_at: now }).where("chat_provider_id", "=", id).execute();
       await trx.updateTable("ai_settings").set({ embedding_provider_id: null, updated_at: now }).where("embedding_provider_id", "=", id).execute();
+      await also?.(trx);
       return true;
     });
   }

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 export interface ConfigRow {
@@ -34,16 +35,24 @@ export class ConfigRepo {
     return rows.map(toRow);
   }
 
-  async set(scope: string, key: string, type: string, value: string, now = new Date().toISOString()): Promise<void> {
-    await this.db
-      .insertInto("config_values")
-      .values({ scope, key, type, value, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(["scope", "key"]).doUpdateSet({ type, value, updated_at: now }))
-      .execute();
+  /** `also` (the audit event) commits with the value, or neither does. */
+  async set(scope: string, key: string, type: string, value: string, now = new Date().toISOString(), also?: InTransaction): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("config_values")
+        .values({ scope, key, type, value, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.columns(["scope", "key"]).doUpdateSet({ type, value, updated_at: now }))
+        .execute();
+      await also?.(trx);
+    });
   }
 
-  async delete(scope: string, key: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("config_values").where("scope", "=", scope).where("key", "=", key).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async delete(scope: string, key: string, also?: InTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom("config_values").where("scope", "=", scope).where("key", "=", key).executeTakeFirst();
+      if (r.numDeletedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 /** How a custom form shows one of its workflow's params. */
@@ -21,11 +22,13 @@ export interface CustomForm {
   description: string | null;
   /** In display order. */
   fields: CustomFormField[];
+  /** Who may open and submit it; a role-based form grants its workflow to the same roles. */
+  access: { level: "authenticated" | "roleBased"; roles: string[] };
   createdAt: string;
   updatedAt: string;
 }
 
-export type CustomFormInput = Pick<CustomForm, "name" | "workflowId" | "title" | "description" | "fields">;
+export type CustomFormInput = Pick<CustomForm, "name" | "workflowId" | "title" | "description" | "fields"> & { access?: CustomForm["access"] };
 
 const toForm = (r: Schema["custom_forms"]): CustomForm => ({
   id: r.id,
@@ -35,6 +38,7 @@ const toForm = (r: Schema["custom_forms"]): CustomForm => ({
   title: r.title,
   description: r.description,
   fields: JSON.parse(r.fields) as CustomFormField[],
+  access: r.access ? (JSON.parse(r.access) as CustomForm["access"]) : { level: "authenticated", roles: [] },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -43,7 +47,8 @@ const toForm = (r: Schema["custom_forms"]): CustomForm => ({
 export class CustomFormsRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(scope: string, input: CustomFormInput, now = new Date().toISOString()): Promise<CustomForm> {
+  /** `also` (its audit event) commits with the change, or neither does. */
+  async create(scope: string, input: CustomFormInput, now = new Date().toISOString(), also?: (db: Kysely<Schema>, form: CustomForm) => Promise<void>): Promise<CustomForm> {
     const row = {
       id: randomUUID(),
       scope,
@@ -52,11 +57,16 @@ export class CustomFormsRepo {
       title: input.title,
       description: input.description,
       fields: JSON.stringify(input.fields),
+      access: input.access ? JSON.stringify(input.access) : null,
       created_at: now,
       updated_at: now,
     };
-    await this.db.insertInto("custom_forms").values(row).execute();
-    return toForm(row);
+    const form = toForm(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("custom_forms").values(row).execute();
+      await also?.(trx, form);
+    });
+    return form;
   }
 
   async get(id: string): Promise<CustomForm | null> {
@@ -76,17 +86,24 @@ export class CustomFormsRepo {
     return (await q.execute()).map(toForm);
   }
 
-  async update(id: string, input: CustomFormInput, now = new Date().toISOString()): Promise<CustomForm | null> {
-    await this.db
+  async update(id: string, input: CustomFormInput, now = new Date().toISOString(), also?: InTransaction): Promise<CustomForm | null> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
       .updateTable("custom_forms")
-      .set({ name: input.name, workflow_id: input.workflowId, title: input.title, description: input.description, fields: JSON.stringify(input.fields), updated_at: now })
+      .set({ name: input.name, workflow_id: input.workflowId, title: input.title, description: input.description, fields: JSON.stringify(input.fields), access: input.access ? JSON.stringify(input.access) : null, updated_at: now })
       .where("id", "=", id)
       .execute();
+      await also?.(trx);
+    });
     return this.get(id);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("custom_forms").where("id", "=", id).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async delete(id: string, also?: InTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom("custom_forms").where("id", "=", id).executeTakeFirst();
+      if (r.numDeletedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ClientAuthMethod, ConnectionStatus, OAuthFlow, OAuthSettings } from "@bifrost/contracts/integrations.js";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
 
@@ -148,7 +149,8 @@ export class IntegrationsRepo {
   // ---- definitions -------------------------------------------------------------------
 
   /** Creates a definition; null when the name is taken. */
-  async create(input: IntegrationInput, now = new Date().toISOString()): Promise<Integration | null> {
+  /** `also` (the audit event: never the secret) commits with each change, or neither does. */
+  async create(input: IntegrationInput, now = new Date().toISOString(), also?: (db: Kysely<Schema>, created: Integration) => Promise<void>): Promise<Integration | null> {
     const row = {
       id: randomUUID(),
       name: input.name,
@@ -160,9 +162,13 @@ export class IntegrationsRepo {
       created_at: now,
       updated_at: now,
     };
-    const r = await this.db.insertInto("integrations").values(row).onConflict((oc) => oc.column("name").doNothing()).executeTakeFirst();
-    if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 0) return null;
-    return this.toIntegration(row);
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.insertInto("integrations").values(row).onConflict((oc) => oc.column("name").doNothing()).executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 0) return null;
+      const created = this.toIntegration(row);
+      await also?.(trx, created);
+      return created;
+    });
   }
 
   async get(id: string): Promise<Integration | null> {
@@ -181,10 +187,11 @@ export class IntegrationsRepo {
   }
 
   /** Replaces a definition (the client secret only when `input.clientSecret` is given); null when missing or the new name is taken. */
-  async update(id: string, input: IntegrationInput, now = new Date().toISOString()): Promise<Integration | null> {
+  async update(id: string, input: IntegrationInput, now = new Date().toISOString(), also?: InTransaction): Promise<Integration | null> {
     const taken = await this.db.selectFrom("integrations").select("id").where("name", "=", input.name).where("id", "!=", id).executeTakeFirst();
     if (taken) return null;
-    await this.db
+    await this.db.transaction().execute(async (trx) => {
+      await trx
       .updateTable("integrations")
       .set({
         name: input.name,
@@ -197,13 +204,19 @@ export class IntegrationsRepo {
       })
       .where("id", "=", id)
       .execute();
+      await also?.(trx);
+    });
     return this.get(id);
   }
 
   /** Deletes a definition with its mappings, connections and pending authorizations. */
-  async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("integrations").where("id", "=", id).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async delete(id: string, also?: InTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom("integrations").where("id", "=", id).executeTakeFirst();
+      if (r.numDeletedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
   }
 
   /** The client secret, opened (for the token endpoint only). */
@@ -218,8 +231,9 @@ export class IntegrationsRepo {
    * Creates or replaces the mapping of an integration in a scope. A new entity id drops the
    * connection: its tokens were issued for the old entity.
    */
-  async upsertMapping(integrationId: string, scope: string, input: MappingInput, now = new Date().toISOString()): Promise<{ mapping: IntegrationMapping; created: boolean }> {
+  async upsertMapping(integrationId: string, scope: string, input: MappingInput, now = new Date().toISOString(), also?: InTransaction): Promise<{ mapping: IntegrationMapping; created: boolean }> {
     return this.db.transaction().execute(async (trx) => {
+      await also?.(trx);
       const existing = await trx.selectFrom("integration_mappings").selectAll().where("integration_id", "=", integrationId).where("scope", "=", scope).executeTakeFirst();
       const config = JSON.stringify(input.config);
       if (existing) {
@@ -277,9 +291,13 @@ export class IntegrationsRepo {
     return rows.map((r) => this.toMapping(r));
   }
 
-  async deleteMapping(integrationId: string, scope: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("integration_mappings").where("integration_id", "=", integrationId).where("scope", "=", scope).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async deleteMapping(integrationId: string, scope: string, also?: InTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom("integration_mappings").where("integration_id", "=", integrationId).where("scope", "=", scope).executeTakeFirst();
+      if (r.numDeletedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
   }
 
   // ---- connections -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 export interface Organization {
@@ -33,10 +34,15 @@ export class OrganizationsRepo {
     };
   }
 
-  async create(name: string, now = new Date()): Promise<Organization> {
+  /** `also` runs in the same transaction (with the new organization's id known). */
+  async create(name: string, now = new Date(), also?: (db: Kysely<Schema>, created: Organization) => Promise<void>): Promise<Organization> {
     const row = { id: randomUUID(), name, created_at: now.toISOString(), updated_at: now.toISOString() };
-    await this.db.insertInto("organizations").values(row).execute();
-    return toOrganization(row);
+    const created = toOrganization(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("organizations").values(row).execute();
+      await also?.(trx, created);
+    });
+    return created;
   }
 
   async get(id: string): Promise<Organization | null> {
@@ -49,24 +55,26 @@ export class OrganizationsRepo {
     return rows.map(toOrganization);
   }
 
-  async rename(id: string, name: string, now = new Date()): Promise<Organization | null> {
-    await this.db
-      .updateTable("organizations")
-      .set({ name, updated_at: now.toISOString() })
-      .where("id", "=", id)
-      .execute();
-    return this.get(id);
+  async rename(id: string, name: string, now = new Date(), also?: InTransaction): Promise<Organization | null> {
+    const renamed = await this.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable("organizations").set({ name, updated_at: now.toISOString() }).where("id", "=", id).executeTakeFirst();
+      if (r.numUpdatedRows === 0n) return false;
+      await also?.(trx);
+      return true;
+    });
+    return renamed ? this.get(id) : null;
   }
 
   /**
    * Deletes the organization with everything stored for it — API keys, endpoint keys,
-   * config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
+   * users (with their sessions and personal keys), config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
    * execution history stays (an audit trail); its runs still waiting to start (Pending,
    * Scheduled) are cancelled in the same transaction, and their queue jobs removed. Runs
    * claimed later anyway (a message in flight, a retry) are refused by the claim, which
-   * requires the organization. Returns false when it did not exist.
+   * requires the organization. `also` (its audit event) commits with it. Returns false
+   * when it did not exist.
    */
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, also?: InTransaction): Promise<boolean> {
     const cancelled: string[] = [];
     const deleted = await this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom("organizations").where("id", "=", id).executeTakeFirst();
@@ -81,6 +89,13 @@ export class OrganizationsRepo {
       cancelled.push(...runs.map((r) => r.id));
       for (let i = 0; i < cancelled.length; i += 500) await trx.deleteFrom("jobs").where("execution_id", "in", cancelled.slice(i, i + 500)).execute();
       await trx.deleteFrom("api_keys").where("organization_id", "=", id).execute();
+      // Its users go with it: their sessions, one-time links, roles and personal keys first.
+      const users = trx.selectFrom("users").select("id").where("organization_id", "=", id);
+      await trx.deleteFrom("sessions").where("user_id", "in", users).execute();
+      await trx.deleteFrom("user_tokens").where("user_id", "in", users).execute();
+      await trx.deleteFrom("user_roles").where("user_id", "in", users).execute();
+      await trx.deleteFrom("api_keys").where("user_id", "in", users).execute();
+      await trx.deleteFrom("users").where("organization_id", "=", id).execute();
       await trx.deleteFrom("endpoint_keys").where("scope", "=", id).execute();
       await trx.deleteFrom("config_values").where("scope", "=", id).execute();
       await trx.deleteFrom("table_documents").where("scope", "=", id).execute();
@@ -91,6 +106,7 @@ export class OrganizationsRepo {
       await trx.deleteFrom("agents").where("scope", "=", id).execute();
       await trx.deleteFrom("knowledge_chunks").where("scope", "=", id).execute();
       await trx.deleteFrom("knowledge_documents").where("scope", "=", id).execute();
+      await also?.(trx);
       return true;
     });
     if (deleted) for (const listener of this.deletedListeners) listener(id, cancelled);

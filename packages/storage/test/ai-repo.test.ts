@@ -83,7 +83,7 @@ forEachDatabase((t) => {
       const repo = new AgentsRepo(t.database.db);
       const now = "2025-01-01T00:00:00.000Z";
       const a = await repo.create("global", agent(), now);
-      expect(await repo.get(a.id)).toEqual({ ...agent(), id: a.id, scope: "global", createdAt: now, updatedAt: now });
+      expect(await repo.get(a.id)).toEqual({ ...agent(), access: { level: "authenticated", roles: [] }, id: a.id, scope: "global", createdAt: now, updatedAt: now });
       await expect(repo.create("global", agent())).rejects.toThrow();
       const b = await repo.create("org-9", agent({ tools: [], knowledge: [] }));
       expect(await repo.findByName("org-9", "helpdesk")).toEqual(b);
@@ -91,6 +91,8 @@ forEachDatabase((t) => {
       expect(await repo.list([])).toEqual([]);
       const updated = await repo.update(a.id, agent({ description: null, model: null, maxIterations: 3, maxTokens: 3_000_000_000 }), "2025-03-01T00:00:00.000Z");
       expect(updated).toMatchObject({ description: null, model: null, maxIterations: 3, maxTokens: 3_000_000_000, updatedAt: "2025-03-01T00:00:00.000Z" });
+      const roleBased = await repo.update(a.id, agent({ access: { level: "roleBased", roles: ["Helpdesk"] } }));
+      expect(roleBased?.access).toEqual({ level: "roleBased", roles: ["Helpdesk"] });
       expect(await repo.delete(a.id)).toBe(true);
       expect(await repo.delete(a.id)).toBe(false);
     });

@@ -4,7 +4,9 @@ import type { StoredAgent } from "@bifrost/storage/agents.repo.js";
 import { principalOf } from "../../auth.js";
 import { parseBody } from "../../parse.js";
 import type { AiService } from "../ai/ai.service.js";
-import { callerOf } from "../sdk/scope.js";
+import { callerOf, GLOBAL } from "../sdk/scope.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import type { WorkflowsService } from "../workflows/workflows.service.js";
 import { runAgentChat } from "./agent-chat.js";
 import { ChatRequest, CreateAgent, ScopeQuery, UpdateAgent } from "./agents.schemas.js";
@@ -14,7 +16,10 @@ import type { AgentsService } from "./agents.service.js";
  * `/api/agents`: definitions (platform admins write; every key reads its organization's
  * and the global ones) and `POST /api/agents/{name}/chat`, the tool-calling loop.
  */
-export function agentsRoutes(app: FastifyInstance, deps: { agents: AgentsService; ai: AiService; workflows: WorkflowsService; engine: Engine }): void {
+export function agentsRoutes(
+  app: FastifyInstance,
+  deps: { agents: AgentsService; ai: AiService; workflows: WorkflowsService; engine: Engine; audit: AuditRepo; checkRoles: (names: string[], path: string) => Promise<void> },
+): void {
   const caller = (req: Parameters<typeof principalOf>[0]) => callerOf(principalOf(req));
   const view = (a: StoredAgent) => a;
 
@@ -22,11 +27,20 @@ export function agentsRoutes(app: FastifyInstance, deps: { agents: AgentsService
     const { scope } = parseBody(ScopeQuery, req.query);
     return { agents: (await deps.agents.list(caller(req), scope)).map(view) };
   });
-  app.post("/api/agents", async (req, reply) => reply.status(201).send(view(await deps.agents.create(caller(req), parseBody(CreateAgent, req.body)))));
+  app.post("/api/agents", async (req, reply) => {
+    const body = parseBody(CreateAgent, req.body);
+    if (body.access) await deps.checkRoles(body.access.roles, "access.roles");
+    const created = await deps.agents.create(caller(req), body, (db, a) => audit(deps.audit, req, { action: "agent.create", target: a.id, orgId: a.scope === GLOBAL ? null : a.scope, details: { name: a.name } }, db));
+    return reply.status(201).send(view(created));
+  });
   app.get<{ Params: { ref: string } }>("/api/agents/:ref", async (req) => view(await deps.agents.find(caller(req), req.params.ref)));
-  app.put<{ Params: { ref: string } }>("/api/agents/:ref", async (req) => view(await deps.agents.update(caller(req), req.params.ref, parseBody(UpdateAgent, req.body))));
+  app.put<{ Params: { ref: string } }>("/api/agents/:ref", async (req) => {
+    const body = parseBody(UpdateAgent, req.body);
+    if (body.access) await deps.checkRoles(body.access.roles, "access.roles");
+    return view(await deps.agents.update(caller(req), req.params.ref, body, (db, a) => audit(deps.audit, req, { action: "agent.update", target: a.id, orgId: a.scope === GLOBAL ? null : a.scope, details: { name: body.name ?? a.name } }, db)));
+  });
   app.delete<{ Params: { ref: string } }>("/api/agents/:ref", async (req, reply) => {
-    await deps.agents.delete(caller(req), req.params.ref);
+    await deps.agents.delete(caller(req), req.params.ref, (db, a) => audit(deps.audit, req, { action: "agent.delete", target: a.id, orgId: a.scope === GLOBAL ? null : a.scope, details: { name: a.name } }, db));
     return reply.status(204).send();
   });
 

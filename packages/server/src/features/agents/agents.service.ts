@@ -1,10 +1,13 @@
 import type { z } from "zod";
+import type { Kysely } from "kysely";
+import type { Schema } from "@bifrost/storage/schema.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { AgentInput, AgentsRepo, StoredAgent } from "@bifrost/storage/agents.repo.js";
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { forbidden, HttpError, notFound, validationFailed } from "../../http-error.js";
 import { GLOBAL, resolveScope } from "../sdk/scope.js";
+import { canUse } from "../workflows/workflows.service.js";
 import type { CreateAgent, UpdateAgent } from "./agents.schemas.js";
 
 /**
@@ -38,32 +41,33 @@ export class AgentsService {
   }
 
   async list(caller: SdkCaller, scope?: string): Promise<StoredAgent[]> {
-    if (scope !== undefined) return this.deps.repo.list([await resolveScope(caller, scope, "read", this.deps.organizations)]);
-    return this.deps.repo.list(this.visible(caller));
+    const listed = scope !== undefined ? await this.deps.repo.list([await resolveScope(caller, scope, "read", this.deps.organizations)]) : await this.deps.repo.list(this.visible(caller));
+    return listed.filter((a) => canUse(caller, a.access));
   }
 
   /** By id, or by name (the caller's organization's first, then global). 404 for anything the caller cannot see. */
   async find(caller: SdkCaller, ref: string): Promise<StoredAgent> {
     const visible = this.visible(caller);
     const byId = await this.deps.repo.get(ref);
-    if (byId && (!visible || visible.includes(byId.scope))) return byId;
     const own = caller.orgId ? await this.deps.repo.findByName(caller.orgId, ref) : null;
-    const found = own ?? (await this.deps.repo.findByName(GLOBAL, ref));
-    if (!found) throw notFound(`Agent "${ref}"`);
+    const found = byId && (!visible || visible.includes(byId.scope)) ? byId : (own ?? (await this.deps.repo.findByName(GLOBAL, ref)));
+    // A role-based agent the person may not use does not exist for them.
+    if (!found || !canUse(caller, found.access)) throw notFound(`Agent "${ref}"`);
     return found;
   }
 
-  async create(caller: SdkCaller, body: z.output<typeof CreateAgent>): Promise<StoredAgent> {
+  /** `audit` commits with the change (see AgentsRepo). */
+  async create(caller: SdkCaller, body: z.output<typeof CreateAgent>, audit?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<StoredAgent> {
     this.admin(caller);
     const scope = await resolveScope(caller, body.scope, "write", this.deps.organizations);
     const { scope: _scope, ...rest } = body;
     const input: AgentInput = { ...rest, description: body.description ?? null, provider: body.provider ?? null, model: body.model ?? null };
     this.checkTools(scope, input.tools);
     if (await this.deps.repo.findByName(scope, input.name)) throw new HttpError(409, "conflict", `An agent named "${input.name}" already exists in this scope`);
-    return this.deps.repo.create(scope, input);
+    return this.deps.repo.create(scope, input, undefined, audit);
   }
 
-  async update(caller: SdkCaller, ref: string, body: z.output<typeof UpdateAgent>): Promise<StoredAgent> {
+  async update(caller: SdkCaller, ref: string, body: z.output<typeof UpdateAgent>, audit?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<StoredAgent> {
     this.admin(caller);
     const current = await this.find(caller, ref);
     const pick = <T>(given: T | undefined, kept: T): T => (given === undefined ? kept : given);
@@ -77,16 +81,18 @@ export class AgentsService {
       knowledge: pick(body.knowledge, current.knowledge),
       maxIterations: pick(body.maxIterations, current.maxIterations),
       maxTokens: pick(body.maxTokens, current.maxTokens),
+      access: pick(body.access, current.access),
     };
     if (body.tools) this.checkTools(current.scope, input.tools);
     if (input.name !== current.name && (await this.deps.repo.findByName(current.scope, input.name))) {
       throw new HttpError(409, "conflict", `An agent named "${input.name}" already exists in this scope`);
     }
-    return (await this.deps.repo.update(current.id, input))!;
+    return (await this.deps.repo.update(current.id, input, undefined, audit ? (db) => audit(db, current) : undefined))!;
   }
 
-  async delete(caller: SdkCaller, ref: string): Promise<void> {
+  async delete(caller: SdkCaller, ref: string, audit?: (db: Kysely<Schema>, agent: StoredAgent) => Promise<void>): Promise<void> {
     this.admin(caller);
-    await this.deps.repo.delete((await this.find(caller, ref)).id);
+    const agent = await this.find(caller, ref);
+    await this.deps.repo.delete(agent.id, audit ? (db) => audit(db, agent) : undefined);
   }
 }

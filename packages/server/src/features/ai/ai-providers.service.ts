@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { Kysely } from "kysely";
+import type { Schema } from "@bifrost/storage/schema.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { AiProviderInput, AiProvidersRepo, StoredAiProvider } from "@bifrost/storage/ai-providers.repo.js";
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
@@ -44,6 +46,9 @@ export interface ProviderRef {
  * organization's choice overrides the global one. API keys and headers are sealed with
  * SecretBox at rest and never returned.
  */
+/** Appends a provider change's audit event in its transaction. */
+export type ProviderAudit = (db: Kysely<Schema>, provider: { id: string; scope: string; name: string }) => Promise<void>;
+
 export class AiProvidersService {
   constructor(private readonly deps: { repo: AiProvidersRepo; box: SecretBox; organizations: OrganizationsRepo }) {}
 
@@ -104,7 +109,8 @@ export class AiProvidersService {
     return this.view(await this.get(caller, id));
   }
 
-  async create(caller: SdkCaller, body: z.output<typeof CreateProvider>): Promise<PublicAiProvider> {
+  /** `audit` commits with the change (see AiProvidersRepo); it is never given the key. */
+  async create(caller: SdkCaller, body: z.output<typeof CreateProvider>, audit?: ProviderAudit): Promise<PublicAiProvider> {
     this.admin(caller);
     const scope = await resolveScope(caller, body.scope, "write", this.deps.organizations);
     const input: AiProviderInput = {
@@ -120,7 +126,7 @@ export class AiProvidersService {
     };
     this.check({ ...input, apiKey: body.apiKey ?? null });
     if (await this.deps.repo.findByName(scope, body.name)) throw new HttpError(409, "conflict", `An AI provider named "${body.name}" already exists in this scope`);
-    const created = await this.deps.repo.create(scope, input);
+    const created = await this.deps.repo.create(scope, input, undefined, audit ? (db, p) => audit(db, p) : undefined);
     // The first provider of a scope able to chat (or embed) becomes its default for it.
     const settings = await this.deps.repo.getSettings(scope);
     const chat = settings.chatProviderId ?? (created.chatModel ? created.id : null);
@@ -131,7 +137,7 @@ export class AiProvidersService {
     return this.view(created);
   }
 
-  async update(caller: SdkCaller, id: string, body: z.output<typeof UpdateProvider>): Promise<PublicAiProvider> {
+  async update(caller: SdkCaller, id: string, body: z.output<typeof UpdateProvider>, audit?: ProviderAudit): Promise<PublicAiProvider> {
     const current = await this.get(caller, id);
     const pick = <T>(given: T | undefined, kept: T): T => (given === undefined ? kept : given);
     const headers = body.headers === undefined ? current.headers : body.headers && Object.keys(body.headers).length > 0 ? this.deps.box.seal(JSON.stringify(body.headers)) : null;
@@ -151,12 +157,12 @@ export class AiProvidersService {
     if (input.name !== current.name && (await this.deps.repo.findByName(current.scope, input.name))) {
       throw new HttpError(409, "conflict", `An AI provider named "${input.name}" already exists in this scope`);
     }
-    return this.view((await this.deps.repo.update(id, input))!);
+    return this.view((await this.deps.repo.update(id, input, undefined, audit ? (db) => audit(db, current) : undefined))!);
   }
 
-  async delete(caller: SdkCaller, id: string): Promise<void> {
-    await this.get(caller, id);
-    await this.deps.repo.delete(id);
+  async delete(caller: SdkCaller, id: string, audit?: ProviderAudit): Promise<void> {
+    const current = await this.get(caller, id);
+    await this.deps.repo.delete(id, undefined, audit ? (db) => audit(db, current) : undefined);
   }
 
   /** A provider by id or name, as seen from `scope`: its own first, then global. */

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import { principalOf } from "../../auth.js";
 import { parseBody } from "../../parse.js";
-import { callerOf } from "../sdk/scope.js";
-import type { AiProvidersService } from "./ai-providers.service.js";
+import { callerOf, GLOBAL } from "../sdk/scope.js";
+import type { AiProvidersService, ProviderAudit } from "./ai-providers.service.js";
 import { HttpError } from "../../http-error.js";
 import { CompleteOptions, CreateProvider, ScopeQuery, UpdateProvider, UpdateSettings } from "./ai.schemas.js";
 import type { AiService } from "./ai.service.js";
@@ -11,8 +13,13 @@ import type { AiService } from "./ai.service.js";
  * `/api/ai/*`: providers and the per-scope defaults (platform admins), and what the caller's
  * organization uses (anyone).
  */
-export function aiRoutes(app: FastifyInstance, deps: { ai: AiService; providers: AiProvidersService }): void {
+export function aiRoutes(app: FastifyInstance, deps: { ai: AiService; providers: AiProvidersService; audit: AuditRepo }): void {
   const caller = (req: Parameters<typeof principalOf>[0]) => callerOf(principalOf(req));
+  // A provider change's event (its name, never its key) commits with it.
+  const audited =
+    (req: FastifyRequest, action: string): ProviderAudit =>
+    (db, p) =>
+      audit(deps.audit, req, { action, target: p.id, orgId: p.scope === GLOBAL ? null : p.scope, details: { name: p.name } }, db);
 
   app.get("/api/ai/providers", async (req) => {
     const { scope } = parseBody(ScopeQuery, req.query);
@@ -20,12 +27,12 @@ export function aiRoutes(app: FastifyInstance, deps: { ai: AiService; providers:
   });
   app.post("/api/ai/providers", async (req, reply) => {
     const body = parseBody(CreateProvider, req.body);
-    return reply.status(201).send(await deps.providers.create(caller(req), body));
+    return reply.status(201).send(await deps.providers.create(caller(req), body, audited(req, "ai_provider.create")));
   });
   app.get<{ Params: { id: string } }>("/api/ai/providers/:id", async (req) => deps.providers.describe(caller(req), req.params.id));
-  app.put<{ Params: { id: string } }>("/api/ai/providers/:id", async (req) => deps.providers.update(caller(req), req.params.id, parseBody(UpdateProvider, req.body)));
+  app.put<{ Params: { id: string } }>("/api/ai/providers/:id", async (req) => deps.providers.update(caller(req), req.params.id, parseBody(UpdateProvider, req.body), audited(req, "ai_provider.update")));
   app.delete<{ Params: { id: string } }>("/api/ai/providers/:id", async (req, reply) => {
-    await deps.providers.delete(caller(req), req.params.id);
+    await deps.providers.delete(caller(req), req.params.id, audited(req, "ai_provider.delete"));
     return reply.status(204).send();
   });
 

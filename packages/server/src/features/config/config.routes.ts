@@ -4,7 +4,9 @@ import { principalOf } from "../../auth.js";
 import { notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import type { SdkRegistry } from "../sdk/sdk-registry.js";
-import { callerOf } from "../sdk/scope.js";
+import { callerOf, GLOBAL } from "../sdk/scope.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import { CONFIG_TYPES } from "@bifrost/contracts/config.js";
 import { ConfigKey, type ConfigService } from "./config.service.js";
 
@@ -19,7 +21,7 @@ const SetBody = z
   .strict();
 
 /** `/api/config`: the same operations as the SDK's `config` module, for the UI and CLI. */
-export function configRoutes(app: FastifyInstance, deps: { config: ConfigService }): void {
+export function configRoutes(app: FastifyInstance, deps: { config: ConfigService; audit: AuditRepo }): void {
   app.get("/api/config", async (req) => {
     const { scope } = parseBody(Scope, req.query);
     return { values: await deps.config.list(callerOf(principalOf(req)), { scope }) };
@@ -33,12 +35,19 @@ export function configRoutes(app: FastifyInstance, deps: { config: ConfigService
   app.put<{ Params: { key: string } }>("/api/config/:key", async (req) => {
     const key = parseBody(ConfigKey, req.params.key);
     const { value, ...options } = parseBody(SetBody, req.body);
-    return deps.config.set(callerOf(principalOf(req)), key, value, options);
+    // The audit event names the key and type, never the value; it commits with the change.
+    return deps.config.set(callerOf(principalOf(req)), key, value, options, (db, scope, type) =>
+      audit(deps.audit, req, { action: type === "secret" ? "secret.set" : "config.set", target: key, orgId: scope === GLOBAL ? null : scope, details: { type } }, db),
+    );
   });
 
   app.delete<{ Params: { key: string } }>("/api/config/:key", async (req, reply) => {
     const { scope } = parseBody(Scope, req.query);
-    if (!(await deps.config.delete(callerOf(principalOf(req)), parseBody(ConfigKey, req.params.key), { scope }))) throw notFound("Config key");
+    const key = parseBody(ConfigKey, req.params.key);
+    const deleted = await deps.config.delete(callerOf(principalOf(req)), key, { scope }, (db, at) =>
+      audit(deps.audit, req, { action: "config.delete", target: key, orgId: at === GLOBAL ? null : at }, db),
+    );
+    if (!deleted) throw notFound("Config key");
     return reply.status(204).send();
   });
 }

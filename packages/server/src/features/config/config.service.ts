@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { Kysely } from "kysely";
+import type { Schema } from "@bifrost/storage/schema.js";
 import type { ConfigEntry, ConfigType } from "@bifrost/contracts/config.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Redactor } from "@bifrost/engine/executor/redactor.js";
@@ -77,14 +79,15 @@ export class ConfigService {
     return this.entry(row);
   }
 
-  async set(caller: SdkCaller, key: string, value: unknown, options: { secret?: boolean; type?: ConfigType; scope?: string } = {}): Promise<ConfigEntry> {
+  /** `audit` (never given the value) commits with the change. */
+  async set(caller: SdkCaller, key: string, value: unknown, options: { secret?: boolean; type?: ConfigType; scope?: string } = {}, audit?: (db: Kysely<Schema>, scope: string, type: ConfigType) => Promise<void>): Promise<ConfigEntry> {
     const scope = await resolveScope(caller, options.scope, "write", this.deps.organizations);
     const type: ConfigType = options.secret ? "secret" : (options.type ?? inferType(value));
     checkType(type, value);
     const json = JSON.stringify(value);
     if (json === undefined) throw validationFailed([{ path: "value", message: "must be a JSON value" }]);
     const stored = type === "secret" ? this.deps.box.seal(json) : json;
-    await this.deps.repo.set(scope, key, type, stored);
+    await this.deps.repo.set(scope, key, type, stored, undefined, audit ? (db) => audit(db, scope, type) : undefined);
     if (type === "secret" && caller.executionId) this.deps.redactor.add(caller.executionId, value);
     return this.entry((await this.deps.repo.get(scope, key))!);
   }
@@ -99,8 +102,8 @@ export class ConfigService {
     return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key)).map((r) => this.entry(r));
   }
 
-  async delete(caller: SdkCaller, key: string, options: { scope?: string } = {}): Promise<boolean> {
+  async delete(caller: SdkCaller, key: string, options: { scope?: string } = {}, audit?: (db: Kysely<Schema>, scope: string) => Promise<void>): Promise<boolean> {
     const scope = await resolveScope(caller, options.scope, "write", this.deps.organizations);
-    return this.deps.repo.delete(scope, key);
+    return this.deps.repo.delete(scope, key, audit ? (db) => audit(db, scope) : undefined);
   }
 }

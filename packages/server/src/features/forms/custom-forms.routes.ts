@@ -7,8 +7,12 @@ import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
 import { principalOf, requireAdmin } from "../../auth.js";
 import { HttpError, notFound, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import type { WorkflowsService } from "../workflows/workflows.service.js";
+import { canUse, type WorkflowsService } from "../workflows/workflows.service.js";
 import { formFields, type FormField } from "./form-fields.js";
+import type { DataProvidersService } from "./data-providers.service.js";
+import { coerceQuery } from "./forms.routes.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
 const FieldInput = z
@@ -31,6 +35,11 @@ const FormInput = z
     /** Display order, labels and fixed values; params not listed follow in their own order. */
     fields: z.array(FieldInput).max(200).default([]),
     scope: z.string().min(1).optional(),
+    /** `roleBased`: only users holding one of `roles` open and submit it — and run its workflow through it. */
+    access: z
+      .object({ level: z.enum(["authenticated", "roleBased"]), roles: z.array(z.string().trim().min(1).max(100)).max(50).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -41,7 +50,14 @@ const FormInput = z
  */
 export function customFormsRoutes(
   app: FastifyInstance,
-  deps: { forms: CustomFormsRepo; workflows: WorkflowsService; organizations: OrganizationsRepo },
+  deps: {
+    forms: CustomFormsRepo;
+    workflows: WorkflowsService;
+    organizations: OrganizationsRepo;
+    providers: DataProvidersService;
+    audit: AuditRepo;
+    checkRoles: (names: string[], path: string) => Promise<void>;
+  },
 ): void {
   const { forms, workflows } = deps;
 
@@ -69,17 +85,24 @@ export function customFormsRoutes(
     if (errors.length) throw validationFailed(errors);
   }
 
-  async function visibleForm(caller: SdkCaller, id: string): Promise<{ form: CustomForm; workflow: StoredWorkflow }> {
+  /**
+   * The form if the caller may use it (else 404), its workflow, and the caller to run it
+   * as: a role-based form grants its workflow to its roles, so through the form the
+   * workflow's own access is not checked again.
+   */
+  async function visibleForm(caller: SdkCaller, id: string): Promise<{ form: CustomForm; workflow: StoredWorkflow; runner: SdkCaller }> {
     const form = await forms.get(id);
     const org = visibleOrgOf(caller);
-    if (!form || (org !== undefined && form.scope !== GLOBAL && form.scope !== org)) throw notFound("Form");
+    if (!form || (org !== undefined && form.scope !== GLOBAL && form.scope !== org) || !canUse(caller, form.access)) throw notFound("Form");
+    const { roles: _roles, ...granted } = caller;
+    const runner = form.access.level === "roleBased" ? granted : caller;
     let workflow: StoredWorkflow;
     try {
-      workflow = workflows.find(caller, form.workflowId);
+      workflow = workflows.find(runner, form.workflowId);
     } catch {
       throw new HttpError(409, "workflow_missing", `The workflow of form "${form.name}" no longer exists`);
     }
-    return { form, workflow };
+    return { form, workflow, runner };
   }
 
   async function input(req: FastifyRequest) {
@@ -89,13 +112,15 @@ export function customFormsRoutes(
     const w = workflows.find({ ...caller, orgId: scope === GLOBAL ? null : scope }, body.workflow);
     if (w.kind === "data_provider") throw validationFailed([{ path: "workflow", message: "is a data provider, not a workflow" }]);
     checkFields(w, body.fields);
-    return { scope, values: { name: body.name, workflowId: w.id, title: body.title ?? null, description: body.description ?? null, fields: body.fields } };
+    if (body.access) await deps.checkRoles(body.access.roles, "access.roles");
+    return { scope, values: { name: body.name, workflowId: w.id, title: body.title ?? null, description: body.description ?? null, fields: body.fields, access: body.access } };
   }
 
   app.post("/api/custom-forms", async (req, reply) => {
     const { scope, values } = await input(req);
     if (await forms.findByName(scope, values.name)) throw new HttpError(409, "conflict", `A form named "${values.name}" already exists`);
-    return reply.status(201).send(await forms.create(scope, values));
+    const created = await forms.create(scope, values, undefined, (db, f) => audit(deps.audit, req, { action: "form.create", target: f.id, orgId: scope === GLOBAL ? null : scope, details: { name: f.name } }, db));
+    return reply.status(201).send(created);
   });
 
   /** The fixed values of hidden fields are the admins' business: others see that a field is hidden. */
@@ -106,7 +131,7 @@ export function customFormsRoutes(
     const caller = callerOf(principalOf(req));
     const org = visibleOrgOf(caller);
     const list = await forms.list(org === undefined ? undefined : [GLOBAL, ...(org ? [org] : [])]);
-    return { forms: list.map((f) => shown(f, caller.isPlatformAdmin)) };
+    return { forms: list.filter((f) => canUse(caller, f.access)).map((f) => shown(f, caller.isPlatformAdmin)) };
   });
 
   app.get<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
@@ -121,21 +146,35 @@ export function customFormsRoutes(
   });
 
   app.put<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
-    if (!(await forms.get(req.params.id))) throw notFound("Form");
+    const current = await forms.get(req.params.id);
+    if (!current) throw notFound("Form");
     const { values } = await input(req);
-    return forms.update(req.params.id, values);
+    return forms.update(req.params.id, values, undefined, (db) =>
+      audit(deps.audit, req, { action: "form.update", target: current.id, orgId: current.scope === GLOBAL ? null : current.scope, details: { name: values.name } }, db),
+    );
   });
 
   app.delete<{ Params: { id: string } }>("/api/custom-forms/:id", async (req, reply) => {
     requireAdmin(req);
-    if (!(await forms.delete(req.params.id))) throw notFound("Form");
+    const id = req.params.id;
+    if (!(await forms.delete(id, (db) => audit(deps.audit, req, { action: "form.delete", target: id }, db)))) throw notFound("Form");
     return reply.status(204).send();
+  });
+
+  /**
+   * A dropdown of the form, through the form: a role-based form grants the data providers
+   * its workflow's fields name to its roles, as it grants the workflow.
+   */
+  app.get<{ Params: { id: string; name: string } }>("/api/custom-forms/:id/data-providers/:name", async (req) => {
+    const { workflow, runner } = await visibleForm(callerOf(principalOf(req)), req.params.id);
+    if (!formFields(workflow.paramsSchema).some((f) => f.dataProvider === req.params.name)) throw notFound(`Data provider "${req.params.name}" of this form`);
+    const provider = workflows.find(runner, req.params.name);
+    return deps.providers.options(runner, provider.name, coerceQuery((req.query ?? {}) as Record<string, unknown>, provider.paramsSchema));
   });
 
   /** Runs the form's workflow with the values (hidden fields fixed), trigger `form`. */
   app.post<{ Params: { id: string } }>("/api/custom-forms/:id/submit", async (req, reply) => {
-    const caller = callerOf(principalOf(req));
-    const { form, workflow } = await visibleForm(caller, req.params.id);
+    const { form, workflow, runner: caller } = await visibleForm(callerOf(principalOf(req)), req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body !== "object" || Array.isArray(body)) throw validationFailed([{ path: "(body)", message: "must be a JSON object" }]);
     const values: Record<string, unknown> = { ...body };

@@ -3,9 +3,11 @@ import { z } from "zod";
 import { principalOf } from "../../auth.js";
 import { HttpError, notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { callerOf } from "../sdk/scope.js";
+import { callerOf, GLOBAL } from "../sdk/scope.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import { IntegrationBody, IntegrationName, MappingBody, ScopeOption, ScopeOptions } from "./integrations.schemas.js";
-import type { IntegrationsService } from "./integrations.service.js";
+import type { IntegrationAudit, IntegrationsService } from "./integrations.service.js";
 
 type NameParams = { Params: { name: string } };
 type MappingParams = { Params: { name: string; scope: string } };
@@ -18,23 +20,28 @@ const AuthorizeQuery = z.object({ scope: ScopeOption.optional(), format: z.enum(
  * `/api/integrations` (definitions: platform admins write, everyone reads; mappings and
  * connections: each organization sees its own) and `GET|POST /api/oauth/{name}/authorize`.
  */
-export function integrationsRoutes(app: FastifyInstance, deps: { integrations: IntegrationsService; publicUrl: string | null }): void {
+export function integrationsRoutes(app: FastifyInstance, deps: { integrations: IntegrationsService; publicUrl: string | null; audit: AuditRepo }): void {
   const { integrations } = deps;
   const caller = (req: FastifyRequest) => callerOf(principalOf(req));
+  // A change's event (names only, never a secret) commits with it.
+  const audited =
+    (req: FastifyRequest, action: string): IntegrationAudit =>
+    (db, i) =>
+      audit(deps.audit, req, { action, target: i.scope ? `${i.name}/${i.scope}` : i.name, orgId: i.scope && i.scope !== GLOBAL ? i.scope : null, details: { integrationId: i.id } }, db);
   const nameOf = (req: FastifyRequest<NameParams>) => parseBody(NameParam, req.params).name;
   const scopeOf = (req: FastifyRequest) => parseBody(ScopeOptions, req.query);
 
   app.get("/api/integrations", async () => ({ integrations: await integrations.list() }));
 
-  app.post("/api/integrations", async (req, reply) => reply.status(201).send(await integrations.create(caller(req), parseBody(IntegrationBody, req.body))));
+  app.post("/api/integrations", async (req, reply) => reply.status(201).send(await integrations.create(caller(req), parseBody(IntegrationBody, req.body), audited(req, "integration.create"))));
 
   app.get<NameParams>("/api/integrations/:name", async (req) => integrations.describe(nameOf(req)));
 
-  app.put<NameParams>("/api/integrations/:name", async (req) => integrations.update(caller(req), nameOf(req), parseBody(IntegrationBody, req.body)));
+  app.put<NameParams>("/api/integrations/:name", async (req) => integrations.update(caller(req), nameOf(req), parseBody(IntegrationBody, req.body), audited(req, "integration.update")));
 
   app.delete<NameParams>("/api/integrations/:name", async (req, reply) => {
     const name = nameOf(req);
-    if (!(await integrations.delete(caller(req), name))) throw notFound(`Integration "${name}"`);
+    if (!(await integrations.delete(caller(req), name, audited(req, "integration.delete")))) throw notFound(`Integration "${name}"`);
     return reply.status(204).send();
   });
 
@@ -51,13 +58,13 @@ export function integrationsRoutes(app: FastifyInstance, deps: { integrations: I
 
   app.put<MappingParams>("/api/integrations/:name/mappings/:scope", async (req, reply) => {
     const { name, scope } = parseBody(MappingParam, req.params);
-    const { mapping, created } = await integrations.upsertMapping(caller(req), name, parseBody(MappingBody, req.body), { scope });
+    const { mapping, created } = await integrations.upsertMapping(caller(req), name, parseBody(MappingBody, req.body), { scope }, audited(req, "integration.map"));
     return reply.status(created ? 201 : 200).send(mapping);
   });
 
   app.delete<MappingParams>("/api/integrations/:name/mappings/:scope", async (req, reply) => {
     const { name, scope } = parseBody(MappingParam, req.params);
-    if (!(await integrations.deleteMapping(caller(req), name, { scope }))) throw notFound(`The mapping of integration "${name}" for ${scope}`);
+    if (!(await integrations.deleteMapping(caller(req), name, { scope }, audited(req, "integration.unmap")))) throw notFound(`The mapping of integration "${name}" for ${scope}`);
     return reply.status(204).send();
   });
 

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Schema } from "@bifrost/storage/schema.js";
 import type {
   ConnectionInfo,
   IntegrationAccess,
@@ -79,6 +81,9 @@ function mappingInfo(i: Integration, m: IntegrationMapping, c: Connection | null
  * connection. Tokens come from the `TokenBroker`, which renews them once however many
  * callers ask.
  */
+/** Appends an integration change's audit event in its transaction (scope: the mapping's, null for definitions). */
+export type IntegrationAudit = (db: Kysely<Schema>, integration: { id: string; name: string; scope: string | null }) => Promise<void>;
+
 export class IntegrationsService {
   constructor(private readonly deps: IntegrationsServiceDeps) {}
 
@@ -136,25 +141,26 @@ export class IntegrationsService {
     return info(await this.integration(name));
   }
 
-  async create(caller: SdkCaller, body: IntegrationBody): Promise<IntegrationInfo> {
+  /** `audit` (given the integration's id, name and scope; never a secret) commits with the change. */
+  async create(caller: SdkCaller, body: IntegrationBody, audit?: IntegrationAudit): Promise<IntegrationInfo> {
     this.requireAdmin(caller, "define integrations");
-    const created = await this.deps.repo.create(this.input(body));
+    const created = await this.deps.repo.create(this.input(body), undefined, audit ? (db, i) => audit(db, { id: i.id, name: i.name, scope: null }) : undefined);
     if (!created) throw new HttpError(409, "conflict", `Integration "${body.name}" already exists`);
     return info(created);
   }
 
-  async update(caller: SdkCaller, name: string, body: IntegrationBody): Promise<IntegrationInfo> {
+  async update(caller: SdkCaller, name: string, body: IntegrationBody, audit?: IntegrationAudit): Promise<IntegrationInfo> {
     this.requireAdmin(caller, "change integrations");
     const existing = await this.integration(name);
-    const updated = await this.deps.repo.update(existing.id, this.input(body));
+    const updated = await this.deps.repo.update(existing.id, this.input(body), undefined, audit ? (db) => audit(db, { id: existing.id, name: body.name, scope: null }) : undefined);
     if (!updated) throw new HttpError(409, "conflict", `Integration "${body.name}" already exists`);
     return info(updated);
   }
 
-  async delete(caller: SdkCaller, name: string): Promise<boolean> {
+  async delete(caller: SdkCaller, name: string, audit?: IntegrationAudit): Promise<boolean> {
     this.requireAdmin(caller, "delete integrations");
     const found = await this.deps.repo.findByName(name);
-    return found ? this.deps.repo.delete(found.id) : false;
+    return found ? this.deps.repo.delete(found.id, audit ? (db) => audit(db, { id: found.id, name, scope: null }) : undefined) : false;
   }
 
   // ---- mappings ----------------------------------------------------------------------
@@ -197,7 +203,7 @@ export class IntegrationsService {
     return mapping ? mappingInfo(integration, mapping, await this.deps.repo.getConnection(mapping.id)) : null;
   }
 
-  async upsertMapping(caller: SdkCaller, name: string, body: MappingBody, options: { scope?: string } = {}): Promise<{ mapping: IntegrationMappingInfo; created: boolean }> {
+  async upsertMapping(caller: SdkCaller, name: string, body: MappingBody, options: { scope?: string } = {}, audit?: IntegrationAudit): Promise<{ mapping: IntegrationMappingInfo; created: boolean }> {
     this.requireAdmin(caller, "map integrations to organizations");
     const integration = await this.integration(name);
     const scope = await this.scopeOf(caller, options.scope);
@@ -214,14 +220,15 @@ export class IntegrationsService {
       entityId: body.entityId,
       entityName: body.entityName ?? null,
       config: body.config,
-    });
+    }, undefined, audit ? (db) => audit(db, { id: integration.id, name, scope }) : undefined);
     return { mapping: mappingInfo(integration, mapping, await this.deps.repo.getConnection(mapping.id)), created };
   }
 
-  async deleteMapping(caller: SdkCaller, name: string, options: { scope?: string } = {}): Promise<boolean> {
+  async deleteMapping(caller: SdkCaller, name: string, options: { scope?: string } = {}, audit?: IntegrationAudit): Promise<boolean> {
     this.requireAdmin(caller, "remove integration mappings");
     const integration = await this.integration(name);
-    return this.deps.repo.deleteMapping(integration.id, await this.scopeOf(caller, options.scope));
+    const scope = await this.scopeOf(caller, options.scope);
+    return this.deps.repo.deleteMapping(integration.id, scope, audit ? (db) => audit(db, { id: integration.id, name, scope }) : undefined);
   }
 
   /** Every integration with the caller's mapping in a scope (null where unmapped). */

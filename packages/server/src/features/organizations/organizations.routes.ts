@@ -4,11 +4,13 @@ import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { principalOf, requireAdmin } from "../../auth.js";
 import { forbidden, notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 
 const OrganizationInput = z.object({ name: z.string().trim().min(1, "is required").max(200) }).strict();
 
 /** Organizations (SPEC §2 `organizations`): platform admins manage them; members read their own. */
-export function organizationsRoutes(app: FastifyInstance, deps: { organizations: OrganizationsRepo; onDelete: (id: string) => void }): void {
+export function organizationsRoutes(app: FastifyInstance, deps: { organizations: OrganizationsRepo; audit: AuditRepo; onDelete: (id: string) => void }): void {
   app.get("/api/organizations", async (request) => {
     const p = principalOf(request);
     if (p.isPlatformAdmin) return { organizations: await deps.organizations.list() };
@@ -19,7 +21,9 @@ export function organizationsRoutes(app: FastifyInstance, deps: { organizations:
   app.post("/api/organizations", async (request, reply) => {
     requireAdmin(request);
     const { name } = parseBody(OrganizationInput, request.body);
-    return reply.status(201).send(await deps.organizations.create(name));
+    // Each change commits with its audit event.
+    const created = await deps.organizations.create(name, new Date(), (db, org) => audit(deps.audit, request, { action: "organization.create", target: org.id, orgId: org.id, details: { name } }, db));
+    return reply.status(201).send(created);
   });
 
   app.get<{ Params: { id: string } }>("/api/organizations/:id", async (request) => {
@@ -31,13 +35,17 @@ export function organizationsRoutes(app: FastifyInstance, deps: { organizations:
   app.patch<{ Params: { id: string } }>("/api/organizations/:id", async (request) => {
     requireAdmin(request);
     const { name } = parseBody(OrganizationInput, request.body);
-    return (await deps.organizations.rename(request.params.id, name)) ?? Promise.reject(notFound("Organization"));
+    const renamed = await deps.organizations.rename(request.params.id, name, new Date(), (db) =>
+      audit(deps.audit, request, { action: "organization.rename", target: request.params.id, orgId: request.params.id, details: { name } }, db),
+    );
+    return renamed ?? Promise.reject(notFound("Organization"));
   });
 
   app.delete<{ Params: { id: string } }>("/api/organizations/:id", async (request, reply) => {
     const p = principalOf(request);
     if (!p.isPlatformAdmin) throw forbidden("Only platform admins may delete organizations");
-    if (!(await deps.organizations.delete(request.params.id))) throw notFound("Organization");
+    const id = request.params.id;
+    if (!(await deps.organizations.delete(id, (db) => audit(deps.audit, request, { action: "organization.delete", target: id, orgId: id }, db)))) throw notFound("Organization");
     deps.onDelete(request.params.id);
     return reply.status(204).send();
   });
