@@ -19,6 +19,20 @@ const cliEnv = (dir: string, port: number) => ({
   BIFROST_WATCH: "false",
 });
 
+/**
+ * Waits until a spawned CLI process prints `ready`: up to 30 s, as the CLI's own tests
+ * allow `bifrost start` (about 2.5 s on a quiet machine, several times that under load).
+ * Fails at once if the process exits, and says what it printed either way.
+ */
+async function printed(proc: ChildProcess, output: () => string, ready: string, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output().includes(ready)) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before printing "${ready}": ${output() || "(nothing)"}`);
+    if (Date.now() > deadline) throw new Error(`${what} printed no "${ready}" within ${timeoutMs} ms: ${output() || "(nothing)"}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function api(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -143,7 +157,7 @@ describe("host restart", () => {
     let out = "";
     proc.stdout!.on("data", (c) => (out += c));
     proc.stderr!.on("data", (c) => (out += c));
-    await eventually(() => (out.includes("listening") ? true : undefined), 15_000, `the CLI to start (${out})`);
+    await printed(proc, () => out, "listening", "bifrost start");
     return `http://127.0.0.1:${port}`;
   }
 
@@ -181,7 +195,7 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
     for (const [i, id] of queued.entries()) expect((await runReaching(base, id, "Success")).result).toBe(i * 2);
     const late = await runReaching(base, delayed, "Success");
     expect(late.result).toBe(200);
-  }, 60_000);
+  }, 120_000);
 
   it("a run whose policy retries crashes is retried after a host crash", async () => {
     let base = `http://127.0.0.1:${port}`;
@@ -209,19 +223,24 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
     expect(e.result).toBe("second life");
     expect(e.attempt).toBe(2);
     expect(e.attempts[0]).toMatchObject({ attempt: 1, status: "Stuck" });
-  }, 60_000);
+  }, 120_000);
 
   it("refuses to start a second platform on the same data directory", async () => {
     const second = spawn(process.execPath, [CLI, "start"], {
       env: { ...process.env, PORT: String(await freePort()), BIFROST_DATA_DIR: join(dir, "data"), BIFROST_WORKSPACE: join(dir, "ws"), BIFROST_ADMIN_API_KEY: ADMIN_KEY },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let err = "";
-    second.stderr!.on("data", (c) => (err += c));
-    const code = await new Promise((r) => second.once("exit", r));
-    expect(code).toBe(1);
-    expect(err).toContain("in use by another Bifrost process");
-  });
+    try {
+      let err = "";
+      second.stderr!.on("data", (c) => (err += c));
+      const code = await new Promise((r) => second.once("exit", r));
+      expect(code).toBe(1);
+      expect(err).toContain("in use by another Bifrost process");
+    } finally {
+      // If it timed out, it must not go on: once the first platform is gone it would start.
+      if (second.exitCode === null) second.kill("SIGKILL");
+    }
+  }, 60_000);
 });
 
 describe("two scheduler processes on one database", () => {
@@ -243,7 +262,7 @@ describe("two scheduler processes on one database", () => {
       let out = "";
       p.stdout!.on("data", (c) => (out += c));
       p.stderr!.on("data", (c) => (out += c));
-      return eventually(() => (out.includes(ready) ? true : undefined), 15_000, `${args[0]} to start (${out})`);
+      return printed(p, () => out, ready, `bifrost ${args[0]}`);
     };
     await start(["start"], "listening");
     await start(["scheduler"], "scheduler");
@@ -266,7 +285,7 @@ describe("two scheduler processes on one database", () => {
     } finally {
       db.close();
     }
-  }, 40_000);
+  }, 100_000);
 });
 
 describe("compiled code by content hash", () => {
