@@ -50,6 +50,18 @@ function runReaching(base: string, id: string, status: string, timeoutMs = 10_00
   }, timeoutMs, `execution ${id} to be ${status}`);
 }
 
+/**
+ * Waits until a queued run has started in a worker child. Running alone is not enough: a
+ * run is Running from its claim, and one claimed but not yet taken by a child when the
+ * host dies is queued again as the same attempt (recovery), not marked Stuck or retried.
+ */
+function runStarted(base: string, id: string, timeoutMs = 10_000) {
+  return eventually(async () => {
+    const r = (await api(base, "GET", `/api/executions/${id}`)).json;
+    return r.status === "Running" && r.startedAt ? r : undefined;
+  }, timeoutMs, `execution ${id} to start in a worker child`);
+}
+
 /** Reads an SSE response into events until the stream ends. */
 async function readSse(res: Response, onEvent?: (e: { id?: string; event: string; data: any }) => void) {
   const events: { id?: string; event: string; data: any }[] = [];
@@ -180,7 +192,7 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
   it("after kill -9 of the host: queued runs still run, the running one is marked Stuck, never left Running", async () => {
     let base = await startCli();
     const running = (await api(base, "POST", "/api/workflows/long/run", {})).json.executionId;
-    await runReaching(base, running, "Running");
+    await runStarted(base, running);
     // The only worker is busy, so these wait in the durable queue.
     const queued: string[] = [];
     for (let i = 0; i < 5; i++) queued.push((await api(base, "POST", "/api/workflows/quick/run", { i })).json.executionId);
@@ -215,7 +227,7 @@ export const resilient = workflow({ retryPolicy: { maxRetries: 1, delaySeconds: 
     await new Promise((r) => proc!.once("exit", r));
     base = await startCli();
     const id = (await api(base, "POST", "/api/workflows/resilient/run", {})).json.executionId;
-    await runReaching(base, id, "Running");
+    await runStarted(base, id);
     proc!.kill("SIGKILL");
     await new Promise((r) => proc!.once("exit", r));
     base = await startCli();
