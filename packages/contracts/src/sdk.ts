@@ -17,6 +17,15 @@ export interface SdkCaller {
   isPlatformAdmin: boolean;
   keyId: string | null;
   userName: string | null;
+  /** The signed-in person behind the call (a session or a personal key), if any. */
+  userId?: string | null;
+  email?: string | null;
+  /**
+   * The roles (lower-cased names) of a person whose access is checked against
+   * workflows' `access`; absent = not restricted (platform admins, keys without a user,
+   * running workflows).
+   */
+  roles?: string[];
   /** The execution making the call (null from outside the platform). */
   executionId: string | null;
   /** How deep in `workflows.run` nesting the calling execution is (0 = top level). */

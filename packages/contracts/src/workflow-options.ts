@@ -52,6 +52,13 @@ export const WorkflowOptionsSchema = z
     timeSaved: z.number().min(0).optional(),
     value: z.number().min(0).optional(),
     cacheTtl: z.number().min(0).optional(),
+    access: z
+      .object({
+        level: z.enum(["authenticated", "roleBased"]),
+        roles: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type WorkflowOptionsData = z.infer<typeof WorkflowOptionsSchema>;
@@ -106,9 +113,17 @@ export interface WorkflowSummary {
   timeSaved: number;
   value: number;
   cacheTtl: number | null;
+  /** Who may see and run it: anyone in scope, or only users holding one of `roles` (platform admins always). */
+  access: WorkflowAccess;
   paramsSchema: Record<string, unknown>;
   sourceHash: string;
   updatedAt: string;
+}
+
+export interface WorkflowAccess {
+  level: "authenticated" | "roleBased";
+  /** Role names (for `roleBased`). */
+  roles: string[];
 }
 
 /** A workspace file that failed to compile or load, or a definition that was not registered. */
@@ -148,5 +163,6 @@ export function resolveWorkflowSettings(kind: ExecutableKind, options: WorkflowO
     timeSaved: options.timeSaved ?? 0,
     value: options.value ?? 0,
     cacheTtl: options.cacheTtl ?? null,
+    access: { level: options.access?.level ?? "authenticated", roles: options.access?.roles ?? [] },
   } satisfies Omit<WorkflowSummary, "id" | "name" | "kind" | "orgId" | "filePath" | "exportName" | "paramsSchema" | "sourceHash" | "updatedAt">;
 }

@@ -24,6 +24,21 @@ export interface CommonOptions<P extends AnyParams> {
   params?: P;
   /** Longest a run may take before it ends `Timeout`. Default 300. */
   timeoutSeconds?: number;
+  /**
+   * Who may see and run it. `authenticated` (the default): anyone in scope.
+   * `roleBased`: only users holding one of `roles` (platform admins always; API keys
+   * without a user are not restricted). Roles must exist (`POST /api/roles`): an unknown
+   * one is listed as a load error and grants nobody.
+   *
+   * @example
+   * ```ts
+   * export const resetPassword = workflow(
+   *   { access: { level: "roleBased", roles: ["Helpdesk"] } },
+   *   async () => ({ reset: true }),
+   * );
+   * ```
+   */
+  access?: { level: "authenticated" | "roleBased"; roles?: string[] };
 }
 
 export interface RetryPolicy {

@@ -3,11 +3,25 @@ import { MemoryCache, type Cache } from "@bifrost/engine/events/cache.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
+import { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { RolesRepo } from "@bifrost/storage/roles.repo.js";
+import { SessionsRepo } from "@bifrost/storage/sessions.repo.js";
+import { UserTokensRepo } from "@bifrost/storage/user-tokens.repo.js";
+import { UsersRepo } from "@bifrost/storage/users.repo.js";
 import { registerAuth } from "./auth.js";
+import { auditRoutes } from "./features/audit/audit.routes.js";
+import { selfRoutes, signInRoutes } from "./features/auth/auth.routes.js";
+import { mfaRoutes } from "./features/auth/mfa.routes.js";
+import { oidcRoutes, type OidcDeps } from "./features/auth/oidc.routes.js";
+import { SecretBox } from "@bifrost/storage/secret-box.js";
+import { rolesRoutes } from "./features/roles/roles.routes.js";
+import { usersRoutes } from "./features/users/users.routes.js";
+import { UsersService } from "./features/users/users.service.js";
+import { familyOf, registerPermissions } from "./permissions.js";
+import { registerAuditOfChanges } from "./features/audit/audit.js";
 import { agentsRoutes } from "./features/agents/agents.routes.js";
 import { aiRoutes } from "./features/ai/ai.routes.js";
 import { apiKeysRoutes } from "./features/api-keys/api-keys.routes.js";
-import { meRoutes } from "./features/auth/me.routes.js";
 import { configRoutes } from "./features/config/config.routes.js";
 import { endpointKeysRoutes, endpointsRoutes } from "./features/endpoints/endpoints.routes.js";
 import { executionsRoutes } from "./features/executions/executions.routes.js";
@@ -25,11 +39,12 @@ import { schedulesRoutes } from "./features/schedules/schedules.routes.js";
 import { sdkRoutes } from "./features/sdk/sdk.routes.js";
 import { tablesRoutes } from "./features/tables/tables.routes.js";
 import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
-import { HttpError, registerErrorHandler } from "./http-error.js";
+import { HttpError, registerErrorHandler, validationFailed } from "./http-error.js";
 import { bodyTooDeep, DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from "./json-depth.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { integrationsRoutes, oauthCallbackRoutes } from "./features/integrations/integrations.routes.js";
 import { buildServices } from "./services.js";
+import { unknownRoles } from "./features/roles/role-problems.js";
 
 export interface AppDeps {
   engine: Engine;
@@ -52,6 +67,10 @@ export interface AppDeps {
   counters?: Cache;
   /** OAuth for integrations: public base URL (redirect URIs), token endpoint timeout, background refresh interval (0 = off). */
   oauth?: { publicUrl: string | null; timeoutMs: number; refreshIntervalMs: number };
+  /** Sign-in sessions: idle and absolute lifetimes; failed sign-ins per account a minute (default 10). */
+  sessions?: { idleMs: number; absoluteMs: number; loginFailLimit?: number; requireMfaForAdmins?: boolean };
+  /** Single sign-on with OpenID Connect (null = off). */
+  oidc?: OidcDeps["oidc"] | null;
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -105,6 +124,45 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const counters = deps.counters ?? new MemoryCache(100_000);
   // Bad API keys and bad endpoint keys from one address count together.
   const failures = new RateLimiter(counters, "auth-fail", deps.authFailLimit ?? 30);
+  const publicUrl = deps.oauth?.publicUrl ?? null;
+  const usersRepo = new UsersRepo(db);
+  const sessionsRepo = new SessionsRepo(db);
+  const rolesRepo = new RolesRepo(db);
+  const auditRepo = new AuditRepo(db);
+  const usersDeps = {
+    db,
+    users: usersRepo,
+    sessions: sessionsRepo,
+    tokens: new UserTokensRepo(db),
+    roles: rolesRepo,
+    apiKeys: engine.repos.apiKeys,
+    organizations,
+    audit: auditRepo,
+    publicUrl,
+  };
+  const usersService = new UsersService(usersDeps);
+  /** Roles are never created on first use: naming an unknown one (custom forms, agents) is 422. */
+  const checkRoles = async (names: string[], path: string) => {
+    const errors = [];
+    for (const [i, name] of names.entries()) if (!(await rolesRepo.findByName(name))) errors.push({ path: `${path}.${i}`, message: `unknown role "${name}": create it with POST /api/roles` });
+    if (errors.length) throw validationFailed(errors);
+  };
+  const sessionIdleMs = deps.sessions?.idleMs ?? 60 * 60_000;
+  const signIn = {
+    ...usersDeps,
+    service: usersService,
+    failures,
+    accountFailures: new RateLimiter(counters, "login-account", deps.sessions?.loginFailLimit ?? 10),
+    sessionIdleMs,
+    sessionAbsoluteMs: deps.sessions?.absoluteMs ?? 24 * 3_600_000,
+    box: new SecretBox(deps.secretKey),
+  };
+  // Sign-in, first-admin setup and one-time links: before anyone is authenticated.
+  await app.register(async (pub) => {
+    signInRoutes(pub, signIn);
+    if (deps.oidc) oidcRoutes(pub, { ...signIn, oidc: deps.oidc });
+  });
+
   // Endpoints authenticate with X-Bifrost-Key (or none), not with API keys: outside the API plugin.
   await app.register(async (pub) => {
     endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(counters, "endpoint", deps.endpointRateLimit ?? 600), failures });
@@ -113,12 +171,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, adminApiKey: deps.adminApiKey, failures });
+    const { evict, evictOrg } = registerAuth(api, { apiKeys: engine.repos.apiKeys, organizations, users: usersRepo, sessions: sessionsRepo, roles: rolesRepo, adminApiKey: deps.adminApiKey, failures, sessionIdleMs, requireMfaForAdmins: deps.sessions?.requireMfaForAdmins ?? false });
+    // The one permission table (permissions.ts), applied to every route below.
+    registerPermissions(api);
+    registerAuditOfChanges(api, auditRepo, familyOf);
     onOrgDeleted.push(evictOrg);
-    meRoutes(api);
+    selfRoutes(api, signIn);
+    mfaRoutes(api, signIn);
+    usersRoutes(api, { service: usersService, users: usersRepo });
+    rolesRoutes(api, { db, roles: rolesRepo, audit: auditRepo, users: usersService });
+    auditRoutes(api, { audit: auditRepo });
     organizationsRoutes(api, { organizations, onDelete: evictOrg });
-    apiKeysRoutes(api, { apiKeys: engine.repos.apiKeys, organizations, evict });
-    workflowsRoutes(api, { engine, workflows });
+    apiKeysRoutes(api, { db, apiKeys: engine.repos.apiKeys, organizations, audit: auditRepo, evict });
+    workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(rolesRepo, listed) });
     executionsRoutes(api, { engine });
     configRoutes(api, { config });
     tablesRoutes(api, { tables });
@@ -129,10 +194,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     schedulesRoutes(api, { engine, workflows });
     endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
     formsRoutes(api, { workflows, providers: new DataProvidersService({ engine, workflows, cache: engine.cache }) });
-    customFormsRoutes(api, { forms: new CustomFormsRepo(db), workflows, organizations });
-    integrationsRoutes(api, { integrations, publicUrl: deps.oauth?.publicUrl ?? null });
+    customFormsRoutes(api, {
+      forms: new CustomFormsRepo(db),
+      workflows,
+      organizations,
+      checkRoles,
+    });
+    integrationsRoutes(api, { integrations, publicUrl });
     aiRoutes(api, { ai, providers: aiProviders });
-    agentsRoutes(api, { agents, ai, workflows, engine });
+    agentsRoutes(api, { agents, ai, workflows, engine, checkRoles });
     knowledgeRoutes(api, { knowledge });
   });
   return app;

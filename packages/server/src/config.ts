@@ -72,6 +72,15 @@ const EnvSchema = z.object({
   BIFROST_ENDPOINT_RATE_LIMIT: int("BIFROST_ENDPOINT_RATE_LIMIT", 1, 1_000_000).default(600),
   BIFROST_MAX_JSON_DEPTH: int("BIFROST_MAX_JSON_DEPTH", 2, 1000).default(64),
   BIFROST_AUTH_FAIL_LIMIT: int("BIFROST_AUTH_FAIL_LIMIT", 1, 1_000_000).default(30),
+  BIFROST_SESSION_IDLE_MINUTES: int("BIFROST_SESSION_IDLE_MINUTES", 1, 10_080).default(60),
+  BIFROST_SESSION_MAX_HOURS: int("BIFROST_SESSION_MAX_HOURS", 1, 8_760).default(24),
+  BIFROST_REQUIRE_MFA_FOR_ADMINS: z.enum(["true", "false"], { error: "BIFROST_REQUIRE_MFA_FOR_ADMINS must be true or false" }).default("false"),
+  BIFROST_OIDC_ISSUER: z.string().regex(/^https?:\/\/\S+$/, "BIFROST_OIDC_ISSUER must be the provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0").optional(),
+  BIFROST_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  BIFROST_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  BIFROST_OIDC_SCOPES: z.string().min(1).default("openid email profile"),
+  BIFROST_OIDC_CREATE_USERS_IN: z.string().min(1).optional(),
+  BIFROST_LOGIN_FAIL_LIMIT: int("BIFROST_LOGIN_FAIL_LIMIT", 1, 1_000_000).default(10),
   BIFROST_TRUST_PROXY: z
     .string()
     .refine(
@@ -135,6 +144,16 @@ export interface PlatformConfig {
   maxJsonDepth: number;
   /** Failed authentications (bad API or endpoint keys) per client address a minute before 429. */
   authFailLimit: number;
+  /** A sign-in session ends when unused this long. */
+  sessionIdleMinutes: number;
+  /** A sign-in session ends this long after sign-in, used or not. */
+  sessionMaxHours: number;
+  /** Single sign-on with OpenID Connect; null = off. */
+  oidc: { issuer: string; clientId: string; clientSecret: string; scopes: string; createUsersIn: string | null } | null;
+  /** Platform-admin users must turn on two-factor sign-in before anything else. */
+  requireMfaForAdmins: boolean;
+  /** Failed sign-ins per account a minute before 429 (per address: authFailLimit). */
+  loginFailLimit: number;
   /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
   trustProxy: boolean | string[];
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -177,6 +196,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     );
   }
   const e = parsed.data;
+  const oidcSet = [e.BIFROST_OIDC_ISSUER, e.BIFROST_OIDC_CLIENT_ID, e.BIFROST_OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3) {
+    throw new ConfigError("invalid configuration:\n  BIFROST_OIDC_ISSUER, BIFROST_OIDC_CLIENT_ID and BIFROST_OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -202,6 +225,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     maxJsonDepth: e.BIFROST_MAX_JSON_DEPTH,
     authFailLimit: e.BIFROST_AUTH_FAIL_LIMIT,
     trustProxy: parseTrustProxy(e.BIFROST_TRUST_PROXY),
+    sessionIdleMinutes: e.BIFROST_SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.BIFROST_SESSION_MAX_HOURS,
+    loginFailLimit: e.BIFROST_LOGIN_FAIL_LIMIT,
+    requireMfaForAdmins: e.BIFROST_REQUIRE_MFA_FOR_ADMINS === "true",
+    oidc:
+      oidcSet === 3
+        ? { issuer: e.BIFROST_OIDC_ISSUER!, clientId: e.BIFROST_OIDC_CLIENT_ID!, clientSecret: e.BIFROST_OIDC_CLIENT_SECRET!, scopes: e.BIFROST_OIDC_SCOPES, createUsersIn: e.BIFROST_OIDC_CREATE_USERS_IN ?? null }
+        : null,
     scheduler: e.BIFROST_SCHEDULER === "true",
     syncStaleSeconds: e.BIFROST_SYNC_STALE_SECONDS,
     republishAfterSeconds: e.BIFROST_REPUBLISH_AFTER_SECONDS,

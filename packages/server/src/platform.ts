@@ -1,5 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { SecretBox } from "@bifrost/storage/secret-box.js";
+import { UsersRepo } from "@bifrost/storage/users.repo.js";
+import { UserTokensRepo } from "@bifrost/storage/user-tokens.repo.js";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Engine, type EngineConfig, type EngineRole } from "@bifrost/engine/engine.js";
@@ -15,6 +17,9 @@ export interface Platform {
   url: string | null;
   /** A platform-admin key created on this start, shown once (first start without BIFROST_ADMIN_API_KEY). */
   createdAdminKey: string | null;
+  /** While no platform-admin user exists: a one-time link that creates the first one (a new one each start). */
+  setupUrl: string | null;
+  setupToken: string | null;
   close(): Promise<void>;
 }
 
@@ -94,6 +99,12 @@ export async function startPlatform(
     createdAdminKey = (await engine.repos.apiKeys.create(null, "first admin key")).key;
   }
 
+  // No platform-admin user yet: a one-time link (1 day) creates the first one; each start replaces it.
+  let setupToken: string | null = null;
+  if ((await new UsersRepo(database.db).countActiveAdmins()) === 0) {
+    setupToken = (await new UserTokensRepo(database.db).create("setup", null, { ttlMs: 24 * 3_600_000 })).token;
+  }
+
   const app = await buildApp({
     engine,
     secretKey,
@@ -105,6 +116,8 @@ export async function startPlatform(
     trustProxy: config.trustProxy,
     counters,
     maxFileBytes: config.maxFileBytes,
+    sessions: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, loginFailLimit: config.loginFailLimit, requireMfaForAdmins: config.requireMfaForAdmins },
+    oidc: config.oidc ? { ...config.oidc, timeoutMs: config.oauthTimeoutMs } : null,
     oauth: { publicUrl: config.publicUrl, timeoutMs: config.oauthTimeoutMs, refreshIntervalMs: config.oauthRefreshIntervalSeconds * 1000 },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel === "debug" ? "debug" : "warn" },
   });
@@ -116,12 +129,19 @@ export async function startPlatform(
     url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   }
 
+  const setupUrl = setupToken ? `${config.publicUrl ?? url ?? `http://${config.host}:${config.port}`}/setup?token=${setupToken}` : null;
+  if (setupUrl) {
+    log("info", `No platform admin has signed up yet. Create the first one (this link works once, for 24 hours; each start makes a new one):\n\n    ${setupUrl}\n\n  or: curl -X POST -H 'content-type: application/json' -d '{"token":"${setupToken}","email":"you@example.com","name":"Your Name","password":"<12+ characters>"}' ${config.publicUrl ?? url ?? ""}/api/auth/setup`);
+  }
+
   let closing: Promise<void> | null = null;
   return {
     app,
     engine,
     url,
     createdAdminKey,
+    setupUrl,
+    setupToken,
     close() {
       closing ??= (async () => {
         await app.close();

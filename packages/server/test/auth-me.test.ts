@@ -14,9 +14,9 @@ describe("GET /api/auth/me", () => {
     const { orgId, key } = await createOrgWithKey(t, "Contoso");
     const admin = await t.call({ method: "GET", url: "/api/auth/me" });
     expect(admin.statusCode).toBe(200);
-    expect(admin.json()).toEqual({ kind: "apiKey", keyId: "env-admin", keyName: "BIFROST_ADMIN_API_KEY", isPlatformAdmin: true, organizationId: null, organizationName: null });
+    expect(admin.json()).toMatchObject({ kind: "apiKey", keyId: "env-admin", keyName: "BIFROST_ADMIN_API_KEY", isPlatformAdmin: true, organizationId: null, actingOrganizationId: null, organizationName: null, user: null });
     const inOrg = await t.call({ method: "GET", url: "/api/auth/me", org: orgId });
-    expect(inOrg.json()).toMatchObject({ isPlatformAdmin: true, organizationId: orgId, organizationName: "Contoso" });
+    expect(inOrg.json()).toMatchObject({ isPlatformAdmin: true, actingOrganizationId: orgId, organizationName: "Contoso" });
     const org = await t.call({ method: "GET", url: "/api/auth/me", key });
     expect(org.json()).toMatchObject({ kind: "apiKey", keyName: "Contoso key", isPlatformAdmin: false, organizationId: orgId, organizationName: "Contoso" });
     expect((await t.call({ method: "GET", url: "/api/auth/me", key: "bfk_nope" })).statusCode).toBe(401);

@@ -28,6 +28,8 @@ export interface OAuthServer {
   url: string;
   /** Access-token lifetime in seconds for tokens issued from now on (authorization code, refresh, client credentials). */
   accessTtl: number;
+  /** The account the next authorization signs in as (default user-1). */
+  loginAs: string;
   grants: GrantRecord[];
   tenants: Set<string>;
   count(grantType: string, tenant?: string | null): number;
@@ -50,9 +52,14 @@ export const CLIENTS = {
   basic: { id: "bifrost-basic", secret: "basic-client-secret-0123456789" },
 };
 
-export async function startOAuthServer(port: number, extraRedirectUris: string[] = []): Promise<OAuthServer> {
+export async function startOAuthServer(
+  port: number,
+  extraRedirectUris: string[] = [],
+  /** Claims of accounts beyond `sub` (e-mail, name: for single sign-on), by account id. */
+  options: { accounts?: Record<string, Record<string, unknown>> } = {},
+): Promise<OAuthServer> {
   const issuer = `http://127.0.0.1:${port}`;
-  const state = { accessTtl: 3600 };
+  const state = { accessTtl: 3600, loginAs: "user-1" };
   const grants: GrantRecord[] = [];
   const tenants = new Set<string>(["tenant-a", "tenant-b", "tenant-bg", "tenant-x"]);
   const client = (c: { id: string; secret: string }, auth: string) => ({
@@ -62,13 +69,14 @@ export async function startOAuthServer(port: number, extraRedirectUris: string[]
     grant_types: ["authorization_code", "refresh_token", "client_credentials"],
     response_types: ["code"],
     token_endpoint_auth_method: auth,
-    scope: "openid offline_access api:read",
+    scope: "openid offline_access api:read email profile",
   });
   const provider = new Provider(issuer, {
     clients: [client(CLIENTS.post, "client_secret_post"), client(CLIENTS.basic, "client_secret_basic")],
     pkce: { required: () => true },
     features: { clientCredentials: { enabled: true }, revocation: { enabled: true }, devInteractions: { enabled: false } },
-    scopes: ["openid", "offline_access", "api:read"],
+    scopes: ["openid", "offline_access", "api:read", "email", "profile"],
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     ttl: {
       AccessToken: () => state.accessTtl,
       ClientCredentials: () => state.accessTtl,
@@ -81,7 +89,7 @@ export async function startOAuthServer(port: number, extraRedirectUris: string[]
     },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx: unknown, c: { grantTypeAllowed(t: string): boolean }) => c.grantTypeAllowed("refresh_token"),
-    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub, ...(options.accounts?.[sub] ?? {}) }) }),
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     cookies: { keys: ["bifrost-test-cookie-key"] },
   });
@@ -97,10 +105,10 @@ export async function startOAuthServer(port: number, extraRedirectUris: string[]
     void (async () => {
       const url = req.url ?? "/";
       if (url.startsWith("/interaction/")) {
-        // The "user": signs in as user-1 and consents to everything asked.
+        // The "user": signs in as `loginAs` (user-1) and consents to everything asked.
         const details = await provider.interactionDetails(req, res);
         if (details.prompt.name === "login") {
-          await provider.interactionFinished(req, res, { login: { accountId: "user-1" } }, { mergeWithLastSubmission: false });
+          await provider.interactionFinished(req, res, { login: { accountId: state.loginAs } }, { mergeWithLastSubmission: false });
           return;
         }
         const grant = details.grantId
@@ -134,6 +142,12 @@ export async function startOAuthServer(port: number, extraRedirectUris: string[]
     },
     set accessTtl(seconds: number) {
       state.accessTtl = seconds;
+    },
+    get loginAs() {
+      return state.loginAs;
+    },
+    set loginAs(account: string) {
+      state.loginAs = account;
     },
     grants,
     tenants,

@@ -20,11 +20,13 @@ export interface StoredAgent {
   knowledge: string[];
   maxIterations: number;
   maxTokens: number;
+  /** Who may see it and chat with it. */
+  access: { level: "authenticated" | "roleBased"; roles: string[] };
   createdAt: string;
   updatedAt: string;
 }
 
-export type AgentInput = Omit<StoredAgent, "id" | "scope" | "createdAt" | "updatedAt">;
+export type AgentInput = Omit<StoredAgent, "id" | "scope" | "createdAt" | "updatedAt" | "access"> & { access?: StoredAgent["access"] };
 
 const toAgent = (r: Schema["agents"]): StoredAgent => ({
   id: r.id,
@@ -38,6 +40,7 @@ const toAgent = (r: Schema["agents"]): StoredAgent => ({
   knowledge: JSON.parse(r.knowledge) as string[],
   maxIterations: Number(r.max_iterations),
   maxTokens: Number(r.max_tokens),
+  access: r.access ? (JSON.parse(r.access) as StoredAgent["access"]) : { level: "authenticated", roles: [] },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -52,6 +55,7 @@ const columns = (input: AgentInput) => ({
   knowledge: JSON.stringify(input.knowledge),
   max_iterations: input.maxIterations,
   max_tokens: input.maxTokens,
+  access: input.access && input.access.level !== "authenticated" ? JSON.stringify(input.access) : null,
 });
 
 /** Agents per scope ("global" or an organization id), unique by name within a scope. */

@@ -10,6 +10,8 @@ export interface ApiKey {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
+  /** A personal key's user (it acts with that user's rights); null = an organization or platform key. */
+  userId: string | null;
 }
 
 export const API_KEY_PREFIX = "bfk_";
@@ -32,6 +34,7 @@ function toApiKey(row: Schema["api_keys"]): ApiKey {
     prefix: row.key_prefix,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    userId: row.user_id,
   };
 }
 
@@ -39,7 +42,7 @@ export class ApiKeysRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
   /** Stores the hash of a new key and returns the key itself, which is never stored. */
-  async create(orgId: string | null, name: string, now = new Date()): Promise<{ key: string; apiKey: ApiKey }> {
+  async create(orgId: string | null, name: string, now = new Date(), userId: string | null = null, db: Kysely<Schema> = this.db): Promise<{ key: string; apiKey: ApiKey }> {
     const key = generateApiKey();
     const row = {
       id: randomUUID(),
@@ -49,8 +52,9 @@ export class ApiKeysRepo {
       key_prefix: key.slice(0, API_KEY_PREFIX.length + 6),
       created_at: now.toISOString(),
       revoked_at: null,
+      user_id: userId,
     };
-    await this.db.insertInto("api_keys").values(row).execute();
+    await db.insertInto("api_keys").values(row).execute();
     return { key, apiKey: toApiKey(row) };
   }
 
@@ -70,16 +74,17 @@ export class ApiKeysRepo {
     return row ? toApiKey(row) : null;
   }
 
-  /** Keys of one organization, or of the platform admins when `orgId` is null. */
-  async list(orgId: string | null | undefined): Promise<ApiKey[]> {
+  /** Keys of one organization, or of the platform admins when `orgId` is null; `userId`: one user's personal keys. */
+  async list(orgId: string | null | undefined, userId?: string): Promise<ApiKey[]> {
     let query = this.db.selectFrom("api_keys").selectAll().orderBy("created_at");
+    if (userId !== undefined) query = query.where("user_id", "=", userId);
     if (orgId === null) query = query.where("organization_id", "is", null);
     else if (orgId !== undefined) query = query.where("organization_id", "=", orgId);
     return (await query.execute()).map(toApiKey);
   }
 
-  async revoke(id: string, now = new Date()): Promise<boolean> {
-    const result = await this.db
+  async revoke(id: string, now = new Date(), db: Kysely<Schema> = this.db): Promise<boolean> {
+    const result = await db
       .updateTable("api_keys")
       .set({ revoked_at: now.toISOString() })
       .where("id", "=", id)

@@ -21,11 +21,13 @@ export interface CustomForm {
   description: string | null;
   /** In display order. */
   fields: CustomFormField[];
+  /** Who may open and submit it; a role-based form grants its workflow to the same roles. */
+  access: { level: "authenticated" | "roleBased"; roles: string[] };
   createdAt: string;
   updatedAt: string;
 }
 
-export type CustomFormInput = Pick<CustomForm, "name" | "workflowId" | "title" | "description" | "fields">;
+export type CustomFormInput = Pick<CustomForm, "name" | "workflowId" | "title" | "description" | "fields"> & { access?: CustomForm["access"] };
 
 const toForm = (r: Schema["custom_forms"]): CustomForm => ({
   id: r.id,
@@ -35,6 +37,7 @@ const toForm = (r: Schema["custom_forms"]): CustomForm => ({
   title: r.title,
   description: r.description,
   fields: JSON.parse(r.fields) as CustomFormField[],
+  access: r.access ? (JSON.parse(r.access) as CustomForm["access"]) : { level: "authenticated", roles: [] },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -52,6 +55,7 @@ export class CustomFormsRepo {
       title: input.title,
       description: input.description,
       fields: JSON.stringify(input.fields),
+      access: input.access ? JSON.stringify(input.access) : null,
       created_at: now,
       updated_at: now,
     };
@@ -79,7 +83,7 @@ export class CustomFormsRepo {
   async update(id: string, input: CustomFormInput, now = new Date().toISOString()): Promise<CustomForm | null> {
     await this.db
       .updateTable("custom_forms")
-      .set({ name: input.name, workflow_id: input.workflowId, title: input.title, description: input.description, fields: JSON.stringify(input.fields), updated_at: now })
+      .set({ name: input.name, workflow_id: input.workflowId, title: input.title, description: input.description, fields: JSON.stringify(input.fields), access: input.access ? JSON.stringify(input.access) : null, updated_at: now })
       .where("id", "=", id)
       .execute();
     return this.get(id);

@@ -69,6 +69,8 @@ export interface ExecutionPatch {
 export interface ExecutionFilter {
   /** `undefined` = every organization (platform admins); `null` = global runs only. */
   orgId?: string | null;
+  /** Only runs started by this user (organization members see their own runs). */
+  userId?: string;
   /** Workflow name or id. */
   workflow?: string;
   status?: ExecutionStatus[];
@@ -411,6 +413,7 @@ export class ExecutionsRepo {
       .select(sql<string | null>`substr(error, 1, ${EXECUTION_LIST_ERROR_CHARS + 1})`.as("error_preview"));
     if (filter.orgId === null) query = query.where("organization_id", "is", null);
     else if (filter.orgId !== undefined) query = query.where("organization_id", "=", filter.orgId);
+    if (filter.userId !== undefined) query = query.where("user_id", "=", filter.userId);
     if (filter.workflow) {
       const w = filter.workflow;
       query = query.where((eb) => eb.or([eb("workflow_name", "=", w), eb("workflow_id", "=", w)]));

@@ -442,6 +442,109 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("executions").addColumn("not_before", text).execute();
       },
     },
+    "0015-users": {
+      async up(db: Kysely<unknown>) {
+        // People (issue 11): MSP users (organization_id null) and customer users; a
+        // password hash (argon2id) or none (invited, or single sign-on only).
+        await db.schema
+          .createTable("users")
+          .addColumn("id", text, (c) => c.primaryKey())
+          // Lower-cased: unique regardless of case.
+          .addColumn("email", text, (c) => c.notNull().unique())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("organization_id", text)
+          .addColumn("is_platform_admin", int, (c) => c.notNull().defaultTo(0))
+          .addColumn("is_org_admin", int, (c) => c.notNull().defaultTo(0))
+          .addColumn("disabled", int, (c) => c.notNull().defaultTo(0))
+          .addColumn("password_hash", text)
+          .addColumn("mfa_secret", text)
+          .addColumn("mfa_enabled", int, (c) => c.notNull().defaultTo(0))
+          .addColumn("recovery_codes", text)
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .addColumn("last_login_at", text)
+          .execute();
+        await db.schema.createIndex("users_org").on("users").columns(["organization_id"]).execute();
+
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("user_id", text, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          // SHA-256 of the cookie's token: a stolen database holds no usable session.
+          .addColumn("token_hash", text, (c) => c.notNull().unique())
+          .addColumn("csrf_token", text, (c) => c.notNull())
+          .addColumn("ip", text)
+          .addColumn("user_agent", text)
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("last_seen_at", text, (c) => c.notNull())
+          .addColumn("expires_at", text, (c) => c.notNull())
+          .addColumn("revoked_at", text)
+          .execute();
+        await db.schema.createIndex("sessions_user").on("sessions").columns(["user_id"]).execute();
+
+        await db.schema
+          .createTable("roles")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("name", text, (c) => c.notNull())
+          // Lower-cased name: unique regardless of case.
+          .addColumn("name_key", text, (c) => c.notNull().unique())
+          .addColumn("description", text)
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("updated_at", text, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("user_roles")
+          .addColumn("user_id", text, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("role_id", text, (c) => c.notNull().references("roles.id").onDelete("cascade"))
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("user_roles_pk", ["user_id", "role_id"])
+          .execute();
+
+        // One-time links: invitations, admin password resets, the first-admin setup.
+        await db.schema
+          .createTable("user_tokens")
+          .addColumn("token_hash", text, (c) => c.primaryKey())
+          .addColumn("purpose", text, (c) => c.notNull())
+          .addColumn("user_id", text, (c) => c.references("users.id").onDelete("cascade"))
+          .addColumn("created_by", text)
+          .addColumn("created_at", text, (c) => c.notNull())
+          .addColumn("expires_at", text, (c) => c.notNull())
+          .addColumn("used_at", text)
+          .execute();
+
+        await db.schema
+          .createTable("audit_events")
+          .addColumn("id", sql.raw(autoId), (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn("at", text, (c) => c.notNull())
+          .addColumn("actor_kind", text, (c) => c.notNull())
+          .addColumn("actor_id", text)
+          .addColumn("actor_name", text)
+          .addColumn("organization_id", text)
+          .addColumn("action", text, (c) => c.notNull())
+          .addColumn("target", text)
+          .addColumn("ip", text)
+          .addColumn("details", text)
+          .execute();
+        await db.schema.createIndex("audit_events_at").on("audit_events").columns(["at"]).execute();
+        await db.schema.createIndex("audit_events_org").on("audit_events").columns(["organization_id", "at"]).execute();
+
+        // Personal keys act with their user's rights.
+        await db.schema.alterTable("api_keys").addColumn("user_id", text).execute();
+      },
+    },
+    "0016-custom-form-access": {
+      async up(db: Kysely<unknown>) {
+        // JSON { level: "authenticated" | "roleBased", roles: [names] }; null = authenticated.
+        await db.schema.alterTable("custom_forms").addColumn("access", text).execute();
+      },
+    },
+    "0017-agent-access": {
+      async up(db: Kysely<unknown>) {
+        // As custom forms': JSON { level, roles }; null = authenticated.
+        await db.schema.alterTable("agents").addColumn("access", text).execute();
+      },
+    },
   };
 }
 

@@ -60,7 +60,7 @@ export class OrganizationsRepo {
 
   /**
    * Deletes the organization with everything stored for it — API keys, endpoint keys,
-   * config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
+   * users (with their sessions and personal keys), config values and secrets, tables and their documents, custom forms, knowledge — in one transaction. Its
    * execution history stays (an audit trail); its runs still waiting to start (Pending,
    * Scheduled) are cancelled in the same transaction, and their queue jobs removed. Runs
    * claimed later anyway (a message in flight, a retry) are refused by the claim, which
@@ -81,6 +81,13 @@ export class OrganizationsRepo {
       cancelled.push(...runs.map((r) => r.id));
       for (let i = 0; i < cancelled.length; i += 500) await trx.deleteFrom("jobs").where("execution_id", "in", cancelled.slice(i, i + 500)).execute();
       await trx.deleteFrom("api_keys").where("organization_id", "=", id).execute();
+      // Its users go with it: their sessions, one-time links, roles and personal keys first.
+      const users = trx.selectFrom("users").select("id").where("organization_id", "=", id);
+      await trx.deleteFrom("sessions").where("user_id", "in", users).execute();
+      await trx.deleteFrom("user_tokens").where("user_id", "in", users).execute();
+      await trx.deleteFrom("user_roles").where("user_id", "in", users).execute();
+      await trx.deleteFrom("api_keys").where("user_id", "in", users).execute();
+      await trx.deleteFrom("users").where("organization_id", "=", id).execute();
       await trx.deleteFrom("endpoint_keys").where("scope", "=", id).execute();
       await trx.deleteFrom("config_values").where("scope", "=", id).execute();
       await trx.deleteFrom("table_documents").where("scope", "=", id).execute();

@@ -18,6 +18,8 @@ export interface ApiKeysTable {
   key_prefix: string;
   created_at: string;
   revoked_at: string | null;
+  /** A personal key: acts with this user's rights (null = an organization or platform key). */
+  user_id: string | null;
 }
 
 export interface WorkflowsTable {
@@ -175,6 +177,8 @@ export interface CustomFormsTable {
   fields: string;
   created_at: string;
   updated_at: string;
+  /** JSON access ({ level, roles }); null = authenticated. */
+  access: string | null;
 }
 
 export interface ModulesTable {
@@ -261,6 +265,8 @@ export interface AgentsTable {
   max_tokens: number;
   created_at: string;
   updated_at: string;
+  /** JSON access ({ level, roles }); null = authenticated. */
+  access: string | null;
 }
 
 /** A stored knowledge document (SPEC §2 `knowledge`); its chunks live in `knowledge_chunks`. */
@@ -327,7 +333,87 @@ export interface KnowledgeVectorsTable {
   embedding: unknown;
 }
 
+export interface UsersTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  name: string;
+  /** null = an MSP user. */
+  organization_id: string | null;
+  is_platform_admin: number;
+  is_org_admin: number;
+  disabled: number;
+  /** argon2id PHC string; null = no password (invited, or single sign-on only). */
+  password_hash: string | null;
+  /** SecretBox envelope of the TOTP secret. */
+  mfa_secret: string | null;
+  mfa_enabled: number;
+  /** JSON array of SHA-256 hashes of unused recovery codes. */
+  recovery_codes: string | null;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  csrf_token: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+  last_seen_at: string;
+  /** The absolute end of the session. */
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface RolesTable {
+  id: string;
+  name: string;
+  name_key: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: string;
+  created_at: string;
+}
+
+export interface UserTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  organization_id: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: string | null;
+}
+
 export interface Schema {
+  users: UsersTable;
+  sessions: SessionsTable;
+  roles: RolesTable;
+  user_roles: UserRolesTable;
+  user_tokens: UserTokensTable;
+  audit_events: AuditEventsTable;
   modules: ModulesTable;
   custom_forms: CustomFormsTable;
   endpoint_keys: EndpointKeysTable;

@@ -68,7 +68,8 @@ export async function whoami(opts: LoginOptions): Promise<number> {
   process.stdout.write(`${out.bold(connection.url)}\n`);
   process.stdout.write(`  key:     ${who ? `${who.keyName} (${who.keyId})` : "valid"}\n`);
   if (who) process.stdout.write(`  role:    ${who.isPlatformAdmin ? "platform admin" : "organization key"}\n`);
-  if (who) process.stdout.write(`  acts in: ${who.organizationId ? `${who.organizationName} (${who.organizationId})` : "the global scope"}\n`);
+  const acting = who ? (who.actingOrganizationId !== undefined ? who.actingOrganizationId : who.organizationId) : null;
+  if (who) process.stdout.write(`  acts in: ${acting ? `${who.organizationName} (${acting})` : "the global scope"}\n`);
   process.stdout.write(`  from:    ${connection.fromProfile ? `profile "${connection.profile}" (${configPath()})` : "BIFROST_URL / BIFROST_API_KEY"}\n`);
   return 0;
 }

@@ -4,11 +4,16 @@ import { ApiError } from "./errors.js";
 /** What `GET /api/auth/me` says about the key in use. */
 export interface Identity {
   kind: string;
-  keyId: string;
-  keyName: string;
+  keyId: string | null;
+  keyName: string | null;
   isPlatformAdmin: boolean;
+  /** The credential's own organization (null = MSP-wide or the global scope). */
   organizationId: string | null;
+  /** The organization this request acts in (X-Bifrost-Org / BIFROST_ORG); older servers omit it. */
+  actingOrganizationId?: string | null;
+  /** The acted-in organization's name. */
   organizationName: string | null;
+  user?: { email: string; name: string } | null;
 }
 
 /** Who the key is; instances without `/api/auth/me` are checked with a list call instead. */
@@ -25,6 +30,9 @@ export async function identify(client: Client, timeoutMs = 15_000): Promise<Iden
 /** `platform admin (global scope)`, `organization Contoso (…id)`. */
 export function describeIdentity(who: Identity | null): string {
   if (!who) return "a valid key (this instance does not say whose)";
-  const scope = who.organizationId ? `organization ${who.organizationName ?? ""} (${who.organizationId})`.replace("  ", " ") : "the global scope";
-  return `"${who.keyName}", ${who.isPlatformAdmin ? "platform admin" : "organization key"}, acting in ${scope}`;
+  const acting = who.actingOrganizationId !== undefined ? who.actingOrganizationId : who.organizationId;
+  const scope = acting ? `organization ${who.organizationName ?? ""} (${acting})`.replace("  ", " ") : "the global scope";
+  const name = who.keyName ?? who.user?.email ?? "this credential";
+  const role = who.isPlatformAdmin ? "platform admin" : who.kind === "user" || who.user ? "user" : "organization key";
+  return `"${name}", ${role}, acting in ${scope}`;
 }

@@ -620,6 +620,8 @@ export class Executor {
       isPlatformAdmin: exec.principal.isPlatformAdmin,
       keyId: exec.principal.keyId,
       userName: exec.principal.userName,
+      userId: exec.userId,
+      email: exec.principal.email,
       executionId: exec.id,
       depth: exec.principal.depth ?? 0,
     };

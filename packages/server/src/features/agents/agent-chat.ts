@@ -8,7 +8,7 @@ import { HttpError } from "../../http-error.js";
 import { providerError } from "../ai/ai-errors.js";
 import { deadline, usageOf, type AiService, type AiUsage, type KnowledgeSource } from "../ai/ai.service.js";
 import { visibleOrgOf } from "../sdk/scope.js";
-import type { WorkflowsService } from "../workflows/workflows.service.js";
+import { canUse, type WorkflowsService } from "../workflows/workflows.service.js";
 
 /** One tool call the model made, as the chat API reports it. */
 export interface AgentToolCall {
@@ -104,7 +104,7 @@ export async function runAgentChat(
   let callsMade = 0;
   for (const name of agent.tools) {
     const w = deps.engine.registry.resolve(name, visibleOrgOf(caller));
-    if (!w || !w.isTool || w.kind === "data_provider") continue; // removed since the agent was saved
+    if (!w || !w.isTool || w.kind === "data_provider" || !canUse(caller, w.access)) continue; // removed since the agent was saved, or not this person's
     const llmName = toolNameFor(w.name, taken);
     names.set(llmName, w);
     const { $schema: _schema, ...schema } = w.paramsSchema;

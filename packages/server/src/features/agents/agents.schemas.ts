@@ -10,6 +10,10 @@ const ToolNames = z.array(z.string().min(1).max(128)).max(50);
 const Namespaces = z.array(z.string().min(1).max(200)).max(20);
 const MaxIterations = z.int().min(1).max(50);
 const MaxTokens = z.int().min(100).max(10_000_000);
+/** `roleBased`: only users holding one of `roles` see and chat with it (platform admins always). */
+export const Access = z
+  .object({ level: z.enum(["authenticated", "roleBased"]), roles: z.array(z.string().trim().min(1).max(100)).max(50).default([]) })
+  .strict();
 
 export const DEFAULT_MAX_ITERATIONS = 10;
 export const DEFAULT_MAX_TOKENS = 100_000;
@@ -29,6 +33,7 @@ export const CreateAgent = z
     maxIterations: MaxIterations.default(DEFAULT_MAX_ITERATIONS),
     /** Token budget of one chat request, all model calls together. */
     maxTokens: MaxTokens.default(DEFAULT_MAX_TOKENS),
+    access: Access.optional(),
     scope: z.string().min(1).optional(),
   })
   .strict();
@@ -45,6 +50,7 @@ export const UpdateAgent = z
     knowledge: Namespaces.optional(),
     maxIterations: MaxIterations.optional(),
     maxTokens: MaxTokens.optional(),
+    access: Access.optional(),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import type { AgentInput, AgentsRepo, StoredAgent } from "@bifrost/storage/agent
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { forbidden, HttpError, notFound, validationFailed } from "../../http-error.js";
 import { GLOBAL, resolveScope } from "../sdk/scope.js";
+import { canUse } from "../workflows/workflows.service.js";
 import type { CreateAgent, UpdateAgent } from "./agents.schemas.js";
 
 /**
@@ -38,18 +39,18 @@ export class AgentsService {
   }
 
   async list(caller: SdkCaller, scope?: string): Promise<StoredAgent[]> {
-    if (scope !== undefined) return this.deps.repo.list([await resolveScope(caller, scope, "read", this.deps.organizations)]);
-    return this.deps.repo.list(this.visible(caller));
+    const listed = scope !== undefined ? await this.deps.repo.list([await resolveScope(caller, scope, "read", this.deps.organizations)]) : await this.deps.repo.list(this.visible(caller));
+    return listed.filter((a) => canUse(caller, a.access));
   }
 
   /** By id, or by name (the caller's organization's first, then global). 404 for anything the caller cannot see. */
   async find(caller: SdkCaller, ref: string): Promise<StoredAgent> {
     const visible = this.visible(caller);
     const byId = await this.deps.repo.get(ref);
-    if (byId && (!visible || visible.includes(byId.scope))) return byId;
     const own = caller.orgId ? await this.deps.repo.findByName(caller.orgId, ref) : null;
-    const found = own ?? (await this.deps.repo.findByName(GLOBAL, ref));
-    if (!found) throw notFound(`Agent "${ref}"`);
+    const found = byId && (!visible || visible.includes(byId.scope)) ? byId : (own ?? (await this.deps.repo.findByName(GLOBAL, ref)));
+    // A role-based agent the person may not use does not exist for them.
+    if (!found || !canUse(caller, found.access)) throw notFound(`Agent "${ref}"`);
     return found;
   }
 
@@ -77,6 +78,7 @@ export class AgentsService {
       knowledge: pick(body.knowledge, current.knowledge),
       maxIterations: pick(body.maxIterations, current.maxIterations),
       maxTokens: pick(body.maxTokens, current.maxTokens),
+      access: pick(body.access, current.access),
     };
     if (body.tools) this.checkTools(current.scope, input.tools);
     if (input.name !== current.name && (await this.deps.repo.findByName(current.scope, input.name))) {

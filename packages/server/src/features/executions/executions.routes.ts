@@ -4,7 +4,7 @@ import { EXECUTION_STATUSES, TRIGGERS, isTerminalStatus, type LogLine } from "@b
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
 import { principalOf, type Principal } from "../../auth.js";
-import { HttpError } from "../../http-error.js";
+import { HttpError, notFound } from "../../http-error.js";
 import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 import { visibleExecution } from "./executions.sdk.js";
 import { isoDate, parseBody } from "../../parse.js";
@@ -33,12 +33,21 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
   const { engine } = deps;
   const repo = engine.repos.executions;
 
-  const visible = (p: Principal, id: string): Promise<StoredExecution> => visibleExecution(repo, callerOf(p), id);
+  /**
+   * Another organization's run, or for an organization member another person's, is "not
+   * found". MSP members without X-Bifrost-Org read every organization's history.
+   */
+  const visible = async (p: Principal, id: string): Promise<StoredExecution> => {
+    const record = p.level === "mspMember" && p.orgId === null ? await repo.get(id) : await visibleExecution(repo, callerOf(p), id);
+    if (!record || (p.level === "orgMember" && record.userId !== p.userId)) throw notFound("Execution");
+    return record;
+  };
+  const historyOrg = (p: Principal) => (p.level === "mspMember" && p.orgId === null ? undefined : visibleOrgOf(callerOf(p)));
 
   app.get("/api/executions", async (req) => {
     const p = principalOf(req);
     const q = parseBody(ListQuery, req.query);
-    const page = await repo.list({ ...q, orgId: visibleOrgOf(callerOf(p)) });
+    const page = await repo.list({ ...q, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
     // Summaries: logs, results, input and variables are read per execution.
     return { executions: page.executions, limit: q.limit, offset: q.offset, hasMore: page.hasMore };
   });

@@ -7,7 +7,7 @@ import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
 import { principalOf, requireAdmin } from "../../auth.js";
 import { HttpError, notFound, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import type { WorkflowsService } from "../workflows/workflows.service.js";
+import { canUse, type WorkflowsService } from "../workflows/workflows.service.js";
 import { formFields, type FormField } from "./form-fields.js";
 import { callerOf, GLOBAL, resolveScope, visibleOrgOf } from "../sdk/scope.js";
 
@@ -31,6 +31,11 @@ const FormInput = z
     /** Display order, labels and fixed values; params not listed follow in their own order. */
     fields: z.array(FieldInput).max(200).default([]),
     scope: z.string().min(1).optional(),
+    /** `roleBased`: only users holding one of `roles` open and submit it — and run its workflow through it. */
+    access: z
+      .object({ level: z.enum(["authenticated", "roleBased"]), roles: z.array(z.string().trim().min(1).max(100)).max(50).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -41,7 +46,7 @@ const FormInput = z
  */
 export function customFormsRoutes(
   app: FastifyInstance,
-  deps: { forms: CustomFormsRepo; workflows: WorkflowsService; organizations: OrganizationsRepo },
+  deps: { forms: CustomFormsRepo; workflows: WorkflowsService; organizations: OrganizationsRepo; checkRoles: (names: string[], path: string) => Promise<void> },
 ): void {
   const { forms, workflows } = deps;
 
@@ -69,17 +74,24 @@ export function customFormsRoutes(
     if (errors.length) throw validationFailed(errors);
   }
 
-  async function visibleForm(caller: SdkCaller, id: string): Promise<{ form: CustomForm; workflow: StoredWorkflow }> {
+  /**
+   * The form if the caller may use it (else 404), its workflow, and the caller to run it
+   * as: a role-based form grants its workflow to its roles, so through the form the
+   * workflow's own access is not checked again.
+   */
+  async function visibleForm(caller: SdkCaller, id: string): Promise<{ form: CustomForm; workflow: StoredWorkflow; runner: SdkCaller }> {
     const form = await forms.get(id);
     const org = visibleOrgOf(caller);
-    if (!form || (org !== undefined && form.scope !== GLOBAL && form.scope !== org)) throw notFound("Form");
+    if (!form || (org !== undefined && form.scope !== GLOBAL && form.scope !== org) || !canUse(caller, form.access)) throw notFound("Form");
+    const { roles: _roles, ...granted } = caller;
+    const runner = form.access.level === "roleBased" ? granted : caller;
     let workflow: StoredWorkflow;
     try {
-      workflow = workflows.find(caller, form.workflowId);
+      workflow = workflows.find(runner, form.workflowId);
     } catch {
       throw new HttpError(409, "workflow_missing", `The workflow of form "${form.name}" no longer exists`);
     }
-    return { form, workflow };
+    return { form, workflow, runner };
   }
 
   async function input(req: FastifyRequest) {
@@ -89,7 +101,8 @@ export function customFormsRoutes(
     const w = workflows.find({ ...caller, orgId: scope === GLOBAL ? null : scope }, body.workflow);
     if (w.kind === "data_provider") throw validationFailed([{ path: "workflow", message: "is a data provider, not a workflow" }]);
     checkFields(w, body.fields);
-    return { scope, values: { name: body.name, workflowId: w.id, title: body.title ?? null, description: body.description ?? null, fields: body.fields } };
+    if (body.access) await deps.checkRoles(body.access.roles, "access.roles");
+    return { scope, values: { name: body.name, workflowId: w.id, title: body.title ?? null, description: body.description ?? null, fields: body.fields, access: body.access } };
   }
 
   app.post("/api/custom-forms", async (req, reply) => {
@@ -106,7 +119,7 @@ export function customFormsRoutes(
     const caller = callerOf(principalOf(req));
     const org = visibleOrgOf(caller);
     const list = await forms.list(org === undefined ? undefined : [GLOBAL, ...(org ? [org] : [])]);
-    return { forms: list.map((f) => shown(f, caller.isPlatformAdmin)) };
+    return { forms: list.filter((f) => canUse(caller, f.access)).map((f) => shown(f, caller.isPlatformAdmin)) };
   });
 
   app.get<{ Params: { id: string } }>("/api/custom-forms/:id", async (req) => {
@@ -134,8 +147,7 @@ export function customFormsRoutes(
 
   /** Runs the form's workflow with the values (hidden fields fixed), trigger `form`. */
   app.post<{ Params: { id: string } }>("/api/custom-forms/:id/submit", async (req, reply) => {
-    const caller = callerOf(principalOf(req));
-    const { form, workflow } = await visibleForm(caller, req.params.id);
+    const { form, workflow, runner: caller } = await visibleForm(callerOf(principalOf(req)), req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body !== "object" || Array.isArray(body)) throw validationFailed([{ path: "(body)", message: "must be a JSON object" }]);
     const values: Record<string, unknown> = { ...body };

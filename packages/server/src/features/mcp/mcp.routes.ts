@@ -8,7 +8,7 @@ import { CompileError } from "@bifrost/engine/compiler/compiler.js";
 import { executionPrincipal, principalOf } from "../../auth.js";
 import { HttpError } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { InlineCode, type WorkflowsService } from "../workflows/workflows.service.js";
+import { canUse, InlineCode, type WorkflowsService } from "../workflows/workflows.service.js";
 import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 export const EXECUTE_CODE_TOOL = "execute_code";
@@ -44,7 +44,7 @@ export function mcpRoutes(app: FastifyInstance, deps: { engine: Engine; workflow
   function tools(caller: SdkCaller) {
     const listed = engine.registry
       .list({ orgId: visibleOrgOf(caller) })
-      .filter((w) => w.isTool && w.kind !== "data_provider")
+      .filter((w) => w.isTool && w.kind !== "data_provider" && canUse(caller, w.access))
       .map((w) => {
         const { $schema: _schema, ...inputSchema } = w.paramsSchema;
         return { name: w.name, description: w.toolDescription ?? w.description ?? w.name, inputSchema: { type: "object" as const, ...inputSchema } };

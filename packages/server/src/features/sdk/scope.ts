@@ -13,6 +13,9 @@ export function callerOf(p: Principal): SdkCaller {
     isPlatformAdmin: p.isPlatformAdmin,
     keyId: p.keyId,
     userName: p.keyName,
+    userId: p.userId,
+    email: p.email,
+    ...(p.roles ? { roles: p.roles } : {}),
     executionId: null,
     depth: 0,
   };

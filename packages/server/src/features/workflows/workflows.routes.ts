@@ -4,21 +4,28 @@ import { CompileError } from "@bifrost/engine/compiler/compiler.js";
 import { executionPrincipal, principalOf, requireAdmin } from "../../auth.js";
 import { HttpError, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { InlineCode, publicWorkflow, type WorkflowsService } from "./workflows.service.js";
+import type { LoadError } from "@bifrost/contracts/workflow-options.js";
+import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
+import { canUse, InlineCode, publicWorkflow, type WorkflowsService } from "./workflows.service.js";
 import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 const bodyOf = (request: FastifyRequest): unknown => request.body ?? {};
 
 /** Workflows (SPEC §4 registry and execution routes). */
-export function workflowsRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService }): void {
+export function workflowsRoutes(
+  app: FastifyInstance,
+  deps: { engine: Engine; workflows: WorkflowsService; roleProblems: (listed: StoredWorkflow[]) => Promise<LoadError[]> },
+): void {
   const { engine, workflows } = deps;
 
   app.get<{ Querystring: { category?: string; tag?: string; type?: string; q?: string } }>("/api/workflows", async (req) => {
-    const org = visibleOrgOf(callerOf(principalOf(req)));
+    const caller = callerOf(principalOf(req));
+    const org = visibleOrgOf(caller);
     const { category, tag, type, q } = req.query;
+    const listed = engine.registry.list({ orgId: org, category, tag, kind: type, text: q }).filter((w) => canUse(caller, w.access));
     return {
-      workflows: engine.registry.list({ orgId: org, category, tag, kind: type, text: q }).map(publicWorkflow),
-      loadErrors: engine.registry.loadErrors(org),
+      workflows: listed.map(publicWorkflow),
+      loadErrors: [...engine.registry.loadErrors(org), ...(await deps.roleProblems(listed))],
     };
   });
 

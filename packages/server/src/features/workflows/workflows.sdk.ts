@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HttpError } from "../../http-error.js";
 import type { SdkRegistry } from "../sdk/sdk-registry.js";
-import { publicWorkflow, type WorkflowsService } from "./workflows.service.js";
+import { canUse, publicWorkflow, type WorkflowsService } from "./workflows.service.js";
 import { visibleOrgOf } from "../sdk/scope.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 
@@ -14,7 +14,7 @@ export function registerWorkflowsSdk(sdk: SdkRegistry, engine: Engine, workflows
     ["filters"],
     z.tuple([z.object({ category: z.string().optional(), tag: z.string().optional(), type: z.string().optional(), text: z.string().optional() }).strict().optional()]),
     async (caller, filters = {}) =>
-      engine.registry.list({ orgId: visibleOrgOf(caller), category: filters.category, tag: filters.tag, kind: filters.type, text: filters.text }).map(publicWorkflow),
+      engine.registry.list({ orgId: visibleOrgOf(caller), category: filters.category, tag: filters.tag, kind: filters.type, text: filters.text }).filter((w) => canUse(caller, w.access)).map(publicWorkflow),
   );
 
   sdk.register("workflows.get", ["id"], z.tuple([z.string().min(1)]), async (caller, id) => publicWorkflow(workflows.find(caller, id)));

@@ -1,4 +1,5 @@
 import type { ExecutionRecord, LogLine, Trigger } from "@bifrost/contracts/execution.js";
+import type { WorkflowAccess } from "@bifrost/contracts/workflow-options.js";
 import { MAX_WORKFLOW_DEPTH, type SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StartRequest } from "@bifrost/engine/executor/executor.js";
@@ -11,6 +12,17 @@ import { DEFAULT_MAX_JSON_DEPTH, fieldTooDeep } from "../../json-depth.js";
 import { executionView } from "../executions/execution-view.js";
 import { visibleOrgOf } from "../sdk/scope.js";
 
+
+/**
+ * Whether `caller` may see and run something with this access: `authenticated` — anyone
+ * in scope; `roleBased` — a person holding one of its roles. Callers without `roles`
+ * (platform admins, keys without a user, running workflows) are not restricted.
+ */
+export function canUse(caller: SdkCaller, access: WorkflowAccess | null | undefined): boolean {
+  if (!caller.roles || !access || access.level !== "roleBased") return true;
+  const wanted = new Set(access.roles.map((r) => r.toLowerCase()));
+  return caller.roles.some((r) => wanted.has(r));
+}
 
 export function publicWorkflow(w: StoredWorkflow) {
   const { modulePath: _modulePath, ...rest } = w;
@@ -36,7 +48,8 @@ export class WorkflowsService {
 
   find(caller: SdkCaller, idOrName: string): StoredWorkflow {
     const w = this.engine.registry.resolve(idOrName, visibleOrgOf(caller));
-    if (!w) throw notFound(`Workflow "${idOrName}"`);
+    // A role-based workflow the person may not use does not exist for them.
+    if (!w || !canUse(caller, w.access)) throw notFound(`Workflow "${idOrName}"`);
     return w;
   }
 
@@ -74,8 +87,8 @@ export class WorkflowsService {
       workflow: w,
       input,
       orgId,
-      userId: caller.keyId,
-      principal: { keyId: caller.keyId, userName: caller.userName, email: null, orgName, isPlatformAdmin: caller.isPlatformAdmin, depth },
+      userId: caller.userId ?? caller.keyId,
+      principal: { keyId: caller.keyId, userName: caller.userName, email: caller.email ?? null, orgName, isPlatformAdmin: caller.isPlatformAdmin, depth },
       trigger: caller.executionId ? "workflow" : trigger,
       parentId: caller.executionId,
     };
@@ -102,7 +115,7 @@ export class WorkflowsService {
    */
   async runCode(caller: SdkCaller, principal: ExecutionPrincipal, input: z.output<typeof InlineCode>, trigger: "code" | "tool") {
     const inline = await this.engine.compileInline(input.code, input.timeoutSeconds);
-    return this.engine.executor.executeSync({ inline, input: input.params, orgId: caller.orgId, userId: caller.keyId, principal, trigger });
+    return this.engine.executor.executeSync({ inline, input: input.params, orgId: caller.orgId, userId: caller.userId ?? caller.keyId, principal, trigger });
   }
 
   async enqueue(caller: SdkCaller, idOrName: string, input: unknown, trigger: Trigger, delaySeconds = 0) {

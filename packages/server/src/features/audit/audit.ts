@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Kysely } from "kysely";
+import type { AuditActor, AuditRepo } from "@bifrost/storage/audit.repo.js";
+import type { Schema } from "@bifrost/storage/schema.js";
+import type { Principal } from "../../auth.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set when a handler appended its own audit event (in the change's transaction). */
+    audited?: boolean;
+  }
+}
+
+export function actorOf(p: Principal | null): AuditActor {
+  if (!p) return { kind: "anonymous", id: null, name: null };
+  if (p.kind === "user") return { kind: "user", id: p.userId, name: p.email };
+  return { kind: "apiKey", id: p.keyId, name: p.userId ? `${p.keyName} (${p.email})` : p.keyName };
+}
+
+/** Appends one event for the request's principal, in `db` (the change's transaction). */
+export function audit(
+  repo: AuditRepo,
+  request: FastifyRequest,
+  event: { action: string; target: string | null; orgId?: string | null; details?: Record<string, unknown> | null; actor?: AuditActor },
+  db?: Kysely<Schema>,
+): Promise<void> {
+  request.audited = true;
+  return repo.append(
+    {
+      actor: event.actor ?? actorOf(request.principal),
+      orgId: event.orgId === undefined ? (request.principal?.orgId ?? null) : event.orgId,
+      action: event.action,
+      target: event.target,
+      ip: request.ip,
+      details: event.details ?? null,
+    },
+    db,
+  );
+}
+
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Writes that are runs or reads by another name, not changes: they leave execution records instead. */
+const NOT_CHANGES = [/\/execute$/, /\/run$/, /\/test$/, /\/submit$/, /\/chat$/, /^\/api\/ai\/stream$/, /^\/api\/files\/(read|list|exists)$/, /^\/api\/knowledge\/search$/, /^\/api\/tables\/:table\/(query|count)$/, /^\/api\/data-providers\//, /^\/mcp$/, /^\/api\/sdk\/call$/, /^\/api\/auth\/logout$/];
+
+/**
+ * Every other successful change through the API — organizations, config and secrets,
+ * integrations, providers, agents, forms, tables, knowledge, files, schedules, endpoint
+ * keys — leaves an event too: `<route family>.<method>` with the route's path parameters
+ * as the target (never a body, so never a secret's value). These are appended before the
+ * answer is sent, not in the change's transaction (docs/users-and-roles.md says so).
+ */
+export function registerAuditOfChanges(app: FastifyInstance, repo: AuditRepo, familyOf: (method: string, url: string) => { name: string } | null): void {
+  // Before the answer leaves: a client that saw the change can read its event.
+  app.addHook("onSend", async (request, reply, payload) => {
+    const url = request.routeOptions.url;
+    if (request.audited || !url || !WRITES.has(request.method) || reply.statusCode >= 400 || NOT_CHANGES.some((r) => r.test(url))) return payload;
+    let createdId: string | null = null;
+    if (reply.statusCode === 201 && typeof payload === "string" && payload.length < 65_536) {
+      try {
+        const id = (JSON.parse(payload) as { id?: unknown }).id;
+        if (typeof id === "string") createdId = id;
+      } catch {
+        // not JSON: no id to note
+      }
+    }
+    const params = (request.params ?? {}) as Record<string, string>;
+    const family = familyOf(request.method, url)?.name ?? "api";
+    await repo
+      .append({
+        actor: actorOf(request.principal),
+        orgId: request.principal?.orgId ?? null,
+        action: `${family}.${request.method.toLowerCase()}`,
+        target: createdId ?? (Object.values(params).join("/") || url),
+        ip: request.ip,
+        details: { route: `${request.method} ${url}`, status: reply.statusCode },
+      })
+      .catch((error: unknown) => request.log.error({ err: error }, "audit event not written"));
+    return payload;
+  });
+}
