@@ -1,0 +1,47 @@
+import "@mantine/core/styles.css";
+import "@mantine/notifications/styles.css";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { MantineProvider } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { Layout } from "./components/layout.js";
+import { RouteError } from "./components/route-error.js";
+import { OrgProvider } from "./lib/session.js";
+import { LoginPage } from "./pages/login.js";
+import { WorkflowsPage } from "./pages/workflows.js";
+import { RunPage } from "./pages/run.js";
+import { HistoryPage } from "./pages/history.js";
+
+const client = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+
+const router = createBrowserRouter([
+  { path: "/login", element: <LoginPage />, errorElement: <RouteError /> },
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, element: <Navigate to="/workflows" replace /> },
+      { path: "/workflows", element: <WorkflowsPage />, errorElement: <RouteError /> },
+      // The run form (rjsf + ajv) is most of the bundle: loaded with its page only.
+      { path: "/workflows/:name", lazy: async () => ({ Component: (await import("./pages/workflow.js")).WorkflowPage }), errorElement: <RouteError /> },
+      { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
+      { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "*", element: <RouteError notFound /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <MantineProvider>
+      <Notifications />
+      <QueryClientProvider client={client}>
+        <OrgProvider>
+          <RouterProvider router={router} />
+        </OrgProvider>
+      </QueryClientProvider>
+    </MantineProvider>
+  </StrictMode>,
+);
