@@ -5,11 +5,13 @@ import { createRoot } from "react-dom/client";
 import { MantineProvider } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { createBrowserRouter, RouterProvider } from "react-router";
 import { Layout } from "./components/layout.js";
 import { RouteError } from "./components/route-error.js";
 import { OrgProvider } from "./lib/session.js";
 import { LoginPage } from "./pages/login.js";
+import { InvitePage, SetupPage } from "./pages/setup.js";
+import { HomePage } from "./pages/home.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
@@ -18,11 +20,13 @@ const client = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchO
 
 const router = createBrowserRouter([
   { path: "/login", element: <LoginPage />, errorElement: <RouteError /> },
+  { path: "/setup", element: <SetupPage />, errorElement: <RouteError /> },
+  { path: "/invite", element: <InvitePage />, errorElement: <RouteError /> },
   {
     element: <Layout />,
     errorElement: <RouteError />,
     children: [
-      { index: true, element: <Navigate to="/workflows" replace /> },
+      { index: true, element: <HomePage />, errorElement: <RouteError /> },
       { path: "/workflows", element: <WorkflowsPage />, errorElement: <RouteError /> },
       // The run form (rjsf + ajv) is most of the bundle: loaded with its page only.
       { path: "/workflows/:name", lazy: async () => ({ Component: (await import("./pages/workflow.js")).WorkflowPage }), errorElement: <RouteError /> },

@@ -16,11 +16,17 @@ const WORKFLOWS = {
   "greet.ts": `
 import { workflow, z, logger } from "bifrost";
 export const greet = workflow(
-  { name: "greet", description: "Say hello to someone", category: "Examples", tags: ["demo"], executionMode: "sync",
+  { name: "greet", description: "Say hello to someone", category: "Examples", tags: ["demo"], executionMode: "sync", timeSaved: 5,
     params: z.object({ name: z.string().min(1).meta({ title: "Name" }), excited: z.boolean().default(false) }) },
   async ({ name, excited }) => {
     logger.info("greeting " + name);
     return { greeting: "Hello, " + name + (excited ? "!" : ".") };
+  },
+);
+export const failHard = workflow(
+  { name: "fail_hard", description: "Always fails", category: "Examples", executionMode: "sync", params: z.object({}) },
+  async () => {
+    throw new Error("PSA answered 500");
   },
 );
 export const countDevices = workflow(
@@ -67,7 +73,7 @@ async function signIn(page: Page): Promise<void> {
   await page.getByLabel("E-mail").fill(EMAIL);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await page.getByRole("heading", { name: "Home" }).waitFor();
 }
 
 async function newSignedInPage(): Promise<Page> {
@@ -107,6 +113,22 @@ describe("web app", () => {
     expect(html).not.toMatch(/https?:\/\//);
   });
 
+  it("creates the first admin from the setup link the server logs", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(t.platform.setupUrl!);
+    await page.getByLabel("E-mail").fill("root@msp.example");
+    await page.getByLabel("Name").fill("Root Admin");
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Create and sign in" }).click();
+    await page.getByText("must be at least 12 characters").waitFor();
+    await page.getByLabel("Password").fill("root admin pass phrase");
+    await page.getByRole("button", { name: "Create and sign in" }).click();
+    await page.getByRole("heading", { name: "Home" }).waitFor();
+    await page.getByRole("button", { name: "User menu of Root Admin" }).waitFor();
+    await browser.context.clearCookies();
+    await page.close();
+  });
+
   it("signs in (a wrong password shows the message) and out", async () => {
     const page = await browser.context.newPage();
     await page.goto(`${base}/workflows`);
@@ -140,7 +162,7 @@ describe("web app", () => {
     expect(await table.getByRole("link").allTextContents()).toEqual(["list_tickets"]);
     await page.goto(`${base}/workflows?category=Examples`);
     await table.getByRole("link", { name: "slow_steps" }).waitFor();
-    expect(await table.getByRole("link").allTextContents()).toEqual(["greet", "slow_steps"]);
+    expect(await table.getByRole("link").allTextContents()).toEqual(["fail_hard", "greet", "slow_steps"]);
     await page.close();
   });
 
@@ -216,6 +238,23 @@ describe("web app", () => {
     await page.getByRole("textbox", { name: "Organization" }).click();
     await page.getByRole("option", { name: "All organizations" }).click();
     await runs.getByRole("link", { name: "count_devices" }).first().waitFor();
+    await page.close();
+  });
+
+  it("home shows the last day by status, failures, what runs now and time saved", async () => {
+    await admin("POST", "/api/workflows/fail_hard/execute", {});
+    const page = await newSignedInPage();
+    await page.goto(`${base}/`);
+    await page.getByRole("heading", { name: "Home" }).waitFor();
+    await expect.poll(async () => page.getByRole("group", { name: "Runs (24 h)" }).textContent()).toMatch(/\d+/);
+    await page.getByRole("region", { name: "Running now" }).getByText("Nothing is running").waitFor();
+    await expect.poll(async () => page.getByRole("group", { name: "Saved this month" }).textContent()).toMatch(/\d+ min/);
+    await screenshot(page, "home");
+    await page.getByRole("region", { name: "Latest failures" }).getByRole("link", { name: "fail_hard" }).click();
+    await page.getByLabel("status Failed").waitFor();
+    await page.getByRole("alert").getByText("PSA answered 500").first().waitFor();
+    await expect(page.getByLabel("Stack trace").textContent()).resolves.toMatch(/greet\.ts:\d+/);
+    await screenshot(page, "run-failed");
     await page.close();
   });
 

@@ -7,6 +7,7 @@ import { LoadingRows, ErrorAlert } from "./states.js";
 import { PageBoundary } from "./page-boundary.js";
 
 const NAV = [
+  { to: "/", label: "Home" },
   { to: "/workflows", label: "Workflows" },
   { to: "/history", label: "History" },
 ];
@@ -79,7 +80,7 @@ export function Layout() {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         {NAV.map((n) => (
-          <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={location.pathname.startsWith(n.to)} />
+          <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>

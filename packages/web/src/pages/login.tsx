@@ -24,7 +24,7 @@ export function LoginPage() {
       await api("/api/auth/login", { method: "POST", org: null, body: { email, password, ...(needsCode && code ? { code } : {}) } });
       await client.invalidateQueries({ queryKey: ["me"] });
       const next = params.get("next");
-      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/workflows", { replace: true });
+      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === "mfa_required") setNeedsCode(true);
       setError(err instanceof Error ? err.message : String(err));
