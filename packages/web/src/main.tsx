@@ -13,6 +13,7 @@ import { LoginPage } from "./pages/login.js";
 import { InvitePage, SetupPage } from "./pages/setup.js";
 import { HomePage } from "./pages/home.js";
 import { WorkflowsPage } from "./pages/workflows.js";
+import { FormsPage } from "./pages/forms.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
 
@@ -30,6 +31,8 @@ const router = createBrowserRouter([
       { path: "/workflows", element: <WorkflowsPage />, errorElement: <RouteError /> },
       // The run form (rjsf + ajv) is most of the bundle: loaded with its page only.
       { path: "/workflows/:name", lazy: async () => ({ Component: (await import("./pages/workflow.js")).WorkflowPage }), errorElement: <RouteError /> },
+      { path: "/forms", element: <FormsPage />, errorElement: <RouteError /> },
+      { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },

@@ -14,7 +14,16 @@ const EMAIL = "tech@msp.example";
 
 const WORKFLOWS = {
   "greet.ts": `
-import { workflow, z, logger } from "bifrost";
+import { workflow, dataProvider, z, logger } from "bifrost";
+export const departments = dataProvider({ name: "departments", description: "Departments" }, async () => [
+  { label: "Engineering", value: "eng" },
+  { label: "Sales", value: "sales" },
+]);
+export const onboardUser = workflow(
+  { name: "onboard_user", description: "Onboard a new hire", executionMode: "sync",
+    params: z.object({ fullName: z.string().min(1).meta({ label: "Full name", helpText: "As on the contract" }), department: z.string().meta({ dataProvider: "departments" }) }) },
+  async ({ fullName, department }) => ({ onboarded: fullName, department }),
+);
 export const greet = workflow(
   { name: "greet", description: "Say hello to someone", category: "Examples", tags: ["demo"], executionMode: "sync", timeSaved: 5,
     params: z.object({ name: z.string().min(1).meta({ title: "Name" }), excited: z.boolean().default(false) }) },
@@ -182,6 +191,24 @@ describe("web app", () => {
     await result.getByText('"Hello, Ada!"').waitFor();
     await expect(result.getByLabel("status Success").count()).resolves.toBe(1);
     await screenshot(page, "workflow-result");
+    await page.close();
+  });
+
+  it("fills a form with a data provider's choices and runs it with trigger form", async () => {
+    const page = await newSignedInPage();
+    await page.goto(`${base}/forms`);
+    await page.getByRole("link", { name: "Onboard a new hire" }).click();
+    await page.getByRole("heading", { name: "Onboard a new hire" }).waitFor();
+    await page.getByText("As on the contract").waitFor();
+    await page.getByRole("textbox", { name: "Full name" }).fill("Grace Hopper");
+    await page.getByRole("textbox", { name: "Department" }).click();
+    await page.getByRole("option", { name: "Sales" }).click();
+    await screenshot(page, "form");
+    await page.getByRole("button", { name: "Run" }).click();
+    const result = page.getByRole("region", { name: "Result" });
+    await result.getByText('"sales"').waitFor();
+    await result.getByRole("link", { name: "Open run" }).click();
+    await page.getByText("trigger form").waitFor();
     await page.close();
   });
 

@@ -9,6 +9,7 @@ import { PageBoundary } from "./page-boundary.js";
 const NAV = [
   { to: "/", label: "Home" },
   { to: "/workflows", label: "Workflows" },
+  { to: "/forms", label: "Forms" },
   { to: "/history", label: "History" },
 ];
 
