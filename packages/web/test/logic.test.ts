@@ -1,6 +1,7 @@
 /** The web app's logic that needs no browser: field errors, log merging, history queries, cookies. */
 import { describe, expect, it } from "vitest";
 import { csrfToken, query } from "../src/lib/api.js";
+import { toCsv } from "../src/lib/csv.js";
 import { fieldErrorsToErrorSchema, formSchema } from "../src/lib/form-errors.js";
 import { historyQuery } from "../src/lib/history-query.js";
 import { mergeLines } from "../src/lib/log-stream.js";
@@ -57,5 +58,11 @@ describe("csrf token", () => {
   it("is read from the bifrost_csrf cookie", () => {
     expect(csrfToken("a=1; bifrost_csrf=abc%3D%3D; b=2")).toBe("abc==");
     expect(csrfToken("a=1")).toBeNull();
+  });
+});
+
+describe("csv", () => {
+  it("quotes what needs quoting and defuses spreadsheet formulas", () => {
+    expect(toCsv(["a", "b"], [["x,y", 'say "hi"'], [-3, "=1+1"], [null, "line\nbreak"]])).toBe('a,b\r\n"x,y","say ""hi"""\r\n-3,\'=1+1\r\n,"line\nbreak"\r\n');
   });
 });

@@ -285,6 +285,23 @@ describe("web app", () => {
     await page.close();
   });
 
+  it("ROI shows totals and a chart, and exports CSV", async () => {
+    const page = await newSignedInPage();
+    await page.goto(`${base}/roi?days=7`);
+    await page.getByRole("heading", { name: "ROI" }).waitFor();
+    await page.getByRole("table", { name: "ROI by workflow" }).getByRole("cell", { name: "greet", exact: true }).waitFor();
+    await expect.poll(async () => page.getByRole("group", { name: "Time saved" }).textContent()).toMatch(/\d+ min/);
+    await page.getByRole("region", { name: "Time saved per day" }).locator("svg.recharts-surface").first().waitFor();
+    await screenshot(page, "roi");
+    const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(file.suggestedFilename()).toBe("bifrost-roi-7d.csv");
+    const { readFile } = await import("node:fs/promises");
+    const csv = await readFile((await file.path())!, "utf8");
+    expect(csv.split("\r\n")[0]).toBe("workflow,executions,time saved (minutes),value");
+    expect(csv).toMatch(/\r\ngreet,\d+,\d+,0\r\n/);
+    await page.close();
+  });
+
   it("history filters and pages in the URL; rows open the run", async () => {
     for (let i = 0; i < 6; i++) await admin("POST", "/api/workflows/greet/execute", { name: `n${i}` });
     const page = await newSignedInPage();

@@ -5,7 +5,7 @@ import { api, query } from "../lib/api.js";
 import { useOrg } from "../lib/session.js";
 import type { ExecutionPage, ExecutionStatus, ExecutionSummary } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { StatusBadge } from "../components/status-badge.js";
+import { formatMinutes, StatusBadge } from "../components/status-badge.js";
 
 interface RoiSummary {
   executions: number;
@@ -18,13 +18,6 @@ export function countByStatus(runs: ExecutionSummary[]): Partial<Record<Executio
   const out: Partial<Record<ExecutionStatus, number>> = {};
   for (const r of runs) out[r.status] = (out[r.status] ?? 0) + 1;
   return out;
-}
-
-export function formatMinutes(minutes: number): string {
-  if (minutes < 60) return `${Math.round(minutes)} min`;
-  const h = Math.floor(minutes / 60);
-  const m = Math.round(minutes % 60);
-  return m ? `${h} h ${m} min` : `${h} h`;
 }
 
 function RunList({ title, runs, empty }: { title: string; runs: ExecutionSummary[] | undefined; empty: string }) {
