@@ -4,7 +4,8 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { MantineProvider } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { ApiError } from "./lib/api.js";
 import { createBrowserRouter, RouterProvider } from "react-router";
 import { Layout } from "./components/layout.js";
 import { RouteError } from "./components/route-error.js";
@@ -14,10 +15,21 @@ import { InvitePage, SetupPage } from "./pages/setup.js";
 import { HomePage } from "./pages/home.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { FormsPage } from "./pages/forms.js";
+import { SchedulesPage } from "./pages/schedules.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
 
-const client = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+// A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
+// user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
+const sessionEnded = (error: unknown) => {
+  if (error instanceof ApiError && error.status === 401) void client.invalidateQueries({ queryKey: ["me"] });
+};
+const client: QueryClient = new QueryClient({
+  // (Not for the "me" query itself: its 401 is the answer the frame acts on.)
+  queryCache: new QueryCache({ onError: (error, query) => query.queryKey[0] !== "me" && sessionEnded(error) }),
+  mutationCache: new MutationCache({ onError: sessionEnded }),
+  defaultOptions: { queries: { retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 1, refetchOnWindowFocus: false } },
+});
 
 const router = createBrowserRouter([
   { path: "/login", element: <LoginPage />, errorElement: <RouteError /> },
@@ -35,6 +47,7 @@ const router = createBrowserRouter([
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },

@@ -38,6 +38,10 @@ export const failHard = workflow(
     throw new Error("PSA answered 500");
   },
 );
+export const nightly = workflow(
+  { name: "nightly_report", description: "Runs on the first of January", schedule: "0 3 1 1 *", params: z.object({}) },
+  async () => ({ ok: true }),
+);
 export const countDevices = workflow(
   { name: "count_devices", description: "Count the devices of a customer", category: "Inventory", executionMode: "sync", params: z.object({}) },
   async () => ({ devices: 3 }),
@@ -156,6 +160,40 @@ describe("web app", () => {
     expect((await browser.context.cookies()).find((c) => c.name === "bifrost_session")).toBeUndefined();
     await page.goto(`${base}/history`);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.close();
+  });
+
+  it("a session that ends while a page is open leads back to sign-in, then to the page", async () => {
+    const page = await newSignedInPage();
+    await page.goto(`${base}/workflows`);
+    await page.getByRole("table", { name: "Workflows" }).waitFor();
+    await browser.context.clearCookies();
+    await page.getByRole("link", { name: "History" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/history");
+    await page.getByLabel("E-mail").fill(EMAIL);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "History" }).waitFor();
+    await page.close();
+  });
+
+  it("lists schedules; a platform admin pauses and resumes one", async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/login?next=/schedules`);
+    await page.getByLabel("E-mail").fill("root@msp.example");
+    await page.getByLabel("Password").fill("root admin pass phrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const row = page.getByRole("table", { name: "Schedules" }).getByRole("row").filter({ hasText: "nightly_report" });
+    await row.getByText("0 3 1 1 *").waitFor();
+    await row.getByRole("button", { name: "Pause nightly_report" }).click();
+    await row.getByText("Paused").waitFor();
+    await screenshot(page, "schedules");
+    await row.getByRole("button", { name: "Resume nightly_report" }).click();
+    await row.getByRole("button", { name: "Pause nightly_report" }).waitFor();
+    expect(await row.getByText("Paused").count()).toBe(0);
+    await browser.context.clearCookies();
     await page.close();
   });
 

@@ -11,6 +11,7 @@ const NAV = [
   { to: "/workflows", label: "Workflows" },
   { to: "/forms", label: "Forms" },
   { to: "/history", label: "History" },
+  { to: "/schedules", label: "Schedules" },
   { to: "/roi", label: "ROI" },
 ];
 

@@ -22,7 +22,8 @@ export function LoginPage() {
     setError(null);
     try {
       await api("/api/auth/login", { method: "POST", org: null, body: { email, password, ...(needsCode && code ? { code } : {}) } });
-      await client.invalidateQueries({ queryKey: ["me"] });
+      // A new session: nothing cached for the previous one (a 401, another user's data) may show.
+      client.removeQueries();
       const next = params.get("next");
       navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
     } catch (err) {

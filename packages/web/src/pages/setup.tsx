@@ -35,7 +35,8 @@ export function SetupPage() {
     setError(null);
     try {
       await api("/api/auth/setup", { method: "POST", org: null, body: { token: params.get("token") ?? "", ...form } });
-      await client.invalidateQueries({ queryKey: ["me"] });
+      // A new session: nothing cached for the previous one (a 401, another user's data) may show.
+      client.removeQueries();
       navigate("/", { replace: true });
     } catch (err) {
       setError(err);
