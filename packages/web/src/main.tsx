@@ -44,6 +44,7 @@ const router = createBrowserRouter([
       // The run form (rjsf + ajv) is most of the bundle: loaded with its page only.
       { path: "/workflows/:name", lazy: async () => ({ Component: (await import("./pages/workflow.js")).WorkflowPage }), errorElement: <RouteError /> },
       { path: "/forms", element: <FormsPage />, errorElement: <RouteError /> },
+      { path: "/forms/custom/:id", lazy: async () => ({ Component: (await import("./pages/form.js")).CustomFormPage }), errorElement: <RouteError /> },
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },

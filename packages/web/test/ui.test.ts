@@ -250,6 +250,26 @@ describe("web app", () => {
     await page.close();
   });
 
+  it("fills a custom form: its order and labels, its hidden value sent by the server", async () => {
+    await admin("POST", "/api/custom-forms", {
+      name: "sales-hire",
+      workflow: "onboard_user",
+      title: "Hire into Sales",
+      description: "For the sales team's new people",
+      fields: [{ name: "department", hidden: true, default: "sales" }, { name: "fullName", label: "New hire's name" }],
+    });
+    const page = await newSignedInPage();
+    await page.goto(`${base}/forms`);
+    await page.getByRole("table", { name: "Custom forms" }).getByRole("link", { name: "Hire into Sales" }).click();
+    await page.getByRole("heading", { name: "Hire into Sales" }).waitFor();
+    expect(await page.getByRole("textbox", { name: "Department" }).count()).toBe(0);
+    await page.getByRole("textbox", { name: "New hire's name" }).fill("Linus");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.getByRole("region", { name: "Result" }).getByText('"sales"').waitFor();
+    await screenshot(page, "custom-form");
+    await page.close();
+  });
+
   it("streams a queued run's log lines live, in order, before it ends", async () => {
     const page = await newSignedInPage();
     await page.goto(`${base}/workflows/slow_steps`);
@@ -260,7 +280,9 @@ describe("web app", () => {
     const log = page.getByRole("log", { name: "Log lines" });
     await log.getByText("step 4 of 4").waitFor();
     // Every step is on screen while the run still holds: the lines came live.
-    await expect(page.getByLabel("status Running").count()).resolves.toBe(1);
+    expect(await log.getByText("all steps done").count()).toBe(0);
+    expect(await page.getByLabel("status Success").count()).toBe(0);
+    await page.getByLabel("status Running").waitFor();
     const lines = (await log.getByRole("listitem").allTextContents()).map((l) => l.replace(/^.*?(step|all)/, "$1"));
     expect(lines).toEqual(["step 1 of 4", "step 2 of 4", "step 3 of 4", "step 4 of 4"]);
     await screenshot(page, "run-live");

@@ -13,6 +13,7 @@ interface FormField {
   label: string;
   helpText?: string;
   dataProvider?: string;
+  default?: unknown;
 }
 
 interface FormAnswer {
@@ -23,17 +24,81 @@ interface FormAnswer {
 
 type Options = Record<string, { label: string; value: unknown }[]>;
 
-/** The form's labels and help over the JSON Schema, and each data provider's options as a choice. */
+/**
+ * The form over the workflow's JSON Schema: its fields only (a custom form's hidden ones
+ * are left out: the server fills them), in its order, with its labels, help and defaults,
+ * and each data provider's options as a choice.
+ */
 export function formSchemaWithOptions(schema: Record<string, unknown>, fields: FormField[], options: Options): { schema: Record<string, unknown>; uiSchema: UiSchema } {
-  const properties = { ...((schema.properties ?? {}) as Record<string, Record<string, unknown>>) };
-  const uiSchema: UiSchema = {};
+  const all = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const properties: Record<string, Record<string, unknown>> = {};
   for (const f of fields) {
-    const prop = properties[f.name];
+    const prop = all[f.name];
     if (!prop) continue;
     const choices = f.dataProvider ? options[f.dataProvider] : undefined;
-    properties[f.name] = { ...prop, title: f.label, ...(f.helpText ? { description: f.helpText } : {}), ...(choices ? { oneOf: choices.map((o) => ({ const: o.value, title: o.label })) } : {}) };
+    properties[f.name] = {
+      ...prop,
+      title: f.label,
+      ...(f.helpText ? { description: f.helpText } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}),
+      ...(choices ? { oneOf: choices.map((o) => ({ const: o.value, title: o.label })) } : {}),
+    };
   }
-  return { schema: { ...schema, properties }, uiSchema };
+  const required = ((schema.required ?? []) as string[]).filter((n) => n in properties && (fields.find((f) => f.name === n)?.default === undefined));
+  return { schema: { ...schema, properties, required }, uiSchema: { "ui:order": [...Object.keys(properties), "*"] } };
+}
+
+function useProviderOptions(fields: FormField[] | undefined) {
+  const { org } = useOrg();
+  const providers = [...new Set((fields ?? []).flatMap((f) => (f.dataProvider ? [f.dataProvider] : [])))];
+  return useQuery({
+    queryKey: [org, "providers", providers],
+    enabled: fields !== undefined,
+    queryFn: async () => {
+      const out: Options = {};
+      for (const p of providers) out[p] = (await api<{ options: { label: string; value: unknown }[] }>(`/api/data-providers/${encodeURIComponent(p)}`)).options;
+      return out;
+    },
+  });
+}
+
+const submitTo =
+  (url: string) =>
+  async (params: Record<string, unknown>): Promise<RunAnswer> => {
+    const answer = await api<ExecutionRecord | { executionId: string }>(url, { method: "POST", body: params });
+    return "workflowName" in answer ? { record: answer } : { queued: answer };
+  };
+
+interface CustomFormAnswer {
+  id: string;
+  name: string;
+  title: string | null;
+  description: string | null;
+  workflow: { name: string };
+  render: FormField[];
+  submit: string;
+}
+
+/** A custom form (`/forms/custom/{id}`): an admin's order, labels and fixed values over a workflow. */
+export function CustomFormPage() {
+  const { id = "" } = useParams();
+  const { org } = useOrg();
+  const form = useQuery({ queryKey: [org, "custom-form", id], queryFn: () => api<CustomFormAnswer>(`/api/custom-forms/${encodeURIComponent(id)}`) });
+  const name = form.data?.workflow.name;
+  const workflow = useQuery({ queryKey: [org, "workflow", name], enabled: !!name, queryFn: () => api<Workflow>(`/api/workflows/${encodeURIComponent(name!)}`) });
+  const options = useProviderOptions(form.data?.render);
+  const error = form.error ?? workflow.error ?? options.error;
+  if (error) return <ErrorAlert error={error} />;
+  if (!form.data || !workflow.data || !options.data) return <LoadingRows />;
+  const f = form.data;
+  const { schema, uiSchema } = formSchemaWithOptions(workflow.data.paramsSchema, f.render, options.data);
+  return (
+    <Stack maw={720}>
+      <Title order={2}>{f.title ?? f.name}</Title>
+      {f.description ? <Text c="dimmed">{f.description}</Text> : null}
+      <RunForm key={f.id} schema={schema} uiSchema={uiSchema} submit={submitTo(f.submit)} />
+    </Stack>
+  );
 }
 
 /** A workflow's form (`/forms/{name}`): labels and help from the form, choices from its data providers, run with trigger `form`. */
@@ -42,32 +107,19 @@ export function FormPage() {
   const { org } = useOrg();
   const form = useQuery({ queryKey: [org, "form", name], queryFn: () => api<FormAnswer>(`/api/forms/${encodeURIComponent(name)}`) });
   const workflow = useQuery({ queryKey: [org, "workflow", name], queryFn: () => api<Workflow>(`/api/workflows/${encodeURIComponent(name)}`) });
-  const providers = [...new Set((form.data?.fields ?? []).flatMap((f) => (f.dataProvider ? [f.dataProvider] : [])))];
-  const options = useQuery({
-    queryKey: [org, "providers", providers],
-    enabled: form.isSuccess,
-    queryFn: async () => {
-      const out: Options = {};
-      for (const p of providers) out[p] = (await api<{ options: { label: string; value: unknown }[] }>(`/api/data-providers/${encodeURIComponent(p)}`)).options;
-      return out;
-    },
-  });
+  const options = useProviderOptions(form.data?.fields);
   const error = form.error ?? workflow.error ?? options.error;
   if (error) return <ErrorAlert error={error} />;
   if (!form.data || !workflow.data || !options.data) return <LoadingRows />;
   const f = form.data;
   const { schema, uiSchema } = formSchemaWithOptions(workflow.data.paramsSchema, f.fields, options.data);
-  const submit = async (params: Record<string, unknown>): Promise<RunAnswer> => {
-    const answer = await api<ExecutionRecord | { executionId: string }>(f.submit, { method: "POST", body: params });
-    return "executionId" in answer && !("workflowName" in answer) ? { queued: answer } : { record: answer as ExecutionRecord };
-  };
   return (
     <Stack maw={720}>
       <Title order={2}>{f.workflow.description ?? f.workflow.name}</Title>
       <Text c="dimmed" size="sm">
         {f.workflow.name}
       </Text>
-      <RunForm key={f.workflow.name} schema={schema} uiSchema={uiSchema} submit={submit} />
+      <RunForm key={f.workflow.name} schema={schema} uiSchema={uiSchema} submit={submitTo(f.submit)} />
     </Stack>
   );
 }

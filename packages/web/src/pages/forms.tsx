@@ -10,12 +10,33 @@ import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 export function FormsPage() {
   const { org } = useOrg();
   const list = useQuery({ queryKey: [org, "workflows", { type: "workflow" }], queryFn: () => api<{ workflows: Workflow[] }>("/api/workflows?type=workflow") });
+  const custom = useQuery({ queryKey: [org, "custom-forms"], queryFn: () => api<{ forms: { id: string; name: string; title: string | null; description: string | null }[] }>("/api/custom-forms") });
   if (list.isPending) return <LoadingRows />;
   if (list.error) return <ErrorAlert error={list.error} />;
   const forms = list.data.workflows;
   return (
     <Stack>
       <Title order={2}>Forms</Title>
+      {custom.data?.forms.length ? (
+        <Table aria-label="Custom forms" highlightOnHover>
+          <Table.Tbody>
+            {custom.data.forms.map((f) => (
+              <Table.Tr key={f.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/forms/custom/${f.id}`}>
+                    {f.title ?? f.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="xs" c="dimmed">
+                    {f.description}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      ) : null}
       {forms.length === 0 ? (
         <Empty title="No forms yet">Every workflow in the workspace has a form.</Empty>
       ) : (

@@ -29,6 +29,12 @@ export function RunPage() {
     if (ended) void client.invalidateQueries({ queryKey: key });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ended]);
+  // The first line shows the run has started: re-read the record rather than wait for the next poll.
+  const started = lines.length > 0;
+  useEffect(() => {
+    if (started) void client.invalidateQueries({ queryKey: key });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [started]);
   const [levels, setLevels] = useState<string[]>(["debug", "info", "warn", "error"]);
   const [follow, setFollow] = useState(true);
   const viewport = useRef<HTMLDivElement>(null);
