@@ -16,6 +16,7 @@ import { HomePage } from "./pages/home.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { FormsPage } from "./pages/forms.js";
 import { SchedulesPage } from "./pages/schedules.js";
+import { ConfigPage } from "./pages/config.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
 
@@ -48,6 +49,7 @@ const router = createBrowserRouter([
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
       { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },

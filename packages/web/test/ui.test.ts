@@ -197,6 +197,34 @@ describe("web app", () => {
     await page.close();
   });
 
+  it("sets config values and write-only secrets, and deletes them", async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/login?next=/config`);
+    await page.getByLabel("E-mail").fill("root@msp.example");
+    await page.getByLabel("Password").fill("root admin pass phrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Config and secrets" }).waitFor();
+    await page.getByText("No config yet").waitFor();
+    const form = page.getByRole("form", { name: "Set a value" });
+    await form.getByRole("textbox", { name: "Key" }).fill("psa_url");
+    await form.getByRole("textbox", { name: "Value" }).fill("https://psa.example");
+    await form.getByRole("button", { name: "Save" }).click();
+    const table = page.getByRole("table", { name: "Config values" });
+    await table.getByText('"https://psa.example"').waitFor();
+    await form.getByRole("textbox", { name: "Key" }).fill("psa_token");
+    await form.getByRole("checkbox", { name: "Secret" }).check();
+    await form.getByLabel("Value").fill("s3cr3t-value");
+    await form.getByRole("button", { name: "Save" }).click();
+    await table.getByRole("row").filter({ hasText: "psa_token" }).getByRole("cell", { name: "secret", exact: true }).first().waitFor();
+    expect(await page.content()).not.toContain("s3cr3t-value");
+    await screenshot(page, "config");
+    await table.getByRole("button", { name: "Delete psa_url" }).click();
+    await table.getByText('"https://psa.example"').waitFor({ state: "detached" });
+    await browser.context.clearCookies();
+    await page.close();
+  });
+
   it("lists workflows with search and filters", async () => {
     const page = await newSignedInPage();
     await page.goto(`${base}/workflows`);

@@ -13,6 +13,7 @@ const NAV = [
   { to: "/history", label: "History" },
   { to: "/schedules", label: "Schedules" },
   { to: "/roi", label: "ROI" },
+  { to: "/config", label: "Config" },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
