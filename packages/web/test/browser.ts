@@ -22,7 +22,7 @@ export async function launchBrowser(): Promise<Browser> {
     viewport: { width: 1280, height: 800 },
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
   });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(15_000);
   return {
     context,
     async close() {

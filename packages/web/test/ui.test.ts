@@ -109,7 +109,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe("web app", () => {
+// Generous limits: on a loaded CI machine the browser, the server and its workers share two cores.
+describe("web app", { timeout: 60_000 }, () => {
   it("serves the app at / with caching headers, and leaves /api alone", async () => {
     const index = await fetch(`${base}/history?status=Failed`);
     expect(index.status).toBe(200);
@@ -302,7 +303,7 @@ describe("web app", () => {
     const page = await newSignedInPage();
     await page.goto(`${base}/workflows/slow_steps`);
     await page.getByRole("textbox", { name: "steps" }).fill("4");
-    await page.getByRole("textbox", { name: "holdMs" }).fill("3000");
+    await page.getByRole("textbox", { name: "holdMs" }).fill("5000");
     await page.getByRole("button", { name: "Run" }).click();
     await page.waitForURL(/\/runs\//);
     const log = page.getByRole("log", { name: "Log lines" });
