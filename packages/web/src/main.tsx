@@ -17,6 +17,7 @@ import { WorkflowsPage } from "./pages/workflows.js";
 import { FormsPage } from "./pages/forms.js";
 import { SchedulesPage } from "./pages/schedules.js";
 import { ConfigPage } from "./pages/config.js";
+import { UsersPage } from "./pages/users.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
 
@@ -49,6 +50,7 @@ const router = createBrowserRouter([
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "/users", element: <UsersPage />, errorElement: <RouteError /> },
       { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
       { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.

@@ -226,6 +226,39 @@ describe("web app", { timeout: 60_000 }, () => {
     await page.close();
   });
 
+  it("a platform admin invites someone; the invitation link sets a password and the new user signs in", async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/login?next=/users`);
+    await page.getByLabel("E-mail").fill("root@msp.example");
+    await page.getByLabel("Password").fill("root admin pass phrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("table", { name: "Users" }).getByRole("cell", { name: EMAIL, exact: true }).waitFor();
+    const form = page.getByRole("form", { name: "Invite someone" });
+    await form.getByRole("textbox", { name: "E-mail" }).fill("new.hire@contoso.example");
+    await form.getByRole("textbox", { name: "Name" }).fill("Nora New");
+    await form.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("option", { name: "Contoso" }).click();
+    await form.getByRole("button", { name: "Invite" }).click();
+    const link = (await page.getByLabel("Invitation link", { exact: true }).textContent())!;
+    await page.getByRole("table", { name: "Users" }).getByRole("cell", { name: "new.hire@contoso.example", exact: true }).waitFor();
+    await screenshot(page, "users");
+    await browser.context.clearCookies();
+    await page.goto(`${base}/invite?token=${/token=([^&\s]+)/.exec(link)![1]}`);
+    await page.getByText("Nora New (new.hire@contoso.example)").waitFor();
+    await page.getByLabel("Password").fill("nora picks a long phrase");
+    await page.getByRole("button", { name: "Set password" }).click();
+    await page.getByLabel("E-mail").fill("new.hire@contoso.example");
+    await page.getByLabel("Password").fill("nora picks a long phrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Home" }).waitFor();
+    // A customer user: no organization switcher, no Users page.
+    expect(await page.getByRole("textbox", { name: "Organization" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);
+    await browser.context.clearCookies();
+    await page.close();
+  });
+
   it("lists workflows with search and filters", async () => {
     const page = await newSignedInPage();
     await page.goto(`${base}/workflows`);

@@ -14,6 +14,7 @@ const NAV = [
   { to: "/schedules", label: "Schedules" },
   { to: "/roi", label: "ROI" },
   { to: "/config", label: "Config" },
+  { to: "/users", label: "Users", admins: true },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -83,7 +84,7 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {NAV.map((n) => (
+        {NAV.filter((n) => !("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin").map((n) => (
           <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}
       </AppShell.Navbar>
