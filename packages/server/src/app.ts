@@ -45,6 +45,7 @@ import { RateLimiter } from "./rate-limiter.js";
 import { integrationsRoutes, oauthCallbackRoutes } from "./features/integrations/integrations.routes.js";
 import { buildServices } from "./services.js";
 import { unknownRoles } from "./features/roles/role-problems.js";
+import { registerWebUi } from "./web-ui.js";
 
 export interface AppDeps {
   engine: Engine;
@@ -71,6 +72,8 @@ export interface AppDeps {
   sessions?: { idleMs: number; absoluteMs: number; loginFailLimit?: number; requireMfaForAdmins?: boolean };
   /** Single sign-on with OpenID Connect (null = off). */
   oidc?: OidcDeps["oidc"] | null;
+  /** The built web app to serve at `/` (default packages/web/dist, when it exists); null = none. */
+  webDir?: string | null;
 }
 
 /** Builds the HTTP app from its dependencies without listening (tests use `app.inject`). */
@@ -208,5 +211,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
     knowledgeRoutes(api, { knowledge });
   });
+  await registerWebUi(app, deps.webDir);
   return app;
 }

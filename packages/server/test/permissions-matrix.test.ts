@@ -35,7 +35,8 @@ function routeTable(tree: string): { method: string; url: string }[] {
 }
 
 /** Routes outside the authenticated API: they take no principal (sign-in, links, endpoints, OAuth callback, health). */
-const PUBLIC = [/^\/api\/health$/, /^\/api\/auth\/(login|setup|invites\/:token|oidc\/login|oidc\/callback)$/, /^\/api\/endpoints\//, /^\/api\/execute\//, /^\/api\/oauth\/callback$/];
+// The web app's files (served from packages/web/dist when it is built) are public: everything outside /api and /mcp.
+const PUBLIC = [/^\/(?!api\/|mcp$)/, /^\/api\/health$/, /^\/api\/auth\/(login|setup|invites\/:token|oidc\/login|oidc\/callback)$/, /^\/api\/endpoints\//, /^\/api\/execute\//, /^\/api\/oauth\/callback$/];
 
 /**
  * Where the table allows a level but the handler refuses for this test's data: pausing a

@@ -1,0 +1,74 @@
+import "@mantine/core/styles.css";
+import "@mantine/notifications/styles.css";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { MantineProvider } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { ApiError } from "./lib/api.js";
+import { createBrowserRouter, RouterProvider } from "react-router";
+import { Layout } from "./components/layout.js";
+import { RouteError } from "./components/route-error.js";
+import { OrgProvider } from "./lib/session.js";
+import { LoginPage } from "./pages/login.js";
+import { InvitePage, SetupPage } from "./pages/setup.js";
+import { HomePage } from "./pages/home.js";
+import { WorkflowsPage } from "./pages/workflows.js";
+import { FormsPage } from "./pages/forms.js";
+import { SchedulesPage } from "./pages/schedules.js";
+import { ConfigPage } from "./pages/config.js";
+import { UsersPage } from "./pages/users.js";
+import { RunPage } from "./pages/run.js";
+import { HistoryPage } from "./pages/history.js";
+
+// A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
+// user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
+const sessionEnded = (error: unknown) => {
+  if (error instanceof ApiError && error.status === 401) void client.invalidateQueries({ queryKey: ["me"] });
+};
+const client: QueryClient = new QueryClient({
+  // (Not for the "me" query itself: its 401 is the answer the frame acts on.)
+  queryCache: new QueryCache({ onError: (error, query) => query.queryKey[0] !== "me" && sessionEnded(error) }),
+  mutationCache: new MutationCache({ onError: sessionEnded }),
+  defaultOptions: { queries: { retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 1, refetchOnWindowFocus: false } },
+});
+
+const router = createBrowserRouter([
+  { path: "/login", element: <LoginPage />, errorElement: <RouteError /> },
+  { path: "/setup", element: <SetupPage />, errorElement: <RouteError /> },
+  { path: "/invite", element: <InvitePage />, errorElement: <RouteError /> },
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, element: <HomePage />, errorElement: <RouteError /> },
+      { path: "/workflows", element: <WorkflowsPage />, errorElement: <RouteError /> },
+      // The run form (rjsf + ajv) is most of the bundle: loaded with its page only.
+      { path: "/workflows/:name", lazy: async () => ({ Component: (await import("./pages/workflow.js")).WorkflowPage }), errorElement: <RouteError /> },
+      { path: "/forms", element: <FormsPage />, errorElement: <RouteError /> },
+      { path: "/forms/custom/:id", lazy: async () => ({ Component: (await import("./pages/form.js")).CustomFormPage }), errorElement: <RouteError /> },
+      { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
+      { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
+      { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "/users", element: <UsersPage />, errorElement: <RouteError /> },
+      { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
+      { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
+      // The chart library loads with its page only.
+      { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
+      { path: "*", element: <RouteError notFound /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <MantineProvider>
+      <Notifications />
+      <QueryClientProvider client={client}>
+        <OrgProvider>
+          <RouterProvider router={router} />
+        </OrgProvider>
+      </QueryClientProvider>
+    </MantineProvider>
+  </StrictMode>,
+);
