@@ -71,7 +71,7 @@ export async function startCluster(options: { workflows: string; workers?: numbe
     const verbose = process.env.BIFROST_TEST_VERBOSE === "1"; // show the processes' output
     proc.stdout!.on("data", (c) => ((out += c), verbose && process.stderr.write(`[${name}] ${c}`)));
     proc.stderr!.on("data", (c) => ((out += c), verbose && process.stderr.write(`[${name}] ${c}`)));
-    await eventually(() => (/ready|listening/.test(out) ? true : undefined), 20_000, `${name} to start: ${out}`);
+    await eventually(() => (/ready|listening/.test(out) ? true : undefined), 40_000, `${name} to start: ${out}`);
     return proc;
   };
 

@@ -50,7 +50,7 @@ describe("host crash with a run claimed but not started", () => {
     });
     proc.stdout!.on("data", (c) => (output += c));
     proc.stderr!.on("data", (c) => (output += c));
-    await eventually(() => (output.includes("listening") ? true : undefined), 15_000, `the CLI to start (${output})`);
+    await eventually(() => (output.includes("listening") ? true : undefined), 30_000, `the CLI to start (${output})`);
     return `http://127.0.0.1:${port}`;
   }
 
