@@ -68,7 +68,8 @@ describe("bifrost watch", () => {
 
     const json = await cli(["watch", local.dir, "--once", "--json"], { env: envFor(b) });
     const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(events[0]).toMatchObject({ event: "plan", new: [], changed: [], unchanged: ["bad.ts", "lib/data.json", "lib/format.ts", "loud.ts"], kept: ["theirs.ts"] });
+    expect(events[0]).toMatchObject({ event: "plan", new: [], changed: [], kept: ["theirs.ts"] });
+    expect([...events[0].unchanged].sort()).toEqual(["bad.ts", "lib/data.json", "lib/format.ts", "loud.ts"]);
     expect(events.at(-1)).toMatchObject({ event: "summary", files: 4, workflows: 1, filesWithErrors: ["bad.ts"] });
   });
 
