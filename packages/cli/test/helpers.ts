@@ -5,33 +5,16 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { eventually, freePort } from "../../server/test/wait.js";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+
+export { eventually, freePort };
 
 export const CLI = join(import.meta.dirname, "../dist/main.js");
 export const REPO = join(import.meta.dirname, "../../..");
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
-/** Polls `check` until it returns something other than undefined. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment of a CLI run: the test's own HOME, no BIFROST_*, colour variables cleared. */
 export function cliEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {

@@ -6,33 +6,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExecutionContextData } from "@bifrost/contracts/context.js";
 import { isEgressMethod } from "@bifrost/contracts/egress.js";
 import { compileEntry } from "@bifrost/engine/compiler/compiler.js";
 import { EgressService } from "@bifrost/engine/egress/egress-service.js";
 import { WorkerPool } from "@bifrost/engine/pool/worker-pool.js";
 import { selfSignedCert, startDnsServer, startHttpServer, type DnsServer, type TestHttpServer } from "./egress-servers.js";
+import { testContext } from "./context.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bifrost-egress-"));
 const ws = join(dir, "ws");
 const build = join(dir, "build");
 
-const context: ExecutionContextData = {
-  executionId: "e1",
-  workflowId: null,
-  workflowName: "t",
-  orgId: null,
-  orgName: null,
-  userId: null,
-  email: null,
-  userName: null,
-  isPlatformAdmin: true,
-  isGlobalScope: true,
-  parameters: {},
-  trigger: "api",
-  roi: { timeSaved: 0, value: 0 },
-  attempt: 1,
-};
+const context = testContext();
 
 const WORKFLOWS = `
 import { createHash } from "node:crypto";

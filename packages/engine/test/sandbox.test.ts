@@ -4,10 +4,10 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExecutionContextData } from "@bifrost/contracts/context.js";
 import { compileEntry } from "@bifrost/engine/compiler/compiler.js";
 import { detectSandbox, type Sandbox } from "@bifrost/engine/pool/sandbox.js";
 import { WorkerPool, platformCodeDirs } from "@bifrost/engine/pool/worker-pool.js";
+import { testContext } from "./context.js";
 
 // The OS wall on its own, without Node's permission model: a plain script started the way
 // the pool starts children tries what a hostile workflow would.
@@ -124,22 +124,7 @@ describe("choosing the sandbox", () => {
 });
 
 describe("the pool under the OS sandbox", () => {
-  const context: ExecutionContextData = {
-    executionId: "e1",
-    workflowId: null,
-    workflowName: "t",
-    orgId: null,
-    orgName: null,
-    userId: null,
-    email: null,
-    userName: null,
-    isPlatformAdmin: true,
-    isGlobalScope: true,
-    parameters: {},
-    trigger: "api",
-    roi: { timeSaved: 0, value: 0 },
-    attempt: 1,
-  };
+  const context = testContext();
 
   it("a task that cannot be serialized fails clearly and leaves the child free for the next task", async () => {
     const ws = join(dir, "ws");

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExecutionContextData } from "@bifrost/contracts/context.js";
 import { compileEntry } from "@bifrost/engine/compiler/compiler.js";
 import { WorkerPool } from "@bifrost/engine/pool/worker-pool.js";
+import { testContext } from "./context.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bifrost-pool-"));
 const ws = join(dir, "ws");
@@ -17,22 +17,7 @@ async function compile(name: string, source: string): Promise<string> {
   return (await compileEntry({ entryPath: join(ws, `${name}.ts`), mode: "module", rootDir: ws, outDir: build })).modulePath;
 }
 
-const context: ExecutionContextData = {
-  executionId: "e1",
-  workflowId: null,
-  workflowName: "t",
-  orgId: null,
-  orgName: null,
-  userId: null,
-  email: null,
-  userName: null,
-  isPlatformAdmin: true,
-  isGlobalScope: true,
-  parameters: {},
-  trigger: "api",
-  roi: { timeSaved: 0, value: 0 },
-  attempt: 1,
-};
+const context = testContext();
 
 const WORKFLOWS = `
 import { workflow, z, logger } from "bifrost";

@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createServer } from "node:net";
+import { eventually, freePort } from "./wait.js";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { loadConfig } from "@bifrost/server/config.js";
 import { startPlatform, type Platform } from "@bifrost/server/platform.js";
+
+export { eventually, freePort };
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
@@ -122,23 +124,3 @@ export async function createOrgWithKey(t: TestPlatform, name: string): Promise<{
   return { orgId, key: key.json().key as string };
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** A TCP port free on loopback right now (for processes the tests start). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
