@@ -392,6 +392,7 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
     await qr.waitFor();
     expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
     const secret = (await page.getByLabel("Setup key").textContent())!;
+    await checked(page, "admin-two-factor-enrol");
     const form = page.getByRole("form", { name: "Confirm two-factor sign-in" });
     await form.getByRole("textbox", { name: "Code from the app" }).fill("000000" === totp(secret) ? "111111" : "000000");
     await form.getByRole("button", { name: "Turn on" }).click();

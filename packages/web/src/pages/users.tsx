@@ -93,7 +93,7 @@ function Users() {
     column.accessor("email", { header: "E-mail" }),
     column.accessor("organizationId", { header: "Organization", cell: (c) => orgName(c.getValue()) }),
     column.accessor("level", { header: "Level", cell: (c) => LEVEL_NAMES[c.getValue()] ?? c.getValue() }),
-    column.accessor("roles", { header: "Roles", cell: (c) => c.getValue().map((r) => <Badge key={r.id} variant="light" mr={4}>{r.name}</Badge>) }),
+    column.accessor("roles", { header: "Roles", cell: (c) => c.getValue().map((r) => r.name).join(", ") }),
     column.accessor("lastLoginAt", { header: "Last sign-in", cell: (c) => (c.getValue() ? new Date(c.getValue()!).toLocaleString() : "never") }),
     column.display({
       id: "actions",
