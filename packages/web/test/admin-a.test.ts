@@ -15,6 +15,7 @@ import { csrfHeaders, signIn } from "./sign-in.js";
 
 const ROOT = { email: "root@msp.example", password: "root admin pass phrase" };
 const MEMBER = { email: "member@contoso.example", password: "member pass phrase" };
+const ORG_ADMIN = { email: "boss@contoso.example", password: "contoso admin pass phrase" };
 const SECRET = "psa-token-9f3c7a1e-never-shown";
 
 const WORKFLOWS = {
@@ -64,6 +65,7 @@ beforeAll(async () => {
   for (const name of ["Contoso", "Fabrikam"]) orgs[name] = (await admin("POST", "/api/organizations", { name })).id;
   await admin("POST", "/api/users", { email: ROOT.email, name: "Root Admin", password: ROOT.password, isPlatformAdmin: true });
   await admin("POST", "/api/users", { email: MEMBER.email, name: "Mia Member", password: MEMBER.password, organizationId: orgs.Contoso });
+  await admin("POST", "/api/users", { email: ORG_ADMIN.email, name: "Olga Orgadmin", password: ORG_ADMIN.password, organizationId: orgs.Contoso, isOrgAdmin: true });
   browser = await launchBrowser();
 }, 60_000);
 
@@ -340,6 +342,39 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
     await page.getByRole("textbox", { name: "Action" }).fill("nothing.like.this");
     await page.getByRole("textbox", { name: "Action" }).press("Enter");
     await page.getByText("No events").waitFor();
+    await page.close();
+  });
+
+  it("an organization admin sees its own organization only, without the buttons that are platform admins'", async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await signIn(page, base, ORG_ADMIN.email, ORG_ADMIN.password, "/organizations");
+    const orgTable = page.getByRole("table", { name: "Organizations" });
+    await orgTable.getByRole("cell", { name: "Contoso", exact: true }).waitFor();
+    expect(await orgTable.getByRole("cell", { name: "Fabrikam" }).count()).toBe(0);
+    expect(await page.getByRole("form", { name: "New organization" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Rename Contoso" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Roles" }).click();
+    await page.getByRole("table", { name: "Roles" }).getByRole("button", { name: "Open helpdesk" }).waitFor();
+    expect(await page.getByRole("form", { name: "New role" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Delete helpdesk" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Users" }).click();
+    const users = page.getByRole("table", { name: "Users" });
+    await users.getByRole("cell", { name: MEMBER.email, exact: true }).waitFor();
+    expect(await users.getByRole("cell", { name: ROOT.email, exact: true }).count()).toBe(0);
+    // Global schedules are platform admins' to pause.
+    await page.getByRole("link", { name: "Schedules" }).click();
+    await page.getByRole("table", { name: "Schedules" }).getByText("weekday_report").waitFor();
+    expect(await page.getByRole("button", { name: /^(Pause|Resume) / }).count()).toBe(0);
+    // Config: the organization's scope is theirs to write, the global one is not.
+    await page.getByRole("link", { name: "Config" }).click();
+    await page.getByRole("form", { name: "Set a value" }).waitFor();
+    await page.getByRole("textbox", { name: "Scope" }).click();
+    await page.getByRole("option", { name: "Global (every organization)" }).click();
+    await page.getByRole("table", { name: "Config values" }).getByText("retries").waitFor();
+    expect(await page.getByRole("form", { name: "Set a value" }).count()).toBe(0);
+    await checked(page, "admin-config-org-admin");
+    await browser.context.clearCookies();
     await page.close();
   });
 

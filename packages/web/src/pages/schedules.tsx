@@ -4,7 +4,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import cronstrue from "cronstrue";
 import { Link } from "react-router";
 import { api } from "../lib/api.js";
-import { useOrg } from "../lib/session.js";
+import { useMe, useOrg } from "../lib/session.js";
 import type { ExecutionRecord } from "../lib/types.js";
 import { ActionsHeader, DataTable } from "../components/data-table.js";
 import { Allowed } from "../components/admin.js";
@@ -60,6 +60,9 @@ export function SchedulesPage() {
 
 function Schedules() {
   const { org } = useOrg();
+  const me = useMe();
+  // Global schedules are platform admins' to pause; an organization's, its admins' too.
+  const mayToggle = (s: Schedule) => me.data?.isPlatformAdmin || s.orgId !== null;
   const client = useQueryClient();
   const key = [org, "schedules"];
   const list = useQuery({ queryKey: key, queryFn: () => api<{ schedules: Schedule[] }>("/api/schedules?count=3") });
@@ -110,11 +113,12 @@ function Schedules() {
     column.display({
       id: "actions",
       header: ActionsHeader,
-      cell: ({ row: { original: s } }) => (
-        <Button size="xs" variant="default" onClick={() => toggle.mutate(s)} loading={toggle.isPending && toggle.variables?.workflowId === s.workflowId} aria-label={`${s.paused ? "Resume" : "Pause"} ${s.workflowName}`}>
-          {s.paused ? "Resume" : "Pause"}
-        </Button>
-      ),
+      cell: ({ row: { original: s } }) =>
+        mayToggle(s) ? (
+          <Button size="xs" variant="default" onClick={() => toggle.mutate(s)} loading={toggle.isPending && toggle.variables?.workflowId === s.workflowId} aria-label={`${s.paused ? "Resume" : "Pause"} ${s.workflowName}`}>
+            {s.paused ? "Resume" : "Pause"}
+          </Button>
+        ) : null,
     }),
   ];
   return (
