@@ -157,6 +157,14 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
     await row.getByText("helpdesk").waitFor();
     const nina = (await admin("GET", "/api/users?limit=200")).users.find((u: { email: string }) => u.email === "nina@contoso.example");
     expect(nina).toMatchObject({ level: "orgAdmin", roles: [{ name: "helpdesk" }] });
+    // Moved to Fabrikam (as a member there).
+    await row.getByRole("button", { name: "Edit nina@contoso.example" }).click();
+    await edit.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("option", { name: "Fabrikam" }).click();
+    await edit.getByText("Moving ends the user's sessions").waitFor();
+    await edit.getByRole("button", { name: "Save" }).click();
+    await row.getByRole("cell", { name: "Fabrikam" }).waitFor();
+    await row.getByRole("cell", { name: "Organization member" }).waitFor();
     await row.getByRole("button", { name: "Reset link for nina@contoso.example" }).click();
     expect(await page.getByLabel("Reset link", { exact: true }).textContent()).toMatch(/\/invite\?token=/);
     await row.getByRole("button", { name: "Disable nina@contoso.example" }).click();

@@ -157,7 +157,7 @@ function Users() {
       ) : (
         <DataTable label="Users" data={list.data.users} columns={columns} rowId={(u) => u.id} />
       )}
-      {editing ? <EditUser user={editing} roles={roles.data?.roles ?? []} isPlatformAdmin={isPlatformAdmin} onDone={() => (setEditing(null), void refresh())} /> : null}
+      {editing ? <EditUser user={editing} roles={roles.data?.roles ?? []} orgs={orgs} isPlatformAdmin={isPlatformAdmin} onDone={() => (setEditing(null), void refresh())} /> : null}
       <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.email ?? ""}?`}>
         <Stack>
           <Text size="sm">Their sessions and personal API keys end. Their past runs stay in the history.</Text>
@@ -177,15 +177,23 @@ function Users() {
 }
 
 /** Name, e-mail, level and roles of one user; saved as one PATCH plus the role grants that changed. */
-function EditUser({ user, roles, isPlatformAdmin, onDone }: { user: User; roles: Role[]; isPlatformAdmin: boolean; onDone: () => void }) {
+function EditUser({ user, roles, orgs, isPlatformAdmin, onDone }: { user: User; roles: Role[]; orgs: { id: string; name: string }[]; isPlatformAdmin: boolean; onDone: () => void }) {
   const [name, setName] = useState(user.name);
   const [email, setEmail] = useState(user.email);
+  const [organizationId, setOrganizationId] = useState(user.organizationId ?? "");
   const [level, setLevel] = useState<Me["level"]>(user.level);
   const [granted, setGranted] = useState(user.roles.map((r) => r.id));
-  const levels: Me["level"][] = user.organizationId === null ? (isPlatformAdmin ? ["platformAdmin", "mspMember"] : []) : ["orgAdmin", "orgMember"];
+  const moves = (organizationId || null) !== user.organizationId;
+  const levels: Me["level"][] = !organizationId ? (isPlatformAdmin ? ["platformAdmin", "mspMember"] : []) : ["orgAdmin", "orgMember"];
+  const moveTo = (id: string) => {
+    setOrganizationId(id);
+    if ((id || null) === user.organizationId) setLevel(user.level);
+    else setLevel(id ? "orgMember" : "mspMember");
+  };
   const save = useMutation({
     mutationFn: async () => {
-      await api(`/api/users/${user.id}`, { method: "PATCH", body: { name, email, ...(level !== user.level ? levelPatch(level) : {}) } });
+      const changes = { ...(moves ? { organizationId: organizationId || null } : {}), ...(moves || level !== user.level ? levelPatch(level) : {}) };
+      await api(`/api/users/${user.id}`, { method: "PATCH", body: { name, email, ...changes } });
       const had = new Set(user.roles.map((r) => r.id));
       for (const id of granted) if (!had.has(id)) await api(`/api/roles/${id}/users`, { method: "POST", body: { userId: user.id } });
       for (const id of had) if (!granted.includes(id)) await api(`/api/roles/${id}/users/${user.id}`, { method: "DELETE" });
@@ -198,6 +206,18 @@ function EditUser({ user, roles, isPlatformAdmin, onDone }: { user: User; roles:
         <Stack>
           <TextInput label="Name" value={name} error={fieldError(save.error, "name")} onChange={(e) => setName(e.currentTarget.value)} />
           <TextInput label="E-mail" value={email} error={fieldError(save.error, "email")} onChange={(e) => setEmail(e.currentTarget.value)} />
+          {isPlatformAdmin ? (
+            <Select
+              label="Organization"
+              description={moves ? "Moving ends the user's sessions: they sign in again in the new organization." : undefined}
+              data={[{ value: "", label: "MSP (all customers)" }, ...orgs.map((o) => ({ value: o.id, label: o.name }))]}
+              value={organizationId}
+              onChange={(v) => moveTo(v ?? "")}
+              allowDeselect={false}
+              error={fieldError(save.error, "organizationId")}
+              comboboxProps={{ withinPortal: true }}
+            />
+          ) : null}
           {levels.length ? (
             <Select
               label="Level"

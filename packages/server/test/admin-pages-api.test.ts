@@ -1,7 +1,8 @@
 /**
- * API keys made by a signed-in platform admin (the web app's API keys page): without
- * `organizationId` a personal key, with it an organization (or platform) key that belongs to
- * no user; anyone else naming `organizationId` is refused.
+ * The API the admin pages need beyond the rest: API keys made by a signed-in platform admin
+ * (without `organizationId` a personal key, with it an organization or platform key that
+ * belongs to no user; anyone else naming `organizationId` is refused), and moving a user to
+ * another organization (platform admins only).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform } from "./helpers.js";
@@ -52,5 +53,32 @@ describe("API keys of a signed-in platform admin", () => {
     const res = await orgAdmin({ method: "POST", url: "/api/api-keys", payload: { name: "org key", organizationId: orgId } });
     expect(res.statusCode).toBe(403);
     expect((await orgAdmin({ method: "POST", url: "/api/api-keys", payload: { name: "mine" } })).json()).toMatchObject({ orgId, userId: expect.any(String) });
+  });
+});
+
+describe("moving a user to another organization", () => {
+  it("platform admins move a user; its level follows and its sessions end; others are refused", async () => {
+    const fabrikam = (await t.call({ method: "POST", url: "/api/organizations", payload: { name: "Fabrikam" } })).json().id as string;
+    const root = await session("root@msp.example", "root admin pass phrase");
+    const created = await root({ method: "POST", url: "/api/users", payload: { email: "mover@contoso.example", name: "Mover", organizationId: orgId, isOrgAdmin: true, password: "mover pass phrase" } });
+    const id = created.json().user.id as string;
+    const mover = await session("mover@contoso.example", "mover pass phrase");
+    expect((await mover({ method: "GET", url: "/api/auth/me" })).json()).toMatchObject({ level: "orgAdmin", homeOrganizationId: orgId });
+
+    const orgAdmin = await session("admin@contoso.example", "org admin pass phrase");
+    expect((await orgAdmin({ method: "PATCH", url: `/api/users/${id}`, payload: { organizationId: fabrikam } })).statusCode).toBe(403);
+    const unknown = await root({ method: "PATCH", url: `/api/users/${id}`, payload: { organizationId: "no-such-org" } });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().error.fields).toEqual([{ path: "organizationId", message: "is not an organization" }]);
+
+    const moved = await root({ method: "PATCH", url: `/api/users/${id}`, payload: { organizationId: fabrikam } });
+    expect(moved.json()).toMatchObject({ organizationId: fabrikam, level: "orgAdmin" });
+    expect((await mover({ method: "GET", url: "/api/auth/me" })).statusCode).toBe(401);
+    const again = await session("mover@contoso.example", "mover pass phrase");
+    expect((await again({ method: "GET", url: "/api/auth/me" })).json()).toMatchObject({ homeOrganizationId: fabrikam });
+    // Contoso's admin no longer sees the user.
+    expect((await orgAdmin({ method: "GET", url: `/api/users/${id}` })).statusCode).toBe(404);
+    // To the MSP: no longer an organization admin.
+    expect((await root({ method: "PATCH", url: `/api/users/${id}`, payload: { organizationId: null } })).json()).toMatchObject({ organizationId: null, level: "mspMember", isOrgAdmin: false });
   });
 });
