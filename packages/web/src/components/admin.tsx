@@ -16,6 +16,7 @@ export function Allowed({ allow = isAdmin, children }: { allow?: (me: Me) => boo
   return <>{children}</>;
 }
 
+/** What a page says to a level that may not use it (the API refuses it with 403 as well). */
 export function NotAllowed() {
   return (
     <Alert color="gray" title="Not allowed" role="alert">
