@@ -35,6 +35,8 @@ export interface UserPatch {
   isPlatformAdmin?: boolean;
   isOrgAdmin?: boolean;
   disabled?: boolean;
+  /** Moves the user to another organization (null = the MSP). */
+  organizationId?: string | null;
 }
 
 /** What sign-in needs: the password hash and the MFA state. */
@@ -159,6 +161,7 @@ export class UsersRepo {
     if (patch.isPlatformAdmin !== undefined) set.is_platform_admin = patch.isPlatformAdmin ? 1 : 0;
     if (patch.isOrgAdmin !== undefined) set.is_org_admin = patch.isOrgAdmin ? 1 : 0;
     if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
+    if (patch.organizationId !== undefined) set.organization_id = patch.organizationId;
     await db.updateTable("users").set(set).where("id", "=", id).execute();
     return this.get(id, db);
   }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { launchBrowser, screenshot, type Browser } from "./browser.js";
+import { signIn as signInAs } from "./sign-in.js";
 
 const PASSWORD = "tess signs in at the helpdesk";
 const EMAIL = "tech@msp.example";
@@ -82,10 +83,7 @@ async function admin(method: string, url: string, payload?: unknown, org?: strin
 }
 
 async function signIn(page: Page): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("E-mail").fill(EMAIL);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAs(page, base, EMAIL, PASSWORD);
   await page.getByRole("heading", { name: "Home" }).waitFor();
 }
 

@@ -1,4 +1,4 @@
-import { AppShell, Avatar, Group, Menu, NavLink, Select, Text, Title, UnstyledButton } from "@mantine/core";
+import { AppShell, Avatar, Group, Menu, NavLink, Select, Text, Title, UnstyledButton, VisuallyHidden } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { api, ApiError } from "../lib/api.js";
@@ -11,10 +11,15 @@ const NAV = [
   { to: "/workflows", label: "Workflows" },
   { to: "/forms", label: "Forms" },
   { to: "/history", label: "History" },
-  { to: "/schedules", label: "Schedules" },
   { to: "/roi", label: "ROI" },
-  { to: "/config", label: "Config" },
+  // Admin pages (platform and organization admins).
+  { to: "/schedules", label: "Schedules", admins: true },
+  { to: "/config", label: "Config", admins: true },
   { to: "/users", label: "Users", admins: true },
+  { to: "/organizations", label: "Organizations", admins: true },
+  { to: "/roles", label: "Roles", admins: true },
+  { to: "/endpoint-keys", label: "Endpoint keys", admins: true },
+  { to: "/audit", label: "Audit log", admins: true },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -66,17 +71,28 @@ export function Layout() {
             {actsAnywhere ? <OrgSwitcher organizations={who.organizations} /> : <Text size="sm">{who.organizations[0]?.name}</Text>}
             <Menu position="bottom-end">
               <Menu.Target>
-                <UnstyledButton aria-label={`User menu of ${name}`}>
+                <UnstyledButton>
                   <Group gap="xs">
-                    <Avatar size="sm" radius="xl" color="blue">
+                    <Avatar size="sm" radius="xl" color="blue" aria-hidden>
                       {name.slice(0, 1).toUpperCase()}
                     </Avatar>
-                    <Text size="sm">{name}</Text>
+                    <Text size="sm">
+                      <VisuallyHidden>User menu of </VisuallyHidden>
+                      {name}
+                    </Text>
                   </Group>
                 </UnstyledButton>
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>{who.user?.email ?? who.level}</Menu.Label>
+                <Menu.Item component={Link} to="/account/api-keys">
+                  API keys
+                </Menu.Item>
+                {who.user ? (
+                  <Menu.Item component={Link} to="/account/security">
+                    Two-factor sign-in
+                  </Menu.Item>
+                ) : null}
                 <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
               </Menu.Dropdown>
             </Menu>

@@ -18,7 +18,7 @@ export interface Me {
   organizationId: string | null;
   /** The organization the user or key belongs to (null = platform / MSP). */
   homeOrganizationId: string | null;
-  user: { id: string; email: string; name: string } | null;
+  user: { id: string; email: string; name: string; mfaEnabled?: boolean; hasPassword?: boolean } | null;
   organizations: { id: string; name: string }[];
   csrfToken: string | null;
 }

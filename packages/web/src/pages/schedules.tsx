@@ -1,9 +1,14 @@
-import { Badge, Button, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Stack, Text, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Anchor } from "@mantine/core";
+import { createColumnHelper } from "@tanstack/react-table";
+import cronstrue from "cronstrue";
 import { Link } from "react-router";
 import { api } from "../lib/api.js";
-import { useOrg } from "../lib/session.js";
+import { useMe, useOrg } from "../lib/session.js";
+import type { ExecutionRecord } from "../lib/types.js";
+import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { Allowed } from "../components/admin.js";
+import { StatusBadge } from "../components/status-badge.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 
 interface Schedule {
@@ -14,13 +19,50 @@ interface Schedule {
   timezone: string;
   paused: boolean;
   nextRuns: string[];
+  lastTick: string | null;
   lastExecutionId: string | null;
   error: string | null;
 }
 
-/** Scheduled workflows: their expression, next runs, last run; pause and resume. */
-export function SchedulesPage() {
+/** A cron expression in words, with its time zone: "At 09:00, Monday through Friday (Europe/London)". */
+export function cronInWords(cron: string, timezone: string): string {
+  try {
+    return `${cronstrue.toString(cron, { use24HourTimeFormat: true })} (${timezone})`;
+  } catch {
+    return `${cron} (${timezone})`;
+  }
+}
+
+/** The last run of a schedule: its status, linked to the run. */
+function LastRun({ id }: { id: string }) {
   const { org } = useOrg();
+  const run = useQuery({ queryKey: [org, "execution", id], queryFn: () => api<ExecutionRecord>(`/api/executions/${id}`) });
+  return (
+    <Group gap="xs" wrap="nowrap">
+      {run.data ? <StatusBadge status={run.data.status} /> : null}
+      <Anchor component={Link} to={`/runs/${id}`} size="sm">
+        {run.data ? new Date(run.data.createdAt).toLocaleString() : "Open"}
+      </Anchor>
+    </Group>
+  );
+}
+
+const column = createColumnHelper<Schedule>();
+
+/** Scheduled workflows: their expression in words, next runs, last run and its status; pause and resume. */
+export function SchedulesPage() {
+  return (
+    <Allowed>
+      <Schedules />
+    </Allowed>
+  );
+}
+
+function Schedules() {
+  const { org } = useOrg();
+  const me = useMe();
+  // Global schedules are platform admins' to pause; an organization's, its admins' too.
+  const mayToggle = (s: Schedule) => me.data?.isPlatformAdmin || s.orgId !== null;
   const client = useQueryClient();
   const key = [org, "schedules"];
   const list = useQuery({ queryKey: key, queryFn: () => api<{ schedules: Schedule[] }>("/api/schedules?count=3") });
@@ -28,6 +70,57 @@ export function SchedulesPage() {
     mutationFn: (s: Schedule) => api(`/api/schedules/${encodeURIComponent(s.workflowName)}/${s.paused ? "resume" : "pause"}`, { method: "POST" }),
     onSettled: () => client.invalidateQueries({ queryKey: key }),
   });
+  const columns = [
+    column.accessor("workflowName", {
+      header: "Workflow",
+      cell: ({ row: { original: s } }) => (
+        <>
+          <Anchor component={Link} to={`/workflows/${encodeURIComponent(s.workflowName)}`}>
+            {s.workflowName}
+          </Anchor>{" "}
+          {s.paused ? <Badge color="gray">Paused</Badge> : null}
+        </>
+      ),
+    }),
+    column.accessor("cron", {
+      header: "Schedule",
+      cell: ({ row: { original: s } }) => (
+        <Stack gap={2}>
+          <Text size="sm">{cronInWords(s.cron, s.timezone)}</Text>
+          <Text ff="monospace" size="xs" c="dimmed">
+            {s.cron}
+          </Text>
+          {s.error ? (
+            <Text size="xs" c="red">
+              {s.error}
+            </Text>
+          ) : null}
+        </Stack>
+      ),
+    }),
+    column.accessor("nextRuns", {
+      header: "Next runs",
+      cell: ({ row: { original: s } }) =>
+        s.paused
+          ? "—"
+          : s.nextRuns.map((r) => (
+              <Text key={r} size="xs">
+                {new Date(r).toLocaleString()}
+              </Text>
+            )),
+    }),
+    column.accessor("lastExecutionId", { header: "Last run", cell: (c) => (c.getValue() ? <LastRun id={c.getValue()!} /> : "—") }),
+    column.display({
+      id: "actions",
+      header: ActionsHeader,
+      cell: ({ row: { original: s } }) =>
+        mayToggle(s) ? (
+          <Button size="xs" variant="default" onClick={() => toggle.mutate(s)} loading={toggle.isPending && toggle.variables?.workflowId === s.workflowId} aria-label={`${s.paused ? "Resume" : "Pause"} ${s.workflowName}`}>
+            {s.paused ? "Resume" : "Pause"}
+          </Button>
+        ) : null,
+    }),
+  ];
   return (
     <Stack>
       <Title order={2}>Schedules</Title>
@@ -39,63 +132,7 @@ export function SchedulesPage() {
       ) : list.data.schedules.length === 0 ? (
         <Empty title="No schedules">Give a workflow a `schedule` (a cron expression) to run it on its own.</Empty>
       ) : (
-        <Table aria-label="Schedules">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Workflow</Table.Th>
-              <Table.Th>Schedule</Table.Th>
-              <Table.Th>Next runs</Table.Th>
-              <Table.Th>Last run</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.schedules.map((s) => (
-              <Table.Tr key={s.workflowId}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/workflows/${encodeURIComponent(s.workflowName)}`}>
-                    {s.workflowName}
-                  </Anchor>{" "}
-                  {s.paused ? <Badge color="gray">Paused</Badge> : null}
-                </Table.Td>
-                <Table.Td>
-                  <Text ff="monospace" size="sm">
-                    {s.cron}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {s.timezone}
-                  </Text>
-                  {s.error ? (
-                    <Text size="xs" c="red">
-                      {s.error}
-                    </Text>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>
-                  {s.paused ? "—" : s.nextRuns.map((r) => (
-                    <Text key={r} size="xs">
-                      {new Date(r).toLocaleString()}
-                    </Text>
-                  ))}
-                </Table.Td>
-                <Table.Td>
-                  {s.lastExecutionId ? (
-                    <Anchor component={Link} to={`/runs/${s.lastExecutionId}`} size="sm">
-                      Open
-                    </Anchor>
-                  ) : (
-                    "—"
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Button size="xs" variant="default" onClick={() => toggle.mutate(s)} loading={toggle.isPending && toggle.variables?.workflowId === s.workflowId} aria-label={`${s.paused ? "Resume" : "Pause"} ${s.workflowName}`}>
-                    {s.paused ? "Resume" : "Pause"}
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DataTable label="Schedules" data={list.data.schedules} columns={columns} rowId={(s) => s.workflowId} />
       )}
     </Stack>
   );

@@ -1,30 +1,66 @@
 import { useState } from "react";
-import { Alert, Badge, Button, Card, Checkbox, Code, CopyButton, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Badge, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError } from "../lib/api.js";
+import { createColumnHelper } from "@tanstack/react-table";
+import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
+import type { Me } from "../lib/types.js";
+import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { Allowed, fieldError, FormProblem, ShownOnce } from "../components/admin.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 
-interface User {
+export interface User {
   id: string;
   email: string;
   name: string;
   organizationId: string | null;
-  level: string;
+  level: Me["level"];
   disabled: boolean;
+  mfaEnabled: boolean;
   lastLoginAt: string | null;
+  roles: { id: string; name: string }[];
 }
 
-/** People: who may sign in, at which level; invite someone (the link is shown to pass on). */
+export interface Role {
+  id: string;
+  name: string;
+  description: string | null;
+}
+
+export const LEVEL_NAMES: Record<Me["level"], string> = { platformAdmin: "Platform admin", mspMember: "MSP member", orgAdmin: "Organization admin", orgMember: "Organization member" };
+
+/** The PATCH fields that give a user a level (MSP users: platform admin or member; customers: admin or member). */
+export function levelPatch(level: Me["level"]): { isPlatformAdmin?: boolean; isOrgAdmin?: boolean } {
+  if (level === "platformAdmin" || level === "mspMember") return { isPlatformAdmin: level === "platformAdmin" };
+  return { isOrgAdmin: level === "orgAdmin" };
+}
+
+const column = createColumnHelper<User>();
+
+/** People: invite (the link to pass on), edit name, level and roles, reset link, disable, delete. */
 export function UsersPage() {
+  return (
+    <Allowed>
+      <Users />
+    </Allowed>
+  );
+}
+
+function Users() {
   const { org } = useOrg();
   const me = useMe();
   const client = useQueryClient();
   const key = [org, "users"];
   const list = useQuery({ queryKey: key, queryFn: () => api<{ users: User[]; total: number }>("/api/users?limit=200") });
+  const roles = useQuery({ queryKey: ["global", "roles"], queryFn: () => api<{ roles: Role[] }>("/api/roles", { org: null }) });
   const orgs = me.data?.organizations ?? [];
+  const isPlatformAdmin = me.data?.isPlatformAdmin ?? false;
   const [form, setForm] = useState({ email: "", name: "", organizationId: "", isOrgAdmin: false });
-  const [invite, setInvite] = useState<string | null>(null);
+  const [link, setLink] = useState<{ title: string; url: string } | null>(null);
+  const [editing, setEditing] = useState<User | null>(null);
+  const [deleting, setDeleting] = useState<User | null>(null);
+  const refresh = () => client.invalidateQueries({ queryKey: key });
+
   const create = useMutation({
     mutationFn: () =>
       api<{ inviteUrl: string | null }>("/api/users", {
@@ -32,53 +68,86 @@ export function UsersPage() {
         body: { email: form.email, name: form.name, ...(form.organizationId ? { organizationId: form.organizationId, isOrgAdmin: form.isOrgAdmin } : {}) },
       }),
     onSuccess: (answer) => {
-      setInvite(answer.inviteUrl);
+      if (answer.inviteUrl) setLink({ title: "Invitation link (valid 7 days): pass it on", url: answer.inviteUrl });
       setForm({ email: "", name: "", organizationId: "", isOrgAdmin: false });
-      void client.invalidateQueries({ queryKey: key });
+      void refresh();
     },
   });
   const toggle = useMutation({
     mutationFn: (u: User) => api(`/api/users/${u.id}`, { method: "PATCH", body: { disabled: !u.disabled } }),
-    onSettled: () => client.invalidateQueries({ queryKey: key }),
+    onSettled: refresh,
   });
-  const fieldError = (name: string) => (create.error instanceof ApiError ? create.error.fields.find((f) => f.path === name)?.message : undefined);
+  const reset = useMutation({
+    mutationFn: (u: User) => api<{ resetUrl: string }>(`/api/users/${u.id}/password-reset`, { method: "POST" }),
+    onSuccess: (answer, u) => setLink({ title: `Password reset link for ${u.email} (valid 7 days): pass it on`, url: answer.resetUrl }),
+  });
+  const remove = useMutation({
+    mutationFn: (u: User) => api(`/api/users/${u.id}`, { method: "DELETE" }),
+    onSuccess: () => (setDeleting(null), refresh()),
+  });
   const orgName = (id: string | null) => (id ? (orgs.find((o) => o.id === id)?.name ?? id) : "MSP");
+  const self = (u: User) => u.id === me.data?.user?.id;
+
+  const columns = [
+    column.accessor("name", { header: "Name", cell: (c) => <>{c.getValue()} {c.row.original.disabled ? <Badge color="gray">Disabled</Badge> : null}</> }),
+    column.accessor("email", { header: "E-mail" }),
+    column.accessor("organizationId", { header: "Organization", cell: (c) => orgName(c.getValue()) }),
+    column.accessor("level", { header: "Level", cell: (c) => LEVEL_NAMES[c.getValue()] ?? c.getValue() }),
+    column.accessor("roles", { header: "Roles", cell: (c) => c.getValue().map((r) => r.name).join(", ") }),
+    column.accessor("lastLoginAt", { header: "Last sign-in", cell: (c) => (c.getValue() ? new Date(c.getValue()!).toLocaleString() : "never") }),
+    column.display({
+      id: "actions",
+      header: ActionsHeader,
+      cell: ({ row: { original: u } }) => (
+        <Group gap={4} wrap="nowrap">
+          <Button size="xs" variant="default" aria-label={`Edit ${u.email}`} onClick={() => setEditing(u)}>
+            Edit
+          </Button>
+          <Button size="xs" variant="subtle" aria-label={`Reset link for ${u.email}`} onClick={() => reset.mutate(u)}>
+            Reset link
+          </Button>
+          {!self(u) ? (
+            <>
+              <Button size="xs" variant="subtle" aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`} onClick={() => toggle.mutate(u)}>
+                {u.disabled ? "Enable" : "Disable"}
+              </Button>
+              <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${u.email}`} onClick={() => (remove.reset(), setDeleting(u))}>
+                Delete
+              </Button>
+            </>
+          ) : null}
+        </Group>
+      ),
+    }),
+  ];
 
   return (
     <Stack>
       <Title order={2}>Users</Title>
       <Card withBorder component="form" aria-label="Invite someone" onSubmit={(e: React.FormEvent) => (e.preventDefault(), create.mutate())}>
         <Group align="end">
-          <TextInput label="E-mail" type="email" required value={form.email} error={fieldError("email")} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} w={240} />
-          <TextInput label="Name" required value={form.name} error={fieldError("name")} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} w={200} />
-          <Select
-            label="Organization"
-            data={[{ value: "", label: "MSP (all customers)" }, ...orgs.map((o) => ({ value: o.id, label: o.name }))]}
-            value={form.organizationId}
-            onChange={(v) => setForm({ ...form, organizationId: v ?? "" })}
-            allowDeselect={false}
-            w={220}
-          />
-          {form.organizationId ? <Checkbox label="Organization admin" checked={form.isOrgAdmin} onChange={(e) => setForm({ ...form, isOrgAdmin: e.currentTarget.checked })} mb={8} /> : null}
+          <TextInput label="E-mail" type="email" required value={form.email} error={fieldError(create.error, "email")} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} w={240} />
+          <TextInput label="Name" required value={form.name} error={fieldError(create.error, "name")} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} w={200} />
+          {isPlatformAdmin ? (
+            <Select
+              label="Organization"
+              data={[{ value: "", label: "MSP (all customers)" }, ...orgs.map((o) => ({ value: o.id, label: o.name }))]}
+              value={form.organizationId}
+              onChange={(v) => setForm({ ...form, organizationId: v ?? "" })}
+              allowDeselect={false}
+              w={220}
+            />
+          ) : null}
+          {form.organizationId || !isPlatformAdmin ? <Checkbox label="Organization admin" checked={form.isOrgAdmin} onChange={(e) => setForm({ ...form, isOrgAdmin: e.currentTarget.checked })} mb={8} /> : null}
           <Button type="submit" loading={create.isPending}>
             Invite
           </Button>
         </Group>
-        {create.error && !(create.error instanceof ApiError && create.error.fields.length) ? (
-          <Text c="red" size="sm" mt="xs" role="alert">
-            {create.error.message}
-          </Text>
-        ) : null}
+        <FormProblem error={create.error} />
       </Card>
-      {invite ? (
-        <Alert title="Invitation link (valid 7 days): pass it on" color="blue" role="status">
-          <Group>
-            <Code aria-label="Invitation link">{invite}</Code>
-            <CopyButton value={invite}>{({ copied, copy }) => <Button size="xs" variant="light" onClick={copy}>{copied ? "Copied" : "Copy"}</Button>}</CopyButton>
-          </Group>
-        </Alert>
-      ) : null}
+      {link ? <ShownOnce title={link.title} label={link.title.startsWith("Invitation") ? "Invitation link" : "Reset link"} value={link.url} onClose={() => setLink(null)} /> : null}
       {toggle.error ? <ErrorAlert error={toggle.error} /> : null}
+      {reset.error ? <ErrorAlert error={reset.error} /> : null}
       {list.error ? (
         <ErrorAlert error={list.error} />
       ) : list.isPending ? (
@@ -86,39 +155,87 @@ export function UsersPage() {
       ) : list.data.users.length === 0 ? (
         <Empty title="No users" />
       ) : (
-        <Table aria-label="Users">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>E-mail</Table.Th>
-              <Table.Th>Organization</Table.Th>
-              <Table.Th>Level</Table.Th>
-              <Table.Th>Last sign-in</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.users.map((u) => (
-              <Table.Tr key={u.id}>
-                <Table.Td>
-                  {u.name} {u.disabled ? <Badge color="gray">Disabled</Badge> : null}
-                </Table.Td>
-                <Table.Td>{u.email}</Table.Td>
-                <Table.Td>{orgName(u.organizationId)}</Table.Td>
-                <Table.Td>{u.level}</Table.Td>
-                <Table.Td>{u.lastLoginAt ? new Date(u.lastLoginAt).toLocaleString() : "never"}</Table.Td>
-                <Table.Td>
-                  {u.id !== me.data?.user?.id ? (
-                    <Button size="xs" variant="subtle" aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`} onClick={() => toggle.mutate(u)}>
-                      {u.disabled ? "Enable" : "Disable"}
-                    </Button>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DataTable label="Users" data={list.data.users} columns={columns} rowId={(u) => u.id} />
       )}
+      {editing ? <EditUser user={editing} roles={roles.data?.roles ?? []} orgs={orgs} isPlatformAdmin={isPlatformAdmin} onDone={() => (setEditing(null), void refresh())} /> : null}
+      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.email ?? ""}?`}>
+        <Stack>
+          <Text size="sm">Their sessions and personal API keys end. Their past runs stay in the history.</Text>
+          <FormProblem error={remove.error} />
+          <Group justify="end">
+            <Button variant="default" onClick={() => setDeleting(null)}>
+              Keep
+            </Button>
+            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
+              Delete user
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </Stack>
+  );
+}
+
+/** Name, e-mail, level and roles of one user; saved as one PATCH plus the role grants that changed. */
+function EditUser({ user, roles, orgs, isPlatformAdmin, onDone }: { user: User; roles: Role[]; orgs: { id: string; name: string }[]; isPlatformAdmin: boolean; onDone: () => void }) {
+  const [name, setName] = useState(user.name);
+  const [email, setEmail] = useState(user.email);
+  const [organizationId, setOrganizationId] = useState(user.organizationId ?? "");
+  const [level, setLevel] = useState<Me["level"]>(user.level);
+  const [granted, setGranted] = useState(user.roles.map((r) => r.id));
+  const moves = (organizationId || null) !== user.organizationId;
+  const levels: Me["level"][] = !organizationId ? (isPlatformAdmin ? ["platformAdmin", "mspMember"] : []) : ["orgAdmin", "orgMember"];
+  const moveTo = (id: string) => {
+    setOrganizationId(id);
+    if ((id || null) === user.organizationId) setLevel(user.level);
+    else setLevel(id ? "orgMember" : "mspMember");
+  };
+  const save = useMutation({
+    mutationFn: async () => {
+      const changes = { ...(moves ? { organizationId: organizationId || null } : {}), ...(moves || level !== user.level ? levelPatch(level) : {}) };
+      await api(`/api/users/${user.id}`, { method: "PATCH", body: { name, email, ...changes } });
+      const had = new Set(user.roles.map((r) => r.id));
+      for (const id of granted) if (!had.has(id)) await api(`/api/roles/${id}/users`, { method: "POST", body: { userId: user.id } });
+      for (const id of had) if (!granted.includes(id)) await api(`/api/roles/${id}/users/${user.id}`, { method: "DELETE" });
+    },
+    onSuccess: onDone,
+  });
+  return (
+    <Modal opened onClose={onDone} title={`Edit ${user.email}`}>
+      <form aria-label="Edit user" onSubmit={(e) => (e.preventDefault(), save.mutate())}>
+        <Stack>
+          <TextInput label="Name" value={name} error={fieldError(save.error, "name")} onChange={(e) => setName(e.currentTarget.value)} />
+          <TextInput label="E-mail" value={email} error={fieldError(save.error, "email")} onChange={(e) => setEmail(e.currentTarget.value)} />
+          {isPlatformAdmin ? (
+            <Select
+              label="Organization"
+              description={moves ? "Moving ends the user's sessions: they sign in again in the new organization." : undefined}
+              data={[{ value: "", label: "MSP (all customers)" }, ...orgs.map((o) => ({ value: o.id, label: o.name }))]}
+              value={organizationId}
+              onChange={(v) => moveTo(v ?? "")}
+              allowDeselect={false}
+              error={fieldError(save.error, "organizationId")}
+              comboboxProps={{ withinPortal: true }}
+            />
+          ) : null}
+          {levels.length ? (
+            <Select
+              label="Level"
+              data={levels.map((l) => ({ value: l, label: LEVEL_NAMES[l] }))}
+              value={level}
+              onChange={(v) => v && setLevel(v as Me["level"])}
+              allowDeselect={false}
+              error={fieldError(save.error, "isPlatformAdmin") ?? fieldError(save.error, "isOrgAdmin")}
+              comboboxProps={{ withinPortal: true }}
+            />
+          ) : null}
+          <MultiSelect label="Roles" data={roles.map((r) => ({ value: r.id, label: r.name }))} value={granted} onChange={setGranted} searchable comboboxProps={{ withinPortal: true }} />
+          <FormProblem error={save.error} />
+          <Button type="submit" loading={save.isPending}>
+            Save
+          </Button>
+        </Stack>
+      </form>
+    </Modal>
   );
 }

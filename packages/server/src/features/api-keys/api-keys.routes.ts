@@ -21,8 +21,8 @@ const CreateKey = z
 /**
  * API keys: created (the key is shown once), listed without secrets, revoked. A signed-in
  * user (or a personal key) creates personal keys, which act with that user's rights and
- * never more; platform admins without a user (the admin key, platform keys) create
- * organization and platform keys.
+ * never more; platform admins (the admin key, platform keys, or a platform admin naming
+ * `organizationId`) create organization and platform keys.
  */
 export function apiKeysRoutes(
   app: FastifyInstance,
@@ -31,7 +31,9 @@ export function apiKeysRoutes(
   app.post("/api/api-keys", async (request, reply) => {
     const p = principalOf(request);
     const body = parseBody(CreateKey, request.body);
-    if (p.userId) {
+    // A platform admin (signed in, or with a personal key) naming organizationId makes an
+    // organization key (null: a platform key), which belongs to no user.
+    if (p.userId && !(p.isPlatformAdmin && body.organizationId !== undefined)) {
       if (body.organizationId !== undefined) throw forbidden("A personal key acts as you, in your organization: organizationId is for platform admins' keys");
       const { key, apiKey } = await deps.db.transaction().execute(async (trx) => {
         const created = await deps.apiKeys.create(p.homeOrgId, body.name, new Date(), p.userId, trx);

@@ -25,6 +25,8 @@ const PatchUser = z
     isPlatformAdmin: z.boolean().optional(),
     isOrgAdmin: z.boolean().optional(),
     disabled: z.boolean().optional(),
+    /** Moves the user (platform admins only): an organization's id, or null for the MSP. */
+    organizationId: z.string().min(1).nullable().optional(),
   })
   .strict();
 

@@ -121,10 +121,19 @@ export class UsersService {
     const p = principalOf(request);
     const user = await this.managed(p, id);
     if (!p.isPlatformAdmin && patch.isPlatformAdmin) throw forbidden("Only platform admins may make platform admins");
-    if (patch.isPlatformAdmin && user.organizationId !== null) {
+    const moves = patch.organizationId !== undefined && patch.organizationId !== user.organizationId;
+    if (moves) {
+      if (!p.isPlatformAdmin) throw forbidden("Only platform admins move users between organizations");
+      if (patch.organizationId && !(await this.deps.organizations.get(patch.organizationId))) throw validationFailed([{ path: "organizationId", message: "is not an organization" }]);
+      // A customer user is no platform admin, an MSP user no organization admin.
+      if (patch.organizationId) patch = { ...patch, isPlatformAdmin: patch.isPlatformAdmin ?? false };
+      else patch = { ...patch, isOrgAdmin: patch.isOrgAdmin ?? false };
+    }
+    const orgAfter = patch.organizationId === undefined ? user.organizationId : patch.organizationId;
+    if (patch.isPlatformAdmin && orgAfter !== null) {
       throw validationFailed([{ path: "isPlatformAdmin", message: "a customer user cannot be a platform admin" }]);
     }
-    if (patch.isOrgAdmin && user.organizationId === null) throw validationFailed([{ path: "isOrgAdmin", message: "only customer users are organization admins" }]);
+    if (patch.isOrgAdmin && orgAfter === null) throw validationFailed([{ path: "isOrgAdmin", message: "only customer users are organization admins" }]);
     try {
       const updated = await this.deps.db.transaction().execute(async (trx) => {
         const losesAdmin = user.isPlatformAdmin && !user.disabled && (patch.isPlatformAdmin === false || patch.disabled === true);
@@ -133,7 +142,8 @@ export class UsersService {
         }
         const updated = (await this.deps.users.update(id, patch, trx))!;
         // Disabled: its sessions end now (its keys stop at once too: auth reads the user on every request).
-        if (patch.disabled === true && !user.disabled) await this.deps.sessions.revokeAllOf(id, null, trx);
+        // Moved: its sessions end too, so it signs in again in its new organization.
+        if ((patch.disabled === true && !user.disabled) || moves) await this.deps.sessions.revokeAllOf(id, null, trx);
         await audit(this.deps.audit, request, { action: patch.disabled === true ? "user.disable" : "user.update", target: id, orgId: user.organizationId, details: { ...patch } }, trx);
         return updated;
       });
