@@ -5,18 +5,24 @@ import { createOrgWithKey, eventually, startTestPlatform, type TestPlatform } fr
 /**
  * The admins' log search across runs (GET /api/executions/logs: level, workflow,
  * organization, text, time, pages) and its organization isolation; and the `org` query
- * parameter a browser's EventSource sends instead of X-Bifrost-Org.
+ * parameter a browser's EventSource sends instead of X-Bifrost-Org; and the `parent` filter
+ * of GET /api/executions (a run page's child runs).
  */
 
 const FILES = {
   "noisy.ts": `
-import { workflow, z, logger } from "bifrost";
+import { workflow, workflows, z, logger } from "bifrost";
 export const noisy = workflow({ name: "noisy", params: z.object({ tag: z.string() }) }, async ({ tag }) => {
   logger.debug("debug detail " + tag);
   logger.info("started " + tag);
   logger.warn("disk 100% full on " + tag);
   logger.error("PSA unreachable for " + tag);
   return { tag };
+});
+export const parentRun = workflow({ name: "parent_run", params: z.object({}) }, async () => {
+  await workflows.run("quiet", {});
+  await workflows.run("quiet", {});
+  return { children: 2 };
 });
 export const quiet = workflow({ name: "quiet", params: z.object({}) }, async () => {
   logger.info("quiet run_1 done");
@@ -196,5 +202,23 @@ describe("the org query parameter (EventSource cannot send X-Bifrost-Org)", () =
     const res = await t.call({ method: "POST", url: `/api/workflows/quiet/execute?org=${orgB.orgId}`, payload: {} });
     expect(res.statusCode).toBe(200);
     expect(res.json().orgId).toBeNull();
+  });
+});
+
+describe("GET /api/executions?parent=", () => {
+  it("lists the runs a run started, within the caller's organization", async () => {
+    const parent = await run("parent_run", {}, orgA.orgId);
+    const children = await t.call({ method: "GET", url: `/api/executions?parent=${parent}` });
+    expect(children.statusCode).toBe(200);
+    const listed = children.json().executions as { parentId: string; workflowName: string; trigger: string }[];
+    expect(listed).toHaveLength(2);
+    expect(listed.every((c) => c.parentId === parent && c.workflowName === "quiet" && c.trigger === "workflow")).toBe(true);
+    // Another organization's key finds none of them; its own key finds both.
+    expect((await t.call({ method: "GET", url: `/api/executions?parent=${parent}`, key: orgB.key })).json().executions).toEqual([]);
+    expect((await t.call({ method: "GET", url: `/api/executions?parent=${parent}`, key: orgA.key })).json().executions).toHaveLength(2);
+    expect((await t.call({ method: "GET", url: `/api/executions?parent=${runs.a}` })).json().executions).toEqual([]);
+    const bad = await t.call({ method: "GET", url: `/api/executions?parent=${"x".repeat(101)}` });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.fields[0].path).toBe("parent");
   });
 });

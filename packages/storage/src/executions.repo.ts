@@ -74,6 +74,8 @@ export interface ExecutionFilter {
   userId?: string;
   /** Workflow name or id. */
   workflow?: string;
+  /** Only the runs this run started (`workflows.run`). */
+  parentId?: string;
   status?: ExecutionStatus[];
   trigger?: Trigger;
   since?: string;
@@ -440,6 +442,7 @@ export class ExecutionsRepo {
       const w = filter.workflow;
       query = query.where((eb) => eb.or([eb("workflow_name", "=", w), eb("workflow_id", "=", w)]));
     }
+    if (filter.parentId !== undefined) query = query.where("parent_id", "=", filter.parentId);
     if (filter.status && filter.status.length > 0) query = query.where("status", "in", filter.status);
     if (filter.trigger) query = query.where("trigger", "=", filter.trigger);
     if (filter.since) query = query.where("created_at", ">=", filter.since);

@@ -555,6 +555,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         // The admins' log search across runs reads lines newest first (and by time range).
         await db.schema.createIndex("execution_logs_ts").on("execution_logs").columns(["ts"]).execute();
+        // A run's page lists the runs it started.
+        await db.schema.createIndex("executions_parent").on("executions").columns(["parent_id"]).execute();
       },
     },
   };

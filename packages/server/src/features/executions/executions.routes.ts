@@ -12,6 +12,8 @@ import { executionView } from "./execution-view.js";
 
 const ListQuery = z.object({
   workflow: z.string().optional(),
+  /** The runs a run started (its children). */
+  parent: z.string().min(1).max(100).optional(),
   status: z
     .string()
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
@@ -66,7 +68,8 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
   app.get("/api/executions", async (req) => {
     const p = principalOf(req);
     const q = parseBody(ListQuery, req.query);
-    const page = await repo.list({ ...q, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
+    const { parent, ...filters } = q;
+    const page = await repo.list({ ...filters, parentId: parent, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
     // Summaries: logs, results, input and variables are read per execution.
     return { executions: page.executions, limit: q.limit, offset: q.offset, hasMore: page.hasMore };
   });
