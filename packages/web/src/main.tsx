@@ -20,6 +20,8 @@ import { ConfigPage } from "./pages/config.js";
 import { UsersPage } from "./pages/users.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
+import { cssVariablesResolver, theme } from "./theme.js";
+import { LogsPage } from "./pages/logs.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -50,6 +52,7 @@ const router = createBrowserRouter([
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "/logs", element: <LogsPage />, errorElement: <RouteError /> },
       { path: "/users", element: <UsersPage />, errorElement: <RouteError /> },
       { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
       { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
@@ -62,7 +65,7 @@ const router = createBrowserRouter([
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <Notifications />
       <QueryClientProvider client={client}>
         <OrgProvider>
