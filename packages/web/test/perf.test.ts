@@ -158,7 +158,7 @@ describe("first data under 1 s with 10,000 executions", { timeout: 120_000 }, ()
       record("log search filtered (load)", await timed(() => page.goto(`${base}/logs?level=error&q=answered%20503&workflow=backup_check`), firstRow(page, "Log lines found")));
     }
     // One organization (the switcher): the same pages, narrowed.
-    await page.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "Fabrikam" }).click();
     for (let round = 0; round < 3; round++) {
       record("history in one organization (load)", await timed(() => page.goto(`${base}/history`), firstRow(page, "Runs")));
