@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { Anchor, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { Link } from "react-router";
@@ -9,6 +9,7 @@ import { STATUSES, TRIGGER_NAMES, type ExecutionPage, type ExecutionSummary } fr
 import { historyQuery } from "../lib/history-query.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { FilterBar, useUrlFilters, type Filter } from "../components/filter-bar.js";
+import { Pager } from "../components/pager.js";
 import { formatDuration, StatusBadge } from "../components/status-badge.js";
 
 const column = createColumnHelper<ExecutionSummary>();
@@ -65,39 +66,29 @@ export function HistoryPage() {
         <Empty title="No runs">{page > 1 ? "This page is past the last run." : "No run matches these filters yet."}</Empty>
       ) : (
         <Table.ScrollContainer minWidth={760}>
-        <Table striped highlightOnHover aria-label="Runs">
-          <Table.Thead>
-            {table.getHeaderGroups().map((g) => (
-              <Table.Tr key={g.id}>
-                {g.headers.map((h) => (
-                  <Table.Th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</Table.Th>
-                ))}
-              </Table.Tr>
-            ))}
-          </Table.Thead>
-          <Table.Tbody>
-            {table.getRowModel().rows.map((row) => (
-              <Table.Tr key={row.id}>
-                {row.getVisibleCells().map((cell) => (
-                  <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
-                ))}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+          <Table striped highlightOnHover aria-label="Runs">
+            <Table.Thead>
+              {table.getHeaderGroups().map((g) => (
+                <Table.Tr key={g.id}>
+                  {g.headers.map((h) => (
+                    <Table.Th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</Table.Th>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Thead>
+            <Table.Tbody>
+              {table.getRowModel().rows.map((row) => (
+                <Table.Tr key={row.id}>
+                  {row.getVisibleCells().map((cell) => (
+                    <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
         </Table.ScrollContainer>
       )}
-      <Group>
-        <Button variant="default" disabled={page <= 1} onClick={() => set("page", page > 2 ? String(page - 1) : null, true)}>
-          Previous page
-        </Button>
-        <Text size="sm" aria-label="Page">
-          Page {page}
-        </Text>
-        <Button variant="default" disabled={!list.data?.hasMore} onClick={() => set("page", String(page + 1), true)}>
-          Next page
-        </Button>
-      </Group>
+      <Pager page={page} hasMore={!!list.data?.hasMore} go={(p) => set("page", p, true)} />
     </Stack>
   );
 }

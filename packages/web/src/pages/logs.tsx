@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { Anchor, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { api, query } from "../lib/api.js";
@@ -7,26 +7,11 @@ import { useMe, useOrg } from "../lib/session.js";
 import { LEVELS, type LogSearchPage } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { FilterBar, useUrlFilters, type Filter } from "../components/filter-bar.js";
+import { Pager } from "../components/pager.js";
 import { StatusBadge } from "../components/status-badge.js";
+import { logSearchQuery } from "../lib/history-query.js";
 
-const RANGES: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
 const LEVEL_COLORS: Record<string, string> = { debug: "dimmed", warn: "orange", error: "red" };
-
-/** The log search's API query from the page's URL (filters and page live there). */
-export function logSearchQuery(params: URLSearchParams, now = Date.now()): Record<string, string | number | undefined> {
-  const size = Math.min(Math.max(Number(params.get("size")) || 50, 1), 500);
-  const page = Math.max(Number(params.get("page")) || 1, 1);
-  const range = params.get("range");
-  return {
-    level: params.get("level") ?? undefined,
-    workflow: params.get("workflow") ?? undefined,
-    organizationId: params.get("organization") ?? undefined,
-    q: params.get("q") ?? undefined,
-    since: range && RANGES[range] ? new Date(now - RANGES[range]!).toISOString() : undefined,
-    limit: size,
-    offset: (page - 1) * size,
-  };
-}
 
 /** Admins: log lines across every run they may see, by level, workflow, organization, text and time. */
 export function LogsPage() {
@@ -113,17 +98,7 @@ export function LogsPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      <Group>
-        <Button variant="default" disabled={page <= 1} onClick={() => set("page", page > 2 ? String(page - 1) : null, true)}>
-          Previous page
-        </Button>
-        <Text size="sm" aria-label="Page">
-          Page {page}
-        </Text>
-        <Button variant="default" disabled={!list.data?.hasMore} onClick={() => set("page", String(page + 1), true)}>
-          Next page
-        </Button>
-      </Group>
+      <Pager page={page} hasMore={!!list.data?.hasMore} go={(p) => set("page", p, true)} />
     </Stack>
   );
 }

@@ -53,47 +53,47 @@ export function WorkflowsPage() {
         <Empty title="No workflows match">Change the filters, or add a workflow file to the workspace.</Empty>
       ) : list.data ? (
         <Table.ScrollContainer minWidth={760}>
-        <Table striped highlightOnHover aria-label="Workflows">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th>Category</Table.Th>
-              <Table.Th>Tags</Table.Th>
-              <Table.Th>Mode</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.workflows.map((w) => (
-              <Table.Tr key={w.id}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/workflows/${encodeURIComponent(w.name)}`}>
-                    {w.name}
-                  </Anchor>
-                  {w.kind !== "workflow" ? (
-                    <Badge ml="xs" size="xs" variant="outline">
-                      {w.kind === "tool" ? "tool" : "data provider"}
-                    </Badge>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{w.description}</Text>
-                </Table.Td>
-                <Table.Td>{w.category}</Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    {w.tags.map((t) => (
-                      <Badge key={t} size="sm" variant="light">
-                        {t}
-                      </Badge>
-                    ))}
-                  </Group>
-                </Table.Td>
-                <Table.Td>{w.executionMode}</Table.Td>
+          <Table striped highlightOnHover aria-label="Workflows">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th>Category</Table.Th>
+                <Table.Th>Tags</Table.Th>
+                <Table.Th>Mode</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.workflows.map((w) => (
+                <Table.Tr key={w.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/workflows/${encodeURIComponent(w.name)}`}>
+                      {w.name}
+                    </Anchor>
+                    {w.kind !== "workflow" ? (
+                      <Badge ml="xs" size="xs" variant="outline">
+                        {w.kind === "tool" ? "tool" : "data provider"}
+                      </Badge>
+                    ) : null}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{w.description}</Text>
+                  </Table.Td>
+                  <Table.Td>{w.category}</Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {w.tags.map((t) => (
+                        <Badge key={t} size="sm" variant="light">
+                          {t}
+                        </Badge>
+                      ))}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>{w.executionMode}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
         </Table.ScrollContainer>
       ) : null}
       {list.data?.loadErrors.length ? (
