@@ -103,3 +103,22 @@ export interface FieldError {
   path: string;
   message: string;
 }
+
+/**
+ * One line of the log search across runs (`GET /api/executions/logs`): the line, and the
+ * run it belongs to.
+ */
+export interface LogSearchHit extends LogLine {
+  executionId: string;
+  workflowName: string;
+  orgId: string | null;
+  status: ExecutionStatus;
+}
+
+/** A page of the log search, newest line first. */
+export interface LogSearchPage {
+  lines: LogSearchHit[];
+  limit: number;
+  offset: number;
+  hasMore: boolean;
+}

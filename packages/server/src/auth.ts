@@ -210,6 +210,20 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): { evict(keyI
     return identity;
   }
 
+  /**
+   * The organization a request asks to act in: `X-Bifrost-Org`, or for a GET without it an
+   * `org` query parameter (a browser's EventSource cannot send headers). Both get the same
+   * checks below.
+   */
+  function requestedOrg(request: FastifyRequest): string | undefined {
+    const header = request.headers["x-bifrost-org"];
+    const fromHeader = Array.isArray(header) ? header[0] : header;
+    if (fromHeader || !SAFE_METHODS.has(request.method)) return fromHeader;
+    const raw = (request.query as Record<string, unknown> | undefined)?.org;
+    const fromQuery = Array.isArray(raw) ? raw[0] : raw;
+    return typeof fromQuery === "string" && fromQuery ? fromQuery : undefined;
+  }
+
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request, reply) => {
     const header = request.headers.authorization;
@@ -217,8 +231,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): { evict(keyI
     const cookie = match ? undefined : cookiesOf(request)[SESSION_COOKIE];
     if (!match && !cookie) throw new HttpError(401, "unauthorized", "Missing API key: send Authorization: Bearer <key>, or sign in");
     const found = match ? await fromKey(request, reply, match[1]!) : await fromSession(request, cookie!);
-    const requested = request.headers["x-bifrost-org"];
-    const wanted = Array.isArray(requested) ? requested[0] : requested;
+    const wanted = requestedOrg(request);
     let orgId = found.homeOrgId;
     let orgName = found.homeOrgName;
     if (wanted) {

@@ -37,6 +37,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "workflows.read", allow: ALL, routes: ["GET /api/workflows", "GET /api/workflows/:id"], why: "" },
   { name: "workflows.run", allow: ALL, routes: ["POST /api/workflows/:id/execute", "POST /api/workflows/:id/run", "POST /api/workflows/:id/test"], why: "" },
   { name: "workflows.code", allow: PLATFORM, routes: ["POST /api/workflows/code/execute"], why: "arbitrary code" },
+  { name: "executions.logSearch", allow: ADMINS, routes: ["GET /api/executions/logs"], why: "lines across every run of an organization" },
   { name: "executions", allow: ALL, routes: ["* /api/executions*"], why: "organization members see (and cancel) their own runs only" },
   { name: "files", allow: STAFF, routes: ["POST /api/files/read", "POST /api/files/write", "POST /api/files/delete", "POST /api/files/list", "POST /api/files/exists"], why: "" },
   { name: "editor.read", allow: STAFF, routes: ["GET /api/files/editor/tree", "GET /api/files/editor/file"], why: "" },

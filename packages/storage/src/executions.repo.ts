@@ -8,6 +8,7 @@ import {
   type FieldError,
   type LogLevel,
   type LogLine,
+  type LogSearchHit,
   type Trigger,
 } from "@bifrost/contracts/execution.js";
 import { dialectOf } from "./dialect.js";
@@ -73,12 +74,35 @@ export interface ExecutionFilter {
   userId?: string;
   /** Workflow name or id. */
   workflow?: string;
+  /** Only the runs this run started (`workflows.run`). */
+  parentId?: string;
   status?: ExecutionStatus[];
   trigger?: Trigger;
   since?: string;
   until?: string;
   limit: number;
   offset: number;
+}
+
+/** What the log search across runs narrows by (every field optional but the page). */
+export interface LogSearchFilter {
+  /** `undefined` = every organization; `null` = global runs only. */
+  orgId?: string | null;
+  /** Workflow name or id. */
+  workflow?: string;
+  levels?: LogLevel[];
+  /** Text the message contains (case-insensitive; no wildcards). */
+  text?: string;
+  /** Lines written at or after / before these times (ISO-8601). */
+  since?: string;
+  until?: string;
+  limit: number;
+  offset: number;
+}
+
+/** `text` as a LIKE pattern matching it literally anywhere (`\` escapes %, _ and itself). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export interface StoredExecution extends ExecutionRecord {
@@ -418,6 +442,7 @@ export class ExecutionsRepo {
       const w = filter.workflow;
       query = query.where((eb) => eb.or([eb("workflow_name", "=", w), eb("workflow_id", "=", w)]));
     }
+    if (filter.parentId !== undefined) query = query.where("parent_id", "=", filter.parentId);
     if (filter.status && filter.status.length > 0) query = query.where("status", "in", filter.status);
     if (filter.trigger) query = query.where("trigger", "=", filter.trigger);
     if (filter.since) query = query.where("created_at", ">=", filter.since);
@@ -457,6 +482,51 @@ export class ExecutionsRepo {
     if (!options.includeDebug) query = query.where("level", "!=", "debug");
     const rows = await query.orderBy("seq").limit(options.limit ?? 100_000).execute();
     return rows.map((r) => ({ seq: r.seq, level: r.level as LogLevel, message: r.message, ts: r.ts }));
+  }
+
+  /**
+   * Log lines across runs, newest first, with the run each belongs to; `hasMore` says
+   * whether another page follows. Debug lines only when `includeDebug`.
+   */
+  async searchLogs(filter: LogSearchFilter & { includeDebug: boolean }): Promise<{ lines: LogSearchHit[]; hasMore: boolean }> {
+    let query = this.db
+      .selectFrom("execution_logs as l")
+      .innerJoin("executions as e", "e.id", "l.execution_id")
+      .select(["l.execution_id", "l.seq", "l.level", "l.message", "l.ts", "e.workflow_name", "e.organization_id", "e.status"]);
+    if (filter.orgId === null) query = query.where("e.organization_id", "is", null);
+    else if (filter.orgId !== undefined) query = query.where("e.organization_id", "=", filter.orgId);
+    if (filter.workflow) {
+      const w = filter.workflow;
+      query = query.where((eb) => eb.or([eb("e.workflow_name", "=", w), eb("e.workflow_id", "=", w)]));
+    }
+    const levels = (filter.levels?.length ? filter.levels : (["debug", "info", "warn", "error"] as LogLevel[])).filter((l) => filter.includeDebug || l !== "debug");
+    query = query.where("l.level", "in", levels.length ? levels : ["none"]);
+    if (filter.text) {
+      const like = dialectOf(this.db) === "postgres" ? sql`ilike` : sql`like`;
+      query = query.where(sql<boolean>`${sql.ref("l.message")} ${like} ${containsPattern(filter.text)} escape '\\'`);
+    }
+    if (filter.since) query = query.where("l.ts", ">=", filter.since);
+    if (filter.until) query = query.where("l.ts", "<", filter.until);
+    const rows = await query
+      .orderBy("l.ts", "desc")
+      .orderBy("l.execution_id", "desc")
+      .orderBy("l.seq", "desc")
+      .limit(filter.limit + 1)
+      .offset(filter.offset)
+      .execute();
+    return {
+      lines: rows.slice(0, filter.limit).map((r) => ({
+        executionId: r.execution_id,
+        workflowName: r.workflow_name,
+        orgId: r.organization_id,
+        status: r.status as ExecutionStatus,
+        seq: r.seq,
+        level: r.level as LogLevel,
+        message: r.message,
+        ts: r.ts,
+      })),
+      hasMore: rows.length > filter.limit,
+    };
   }
 
   /** The last `seq` of a run's stored lines and the bytes (UTF-8) of their text. */

@@ -551,6 +551,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("users").addColumn("mfa_last_step", int).execute();
       },
     },
+    "0019-execution-log-search": {
+      async up(db: Kysely<unknown>) {
+        // The admins' log search across runs reads lines newest first (and by time range).
+        await db.schema.createIndex("execution_logs_ts").on("execution_logs").columns(["ts"]).execute();
+        // A run's page lists the runs it started.
+        await db.schema.createIndex("executions_parent").on("executions").columns(["parent_id"]).execute();
+      },
+    },
   };
 }
 

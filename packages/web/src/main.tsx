@@ -2,7 +2,7 @@ import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { createTheme, MantineProvider, type CSSVariablesResolver } from "@mantine/core";
+import { MantineProvider } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiError } from "./lib/api.js";
@@ -26,6 +26,8 @@ import { ApiKeysPage } from "./pages/api-keys.js";
 import { AuditPage } from "./pages/audit.js";
 import { EndpointKeysPage } from "./pages/endpoint-keys.js";
 import { SecurityPage } from "./pages/security.js";
+import { cssVariablesResolver, theme } from "./theme.js";
+import { LogsPage } from "./pages/logs.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -37,21 +39,6 @@ const client: QueryClient = new QueryClient({
   queryCache: new QueryCache({ onError: (error, query) => query.queryKey[0] !== "me" && sessionEnded(error) }),
   mutationCache: new MutationCache({ onError: sessionEnded }),
   defaultOptions: { queries: { retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 1, refetchOnWindowFocus: false } },
-});
-
-// WCAG AA contrast (axe): the darker shade of each colour for filled and light parts and
-// links, and darker dimmed text, than Mantine's defaults.
-const theme = createTheme({ primaryShade: { light: 8, dark: 8 } });
-// Light-variant text (badges, alerts, subtle buttons): shade 9, and darker still for the
-// colours whose shade 9 is too light on their own tint.
-const DARKER: Record<string, string> = { green: "#237032", teal: "#0a6e50", lime: "#4b6e0a", yellow: "#7a5200", orange: "#a8380b" };
-const contrast: CSSVariablesResolver = (t) => ({
-  variables: {},
-  light: {
-    "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
-    ...Object.fromEntries(Object.keys(t.colors).map((c) => [`--mantine-color-${c}-light-color`, DARKER[c] ?? `var(--mantine-color-${c}-9)`])),
-  },
-  dark: {},
 });
 
 const router = createBrowserRouter([
@@ -71,6 +58,7 @@ const router = createBrowserRouter([
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
+      { path: "/logs", element: <LogsPage />, errorElement: <RouteError /> },
       { path: "/users", element: <UsersPage />, errorElement: <RouteError /> },
       { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
       { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
@@ -89,7 +77,7 @@ const router = createBrowserRouter([
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider theme={theme} cssVariablesResolver={contrast}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <Notifications />
       <QueryClientProvider client={client}>
         <OrgProvider>

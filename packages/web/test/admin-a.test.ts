@@ -11,7 +11,7 @@ import type { Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { totp } from "../../server/src/features/auth/totp.js";
 import { accessibilityProblems, launchBrowser, screenshot, type Browser } from "./browser.js";
-import { csrfHeaders, signIn } from "./sign-in.js";
+import { csrfHeaders, signIn } from "./session.js";
 
 const ROOT = { email: "root@msp.example", password: "root admin pass phrase" };
 const MEMBER = { email: "member@contoso.example", password: "member pass phrase" };
@@ -49,7 +49,7 @@ async function admin(method: string, url: string, payload?: unknown, org?: strin
 /** A fresh page signed in as the platform admin, on `path`. */
 async function asRoot(path: string): Promise<Page> {
   const page = await browser.context.newPage();
-  if (!(await browser.context.cookies()).some((c) => c.name === "bifrost_session")) await signIn(page, base, ROOT.email, ROOT.password, path);
+  if (!(await browser.context.cookies()).some((c) => c.name === "bifrost_session")) await signIn(page, ROOT.email, ROOT.password, { base, next: path });
   else await page.goto(`${base}${path}`);
   return page;
 }
@@ -356,7 +356,7 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
   it("an organization admin sees its own organization only, without the buttons that are platform admins'", async () => {
     await browser.context.clearCookies();
     const page = await browser.context.newPage();
-    await signIn(page, base, ORG_ADMIN.email, ORG_ADMIN.password, "/organizations");
+    await signIn(page, ORG_ADMIN.email, ORG_ADMIN.password, { base, next: "/organizations" });
     const orgTable = page.getByRole("table", { name: "Organizations" });
     await orgTable.getByRole("cell", { name: "Contoso", exact: true }).waitFor();
     expect(await orgTable.getByRole("cell", { name: "Fabrikam" }).count()).toBe(0);
@@ -389,7 +389,7 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
   it("a user without admin level sees none of the admin pages, gets 'not allowed' at their addresses and 403 from their API", async () => {
     await browser.context.clearCookies();
     const page = await browser.context.newPage();
-    await signIn(page, base, MEMBER.email, MEMBER.password);
+    await signIn(page, MEMBER.email, MEMBER.password, { base });
     await page.getByRole("heading", { name: "Home" }).waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
     await nav.getByRole("link", { name: "Workflows" }).waitFor();

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { csrfToken, query } from "../src/lib/api.js";
 import { toCsv } from "../src/lib/csv.js";
 import { fieldErrorsToErrorSchema, formSchema } from "../src/lib/form-errors.js";
-import { historyQuery } from "../src/lib/history-query.js";
-import { mergeLines } from "../src/lib/log-stream.js";
+import { historyQuery, logSearchQuery } from "../src/lib/history-query.js";
+import { mergeLines, streamUrl } from "../src/lib/log-stream.js";
+
 import type { LogLine } from "../src/lib/types.js";
 
 const line = (seq: number): LogLine => ({ seq, level: "info", message: `line ${seq}`, ts: "2026-12-04T00:00:00.000Z" });
@@ -64,5 +65,29 @@ describe("csrf token", () => {
 describe("csv", () => {
   it("quotes what needs quoting and defuses spreadsheet formulas", () => {
     expect(toCsv(["a", "b"], [["x,y", 'say "hi"'], [-3, "=1+1"], [null, "line\nbreak"]])).toBe('a,b\r\n"x,y","say ""hi"""\r\n-3,\'=1+1\r\n,"line\nbreak"\r\n');
+  });
+});
+
+describe("live logs in an organization", () => {
+  it("names the organization in ?org= (EventSource sends no headers), escaped; none for the caller's own scope", () => {
+    expect(streamUrl("abc", null)).toBe("/api/executions/abc/logs/stream");
+    expect(streamUrl("a/b", "org 1&x")).toBe("/api/executions/a%2Fb/logs/stream?org=org%201%26x");
+  });
+});
+
+describe("log search query", () => {
+  it("maps the page's URL to the API's filters and page", () => {
+    const now = Date.parse("2026-12-04T12:00:00.000Z");
+    const q = logSearchQuery(new URLSearchParams("q=timeout&level=warn,error&workflow=sync&organization=o1&range=24h&page=3&size=20"), now);
+    expect(q).toEqual({ level: "warn,error", workflow: "sync", organizationId: "o1", q: "timeout", since: "2026-12-03T12:00:00.000Z", limit: 20, offset: 40 });
+    expect(logSearchQuery(new URLSearchParams("range=forever&page=-2&size=9999"), now)).toEqual({
+      level: undefined,
+      workflow: undefined,
+      organizationId: undefined,
+      q: undefined,
+      since: undefined,
+      limit: 500,
+      offset: 0,
+    });
   });
 });

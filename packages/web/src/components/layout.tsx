@@ -1,4 +1,6 @@
-import { AppShell, Avatar, Group, Menu, NavLink, Select, Text, Title, UnstyledButton, VisuallyHidden } from "@mantine/core";
+import { useEffect } from "react";
+import { AppShell, Avatar, Burger, Group, Menu, NavLink, Select, Text, Title, UnstyledButton } from "@mantine/core";
+import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { api, ApiError } from "../lib/api.js";
@@ -20,6 +22,7 @@ const NAV = [
   { to: "/roles", label: "Roles", admins: true },
   { to: "/endpoint-keys", label: "Endpoint keys", admins: true },
   { to: "/audit", label: "Audit log", admins: true },
+  { to: "/logs", label: "Log search", admins: true },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -32,7 +35,7 @@ function OrgSwitcher({ organizations }: { organizations: { id: string; name: str
       value={org ?? ""}
       onChange={(v) => setOrg(v || null)}
       allowDeselect={false}
-      w={220}
+      w={{ base: 150, sm: 220 }}
       comboboxProps={{ withinPortal: true }}
     />
   );
@@ -45,6 +48,11 @@ export function Layout() {
   const navigate = useNavigate();
   const client = useQueryClient();
   const { setOrg } = useOrg();
+  // On a phone the navigation folds into a burger menu; following a link folds it again.
+  const [navOpen, nav] = useDisclosure(false);
+  // Folded away, its links must not take the keyboard's focus either.
+  const folded = useMediaQuery("(max-width: 47.99em)") && !navOpen;
+  useEffect(() => nav.close(), [location.pathname]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (me.isPending) return <LoadingRows rows={3} />;
   if (me.error instanceof ApiError && me.error.status === 401) {
@@ -63,21 +71,22 @@ export function Layout() {
   };
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: "sm" }} padding="md">
+    <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: "sm", collapsed: { mobile: !navOpen } }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Title order={3}>Bifrost</Title>
-          <Group>
+        <Group h="100%" px={{ base: "xs", sm: "md" }} justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <Burger opened={navOpen} onClick={nav.toggle} hiddenFrom="sm" size="sm" aria-label={navOpen ? "Close navigation" : "Open navigation"} aria-expanded={navOpen} aria-controls="main-navigation" />
+            <Title order={3}>Bifrost</Title>
+          </Group>
+          <Group gap="xs" wrap="nowrap">
             {actsAnywhere ? <OrgSwitcher organizations={who.organizations} /> : <Text size="sm">{who.organizations[0]?.name}</Text>}
             <Menu position="bottom-end">
               <Menu.Target>
-                <UnstyledButton>
+                <UnstyledButton aria-label={`User menu of ${name}`}>
                   <Group gap="xs">
-                    <Avatar size="sm" radius="xl" color="blue" aria-hidden>
-                      {name.slice(0, 1).toUpperCase()}
-                    </Avatar>
-                    <Text size="sm">
-                      <VisuallyHidden>User menu of </VisuallyHidden>
+                    {/* No initial in it: the button's visible text is the name alone, as its label says. */}
+                    <Avatar size="sm" radius="xl" color="blue" aria-hidden />
+                    <Text size="sm" visibleFrom="sm">
                       {name}
                     </Text>
                   </Group>
@@ -99,7 +108,7 @@ export function Layout() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main">
+      <AppShell.Navbar p="xs" aria-label="Main" id="main-navigation" inert={folded || undefined} style={folded ? { visibility: "hidden" } : undefined}>
         {NAV.filter((n) => !("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin").map((n) => (
           <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}

@@ -24,9 +24,20 @@ export type RunAnswer = { record: ExecutionRecord } | { queued: { executionId: s
  * validates — the same messages as its API — and its 422 field messages show beside the
  * inputs. A finished run shows its result here; a queued one opens its live page.
  */
-export function RunForm({ schema, uiSchema, submit }: { schema: Record<string, unknown>; uiSchema?: UiSchema; submit: (params: Record<string, unknown>) => Promise<RunAnswer> }) {
+export function RunForm({
+  schema,
+  uiSchema,
+  submit,
+  initialData,
+}: {
+  schema: Record<string, unknown>;
+  uiSchema?: UiSchema;
+  submit: (params: Record<string, unknown>) => Promise<RunAnswer>;
+  /** Values to start from (e.g. an earlier run's input: "Run again with this input"). */
+  initialData?: Record<string, unknown>;
+}) {
   const navigate = useNavigate();
-  const [formData, setFormData] = useState<Record<string, unknown>>({});
+  const [formData, setFormData] = useState<Record<string, unknown>>(() => initialData ?? {});
   const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>();
   const [result, setResult] = useState<ExecutionRecord | null>(null);
   const run = useMutation({

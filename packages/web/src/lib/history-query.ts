@@ -14,3 +14,19 @@ export function historyQuery(params: URLSearchParams, now = Date.now()): Record<
     offset: (page - 1) * size,
   };
 }
+
+/** The log search's API query from the page's URL (filters and page live there). */
+export function logSearchQuery(params: URLSearchParams, now = Date.now()): Record<string, string | number | undefined> {
+  const size = Math.min(Math.max(Number(params.get("size")) || 50, 1), 500);
+  const page = Math.max(Number(params.get("page")) || 1, 1);
+  const range = params.get("range");
+  return {
+    level: params.get("level") ?? undefined,
+    workflow: params.get("workflow") ?? undefined,
+    organizationId: params.get("organization") ?? undefined,
+    q: params.get("q") ?? undefined,
+    since: range && RANGES[range] ? new Date(now - RANGES[range]!).toISOString() : undefined,
+    limit: size,
+    offset: (page - 1) * size,
+  };
+}

@@ -1,6 +1,6 @@
-import type { ExecutionRecord, ExecutionStatus, ExecutionSummary, LogLevel, LogLine, Trigger } from "@bifrost/contracts/execution.js";
+import type { ExecutionRecord, ExecutionStatus, ExecutionSummary, LogLevel, LogLine, LogSearchHit, LogSearchPage, Trigger } from "@bifrost/contracts/execution.js";
 
-export type { ExecutionRecord, ExecutionStatus, ExecutionSummary, LogLevel, LogLine, Trigger };
+export type { ExecutionRecord, ExecutionStatus, ExecutionSummary, LogLevel, LogLine, LogSearchHit, LogSearchPage, Trigger };
 
 // The values themselves live in contracts beside zod; listed here so the bundle stays free of it.
 export const STATUSES = ["Scheduled", "Pending", "Running", "Success", "Failed", "Timeout", "CompletedWithErrors", "Cancelling", "Cancelled", "Stuck"] as const satisfies readonly ExecutionStatus[];

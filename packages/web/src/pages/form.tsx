@@ -45,7 +45,9 @@ export function formSchemaWithOptions(schema: Record<string, unknown>, fields: F
     };
   }
   const required = ((schema.required ?? []) as string[]).filter((n) => n in properties && (fields.find((f) => f.name === n)?.default === undefined));
-  return { schema: { ...schema, properties, required }, uiSchema: { "ui:order": [...Object.keys(properties), "*"] } };
+  // A choice shown as chosen stays chosen when clicked again (Mantine's Select would clear it).
+  const choiceUi = Object.fromEntries(fields.filter((f) => f.dataProvider && options[f.dataProvider] && f.name in properties).map((f) => [f.name, { "ui:options": { allowDeselect: false } }]));
+  return { schema: { ...schema, properties, required }, uiSchema: { "ui:order": [...Object.keys(properties), "*"], ...choiceUi } };
 }
 
 function useProviderOptions(fields: FormField[] | undefined) {

@@ -1,13 +1,15 @@
 import { useMemo } from "react";
-import { Anchor, Button, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { api, query } from "../lib/api.js";
 import { useOrg } from "../lib/session.js";
 import { STATUSES, TRIGGER_NAMES, type ExecutionPage, type ExecutionSummary } from "../lib/types.js";
 import { historyQuery } from "../lib/history-query.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { FilterBar, useUrlFilters, type Filter } from "../components/filter-bar.js";
+import { Pager } from "../components/pager.js";
 import { formatDuration, StatusBadge } from "../components/status-badge.js";
 
 const column = createColumnHelper<ExecutionSummary>();
@@ -27,92 +29,66 @@ const columns = [
   column.accessor("error", { header: "Error", cell: (c) => <Text size="xs" lineClamp={1} maw={280}>{c.getValue()}</Text> }),
 ];
 
+const FILTERS: readonly Filter[] = [
+  { type: "text", name: "workflow", label: "Workflow", placeholder: "name" },
+  { type: "select", name: "status", label: "Status", data: [...STATUSES], width: 190 },
+  { type: "select", name: "trigger", label: "Trigger", data: [...TRIGGER_NAMES], width: 140 },
+  {
+    type: "select",
+    name: "range",
+    label: "Time range",
+    data: [
+      { value: "1h", label: "Last hour" },
+      { value: "24h", label: "Last 24 hours" },
+      { value: "7d", label: "Last 7 days" },
+      { value: "30d", label: "Last 30 days" },
+    ],
+  },
+];
+
 /** Every run the caller may see, newest first, paginated by the server. */
 export function HistoryPage() {
   const { org } = useOrg();
-  const [params, setParams] = useSearchParams();
+  const { params, set } = useUrlFilters({ resetPage: true });
   const q = useMemo(() => historyQuery(params), [params]);
   const page = Math.max(Number(params.get("page")) || 1, 1);
-  const set = (key: string, value: string | null, keepPage = false) =>
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      if (!keepPage) next.delete("page");
-      return next;
-    });
   const list = useQuery({ queryKey: [org, "executions", q], queryFn: () => api<ExecutionPage>(`/api/executions${query(q)}`), placeholderData: keepPreviousData });
   const table = useReactTable({ data: list.data?.executions ?? [], columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, getRowId: (r) => r.id });
 
   return (
     <Stack>
       <Title order={2}>History</Title>
-      <Group align="end">
-        <TextInput
-          label="Workflow"
-          placeholder="name"
-          defaultValue={params.get("workflow") ?? ""}
-          key={params.get("workflow") ?? ""}
-          onKeyDown={(e) => {
-            if (e.key === "Enter") set("workflow", e.currentTarget.value.trim() || null);
-          }}
-          onBlur={(e) => set("workflow", e.currentTarget.value.trim() || null)}
-          w={200}
-        />
-        <Select label="Status" clearable data={[...STATUSES]} value={params.get("status")} onChange={(v) => set("status", v)} w={190} />
-        <Select label="Trigger" clearable data={[...TRIGGER_NAMES]} value={params.get("trigger")} onChange={(v) => set("trigger", v)} w={140} />
-        <Select
-          label="Time range"
-          clearable
-          data={[
-            { value: "1h", label: "Last hour" },
-            { value: "24h", label: "Last 24 hours" },
-            { value: "7d", label: "Last 7 days" },
-            { value: "30d", label: "Last 30 days" },
-          ]}
-          value={params.get("range")}
-          onChange={(v) => set("range", v)}
-          w={160}
-        />
-      </Group>
+      <FilterBar filters={FILTERS} params={params} set={set} />
       {list.error ? <ErrorAlert error={list.error} /> : null}
       {list.isPending ? (
         <LoadingRows />
       ) : list.data && list.data.executions.length === 0 ? (
         <Empty title="No runs">{page > 1 ? "This page is past the last run." : "No run matches these filters yet."}</Empty>
       ) : (
-        <Table striped highlightOnHover aria-label="Runs">
-          <Table.Thead>
-            {table.getHeaderGroups().map((g) => (
-              <Table.Tr key={g.id}>
-                {g.headers.map((h) => (
-                  <Table.Th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</Table.Th>
-                ))}
-              </Table.Tr>
-            ))}
-          </Table.Thead>
-          <Table.Tbody>
-            {table.getRowModel().rows.map((row) => (
-              <Table.Tr key={row.id}>
-                {row.getVisibleCells().map((cell) => (
-                  <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
-                ))}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped highlightOnHover aria-label="Runs">
+            <Table.Thead>
+              {table.getHeaderGroups().map((g) => (
+                <Table.Tr key={g.id}>
+                  {g.headers.map((h) => (
+                    <Table.Th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</Table.Th>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Thead>
+            <Table.Tbody>
+              {table.getRowModel().rows.map((row) => (
+                <Table.Tr key={row.id}>
+                  {row.getVisibleCells().map((cell) => (
+                    <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
-      <Group>
-        <Button variant="default" disabled={page <= 1} onClick={() => set("page", page > 2 ? String(page - 1) : null, true)}>
-          Previous page
-        </Button>
-        <Text size="sm" aria-label="Page">
-          Page {page}
-        </Text>
-        <Button variant="default" disabled={!list.data?.hasMore} onClick={() => set("page", String(page + 1), true)}>
-          Next page
-        </Button>
-      </Group>
+      <Pager page={page} hasMore={!!list.data?.hasMore} go={(p) => set("page", p, true)} />
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Card, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { api, query } from "../lib/api.js";
@@ -6,6 +6,7 @@ import { useOrg } from "../lib/session.js";
 import type { ExecutionPage, ExecutionStatus, ExecutionSummary } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { formatMinutes, StatusBadge } from "../components/status-badge.js";
+import { StatCards } from "../components/stat-cards.js";
 
 interface RoiSummary {
   executions: number;
@@ -77,30 +78,20 @@ export function HomePage() {
     <Stack>
       <Title order={2}>Home</Title>
       {day.error ? <ErrorAlert error={day.error} /> : null}
-      <SimpleGrid cols={{ base: 2, md: 5 }}>
-        {(
-          [
-            ["Runs (24 h)", day.data ? `${day.data.executions.length}${plus}` : null],
-            ["Succeeded", day.data ? String(counts.Success ?? 0) : null],
-            ["Failed", day.data ? String((counts.Failed ?? 0) + (counts.Timeout ?? 0) + (counts.Stuck ?? 0)) : null],
-            ["Saved this month", roi.data ? formatMinutes(roi.data.timeSaved) : null],
-            ["Value this month", roi.data ? roi.data.value.toLocaleString() : null],
-          ] as const
-        ).map(([label, value]) => (
-          <Card key={label} withBorder role="group" aria-label={label}>
-            <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
-              {label}
-            </Text>
-            <Text fz={28} fw={700}>
-              {value ?? "…"}
-            </Text>
-          </Card>
-        ))}
-      </SimpleGrid>
-      <Group grow align="start">
+      <StatCards
+        cols={{ base: 2, md: 5 }}
+        stats={[
+          ["Runs (24 h)", day.data ? `${day.data.executions.length}${plus}` : null],
+          ["Succeeded", day.data ? String(counts.Success ?? 0) : null],
+          ["Failed", day.data ? String((counts.Failed ?? 0) + (counts.Timeout ?? 0) + (counts.Stuck ?? 0)) : null],
+          ["Saved this month", roi.data ? formatMinutes(roi.data.timeSaved) : null],
+          ["Value this month", roi.data ? roi.data.value.toLocaleString() : null],
+        ]}
+      />
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
         <RunList title="Running now" runs={running.data?.executions} empty="Nothing is running" />
         <RunList title="Latest failures" runs={failures.data?.executions} empty="No failures" />
-      </Group>
+      </SimpleGrid>
     </Stack>
   );
 }

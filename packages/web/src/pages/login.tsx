@@ -36,7 +36,7 @@ export function LoginPage() {
 
   return (
     <Center mih="100vh" bg="gray.0">
-      <Paper component="form" onSubmit={submit} withBorder shadow="sm" p="xl" w={380} aria-label="Sign in">
+      <Paper component="form" onSubmit={submit} withBorder shadow="sm" p="xl" w={380} maw="calc(100vw - 24px)" aria-label="Sign in">
         <Stack>
           <Title order={2}>Sign in to Bifrost</Title>
           {error ? (

@@ -1,6 +1,6 @@
 import "@mantine/charts/styles.css";
 import { BarChart } from "@mantine/charts";
-import { Button, Card, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Button, Card, Group, SegmentedControl, Stack, Table, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { api, query } from "../lib/api.js";
@@ -8,6 +8,7 @@ import { download, toCsv } from "../lib/csv.js";
 import { useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { formatMinutes } from "../components/status-badge.js";
+import { StatCards } from "../components/stat-cards.js";
 
 interface Summary {
   executions: number;
@@ -59,25 +60,15 @@ export function RoiPage() {
         </Group>
       </Group>
       {error ? <ErrorAlert error={error} /> : null}
-      <SimpleGrid cols={{ base: 2, md: 4 }}>
-        {(
-          [
-            ["Successful runs", summary.data ? String(summary.data.executions) : null],
-            ["Time saved", summary.data ? formatMinutes(summary.data.timeSaved) : null],
-            ["Value", summary.data ? summary.data.value.toLocaleString() : null],
-            ["LLM tokens", summary.data ? summary.data.tokensUsed.toLocaleString() : null],
-          ] as const
-        ).map(([label, value]) => (
-          <Card key={label} withBorder role="group" aria-label={label}>
-            <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
-              {label}
-            </Text>
-            <Text fz={28} fw={700}>
-              {value ?? "…"}
-            </Text>
-          </Card>
-        ))}
-      </SimpleGrid>
+      <StatCards
+        cols={{ base: 2, md: 4 }}
+        stats={[
+          ["Successful runs", summary.data ? String(summary.data.executions) : null],
+          ["Time saved", summary.data ? formatMinutes(summary.data.timeSaved) : null],
+          ["Value", summary.data ? summary.data.value.toLocaleString() : null],
+          ["LLM tokens", summary.data ? summary.data.tokensUsed.toLocaleString() : null],
+        ]}
+      />
       <Card withBorder role="region" aria-label="Time saved per day">
         <Title order={4} mb="sm">
           Time saved per day (minutes)

@@ -11,7 +11,7 @@ function problemOf(err: unknown, field: string): string | undefined {
 function Frame({ title, label, children }: { title: string; label: string; children: React.ReactNode }) {
   return (
     <Center mih="100vh" bg="gray.0">
-      <Paper withBorder shadow="sm" p="xl" w={420} aria-label={label}>
+      <Paper withBorder shadow="sm" p="xl" w={420} maw="calc(100vw - 24px)" aria-label={label}>
         <Stack>
           <Title order={2}>{title}</Title>
           {children}

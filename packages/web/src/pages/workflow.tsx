@@ -1,6 +1,6 @@
-import { Anchor, Badge, Group, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Group, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { api } from "../lib/api.js";
 import { useOrg } from "../lib/session.js";
 import type { ExecutionRecord, Workflow } from "../lib/types.js";
@@ -18,10 +18,19 @@ export async function runWorkflow(w: Pick<Workflow, "name" | "executionMode">, p
 export function WorkflowPage() {
   const { name = "" } = useParams();
   const { org } = useOrg();
+  const [params] = useSearchParams();
   const workflow = useQuery({ queryKey: [org, "workflow", name], queryFn: () => api<Workflow>(`/api/workflows/${encodeURIComponent(name)}`) });
-  if (workflow.isPending) return <LoadingRows />;
+  // ?rerun=<execution id>: the form starts from that run's input ("Run again with this input").
+  const rerunId = params.get("rerun");
+  const rerun = useQuery({
+    queryKey: [org, "execution", rerunId],
+    queryFn: () => api<ExecutionRecord>(`/api/executions/${encodeURIComponent(rerunId!)}`),
+    enabled: !!rerunId,
+  });
+  if (workflow.isPending || (rerunId && rerun.isPending)) return <LoadingRows />;
   if (workflow.error) return <ErrorAlert error={workflow.error} />;
   const w = workflow.data;
+  const input = rerun.data && rerun.data.workflowName === w.name && rerun.data.input && typeof rerun.data.input === "object" ? (rerun.data.input as Record<string, unknown>) : undefined;
   return (
     <Stack maw={900}>
       <Group>
@@ -33,7 +42,17 @@ export function WorkflowPage() {
         </Anchor>
       </Group>
       {w.description ? <Text c="dimmed">{w.description}</Text> : null}
-      <RunForm key={w.id} schema={w.paramsSchema} submit={(params) => runWorkflow(w, params)} />
+      {rerunId && rerun.error ? <ErrorAlert error={rerun.error} /> : null}
+      {input ? (
+        <Alert color="blue" title="Prefilled">
+          With the input of{" "}
+          <Anchor component={Link} to={`/runs/${rerunId}`} inherit>
+            run {rerunId}
+          </Anchor>
+          : change what you need and press Run.
+        </Alert>
+      ) : null}
+      <RunForm key={`${w.id}:${input ? rerunId : ""}`} schema={w.paramsSchema} initialData={input} submit={(params) => runWorkflow(w, params)} />
     </Stack>
   );
 }

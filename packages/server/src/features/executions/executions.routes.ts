@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { EXECUTION_STATUSES, TRIGGERS, isTerminalStatus, type LogLine } from "@bifrost/contracts/execution.js";
+import { EXECUTION_STATUSES, LOG_LEVELS, TRIGGERS, isTerminalStatus, type LogLine, type LogSearchPage } from "@bifrost/contracts/execution.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import type { StoredExecution } from "@bifrost/storage/executions.repo.js";
 import { principalOf, type Principal } from "../../auth.js";
@@ -12,6 +12,8 @@ import { executionView } from "./execution-view.js";
 
 const ListQuery = z.object({
   workflow: z.string().optional(),
+  /** The runs a run started (its children). */
+  parent: z.string().min(1).max(100).optional(),
   status: z
     .string()
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
@@ -23,6 +25,25 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+const LogSearchQuery = z
+  .object({
+    level: z
+      .string()
+      .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(LOG_LEVELS)))
+      .optional(),
+    workflow: z.string().max(200).optional(),
+    organizationId: z.string().min(1).max(100).optional(),
+    q: z.string().max(200).optional(),
+    since: isoDate.optional(),
+    until: isoDate.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).max(100_000).default(0),
+    /** Read by the auth layer (the organization acted in), like X-Bifrost-Org. */
+    org: z.string().optional(),
+  })
+  .strict();
 
 const HEARTBEAT_MS = 15_000;
 /** How often an open log stream checks the store for an end the bus did not deliver. */
@@ -47,9 +68,28 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
   app.get("/api/executions", async (req) => {
     const p = principalOf(req);
     const q = parseBody(ListQuery, req.query);
-    const page = await repo.list({ ...q, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
+    const { parent, ...filters } = q;
+    const page = await repo.list({ ...filters, parentId: parent, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
     // Summaries: logs, results, input and variables are read per execution.
     return { executions: page.executions, limit: q.limit, offset: q.offset, hasMore: page.hasMore };
+  });
+
+  /**
+   * The admins' log search across runs (platform admins, organization admins: the
+   * permission table): lines newest first, by level, workflow, organization, text and
+   * time. An organization admin, or anyone acting in one organization, searches that
+   * organization only; asking for another one finds nothing. Debug lines only for
+   * platform admins, as everywhere else.
+   */
+  app.get("/api/executions/logs", async (req): Promise<LogSearchPage> => {
+    const p = principalOf(req);
+    const q = parseBody(LogSearchQuery, req.query);
+    const scope = historyOrg(p);
+    const empty = { lines: [], limit: q.limit, offset: q.offset, hasMore: false };
+    if (scope !== undefined && q.organizationId !== undefined && q.organizationId !== scope) return empty;
+    const orgId = scope !== undefined ? scope : q.organizationId;
+    const page = await repo.searchLogs({ orgId, workflow: q.workflow, levels: q.level, text: q.q, since: q.since, until: q.until, limit: q.limit, offset: q.offset, includeDebug: p.isPlatformAdmin });
+    return { lines: page.lines, limit: q.limit, offset: q.offset, hasMore: page.hasMore };
   });
 
   app.get<{ Params: { id: string } }>("/api/executions/:id", async (req) => {
