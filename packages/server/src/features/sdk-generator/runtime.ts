@@ -367,6 +367,7 @@ export async function* paginate<I, A>(operation: Pages<I, A>, ...rest: {} extend
   let url: string | null = null;
   let page = pages.kind === "page" ? Number(args.query?.[pages.param] ?? 1) : 0;
   const seen = new Set<string>();
+  let linked = false;
   for (;;) {
     const { data, response } = await raw(args, url);
     const items = at(data, pages.items);
@@ -374,7 +375,8 @@ export async function* paginate<I, A>(operation: Pages<I, A>, ...rest: {} extend
     yield* list;
     const link = nextLinkHeader(response);
     let next: string | null = null;
-    if (link) { url = link; next = "link:" + link; }
+    if (link) { url = link; next = "link:" + link; linked = true; }
+    else if (linked) return;
     else if (pages.kind === "cursor") {
       const cursor = at(data, pages.next);
       if (cursor === undefined || cursor === null || cursor === "" || list.length === 0) return;
