@@ -120,23 +120,20 @@ export async function prepareDocument(input: unknown): Promise<{ document: OpenA
   if (refProblems.length > 0) throw invalid(refProblems);
 
   const options = { resolve: { external: false }, dereference: { circular: true as const } };
+  let dereferenced: OpenApiDocument;
   try {
-    await SwaggerParser.validate(structuredClone(doc) as never, options);
+    // validate() dereferences the copy it checks: for OpenAPI 3 that copy is the one read.
+    dereferenced = (await SwaggerParser.validate(structuredClone(doc) as never, options)) as unknown as OpenApiDocument;
   } catch (error) {
     throw invalid(parserProblems(error));
   }
   if (version === "2.0") {
     try {
       doc = (await swagger2openapi.convertObj(doc as never, { patch: true, warnOnly: true, resolve: false } as never)).openapi as unknown as Record<string, unknown>;
+      dereferenced = (await SwaggerParser.dereference(structuredClone(doc) as never, options)) as unknown as OpenApiDocument;
     } catch (error) {
       throw invalid([{ pointer: "#", message: `cannot be converted from Swagger 2.0: ${(error as Error).message}` }]);
     }
-  }
-  let dereferenced: OpenApiDocument;
-  try {
-    dereferenced = (await SwaggerParser.dereference(structuredClone(doc) as never, options)) as unknown as OpenApiDocument;
-  } catch (error) {
-    throw invalid(parserProblems(error));
   }
   return { document: doc as OpenApiDocument, dereferenced };
 }
