@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocumentText } from "@bifrost/server/features/sdk-generator/document.js";
-import { createOrgWithKey, freePort, startTestPlatform, type TestPlatform } from "./helpers.js";
+import { ADMIN_KEY, createOrgWithKey, freePort, startTestPlatform, type TestPlatform } from "./helpers.js";
 import { CLIENTS, startOAuthServer, startResourceServer, type OAuthServer } from "./oauth-server.js";
 
 const HALO_YAML = readFileSync(new URL("./fixtures/sdk/halopsa.yaml", import.meta.url), "utf8");
@@ -180,7 +180,7 @@ describe("POST /api/sdk/generate", () => {
     const inline = await t.app.inject({
       method: "POST",
       url: "/api/sdk/generate",
-      headers: { authorization: `Bearer ${"test-admin-key-0123456789abcdef"}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
       payload: `{"name":"x","spec":{"openapi":"3.0.3","info":{"title":"${"x".repeat(51 * 1024 * 1024)}","version":"1"},"paths":{}}}`,
     });
     expect(inline.statusCode).toBe(413);
