@@ -2,7 +2,8 @@
 /**
  * The `bifrost` command. Process roles (`start`, `server`, `worker`, `scheduler`,
  * `admin-key`) run the platform; the engineer commands (`login`, `init`, `watch`, `pull`,
- * `run`, `executions`, `workflows`, `api`) work with an instance over its HTTP API.
+ * `run`, `executions`, `workflows`, `api`) work with an instance over its HTTP API;
+ * `sdk generate` works locally.
  *
  * This file only declares the commands: each action imports its module when it runs, so
  * `bifrost --help` and `bifrost whoami` load commander and a few small files, never the
@@ -301,15 +302,26 @@ program
   )
   .action(lazy(async ([method, path], opts) => (await import("./commands/api.js")).api(method as string, path as string, opts)));
 
-const sdk = program.command("sdk").description("SDK tools (the SDK generator: coming with POST /api/sdk/generate)");
+const sdk = program.command("sdk").description("SDK tools: generate a typed client from another vendor's OpenAPI document");
 sdk
   .command("generate")
-  .description("Generate a typed TypeScript client from an OpenAPI 3 document (not available yet)")
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .action(() => {
-    throw new CliError("bifrost sdk generate is not available yet: it comes with the SDK generator (POST /api/sdk/generate)");
-  });
+  .argument("<spec>", "the OpenAPI 3.0/3.1 or Swagger 2.0 document: a .json, .yaml or .yml file")
+  .description("Generate a typed TypeScript client into sdks/<name>.ts of the workspace folder (locally: no instance needed)")
+  .requiredOption("--name <name>", "the module's name: sdks/<name>.ts (a letter, then letters, digits, - or _)")
+  .option("--dir <folder>", "the workspace folder (default: the current folder)")
+  .option("--base-url <url>", "the default base URL (default: the document's first server)")
+  .option("--integration <name>", "createClient() without auth uses this integration's tokens (inside workflows)")
+  .option("--stdout", "print the module instead of writing it")
+  .option("--json", "print what was written as JSON")
+  .addHelpText(
+    "after",
+    examples(
+      "bifrost sdk generate halopsa.yaml --name halo --integration halopsa",
+      "bifrost sdk generate openapi.json --name ninja --base-url https://eu.ninjarmm.com",
+      "bifrost sdk generate github.json --name github --stdout > github.ts",
+    ) + "\nThen import { createClient } from \"./sdks/halo.js\" in a workflow; bifrost watch pushes the file. See docs/sdk-generator.md.\n",
+  )
+  .action(lazy(async ([spec], opts) => (await import("./commands/sdk.js")).generate(spec as string, opts)));
 
 // ── Running ─────────────────────────────────────────────────────────────────────────
 

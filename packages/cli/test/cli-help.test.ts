@@ -82,20 +82,16 @@ describe("bifrost --help", () => {
     expect(badChoice.stderr).toContain("Allowed choices are result, json");
   });
 
-  it("keeps the slot for the SDK generator", async () => {
-    const r = await cli(["sdk", "generate", "openapi.json"], { env });
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("Error: bifrost sdk generate is not available yet: it comes with the SDK generator (POST /api/sdk/generate)");
-  });
-
-  it("loads no platform package for the engineer commands (only for start, server, worker, scheduler, admin-key)", () => {
+  it("loads no platform package for the engineer commands (only for start, server, worker, scheduler, admin-key, and the SDK generator)", () => {
     const roles = resolve(dirname(CLI), "roles.js");
-    const { files, packages } = importGraph(CLI, (f) => f === roles);
+    const sdkGenerator = resolve(dirname(CLI), "commands/sdk.js");
+    const { files, packages } = importGraph(CLI, (f) => f === roles || f === sdkGenerator);
     expect(files.length).toBeGreaterThan(10); // the graph was followed into commands/ and lib/
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     expect([...packages].filter((p) => !builtins.has(p))).toEqual(["commander"]);
     // the roles module is where the platform comes in
     expect(importGraph(roles, () => false).packages).toContain("@bifrost/server/platform.js");
+    expect(importGraph(sdkGenerator, () => false).packages).toContain("@bifrost/server/features/sdk-generator/generator.js");
   });
 
   it("still runs the process roles: admin-key makes a key in the data folder", async () => {

@@ -68,6 +68,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "agents.use", allow: ALL, routes: ["GET /api/agents", "GET /api/agents/:ref", "POST /api/agents/:ref/chat"], why: "" },
   { name: "agents.write", allow: PLATFORM, routes: ["POST /api/agents", "PUT /api/agents/:ref", "DELETE /api/agents/:ref"], why: "" },
   { name: "mcp", allow: STAFF, routes: ["* /mcp"], why: "" },
+  { name: "sdk.generate", allow: PLATFORM, routes: ["POST /api/sdk/generate"], why: "writes a module every workflow may import" },
 ];
 
 function matches(pattern: string, method: string, url: string): boolean {

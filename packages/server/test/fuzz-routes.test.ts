@@ -107,7 +107,9 @@ it("no route answers 5xx to deep, wide or huge bodies, and workflows still run a
         if (res.statusCode >= 500) failures.push(`${route.method} ${url} ${kind} (${who}): ${res.statusCode} ${res.body.slice(0, 200)}`);
         // As the admin every body reaches the parser: deep ones are its 400, huge ones 413.
         if (key === undefined && kind.startsWith("deep") && res.statusCode !== 400) failures.push(`${route.method} ${url} ${kind}: ${res.statusCode}, not 400`);
-        if (key === undefined && kind === "huge" && res.statusCode !== 413) failures.push(`${route.method} ${url} huge: ${res.statusCode}, not 413`);
+        // POST /api/sdk/generate takes documents up to its own 50 MB (its 413 is tested in sdk-generate.test.ts).
+        const ownLimit = `${route.method} ${route.url}` === "POST /api/sdk/generate";
+        if (key === undefined && kind === "huge" && !ownLimit && res.statusCode !== 413) failures.push(`${route.method} ${url} huge: ${res.statusCode}, not 413`);
       }
     }
   }
