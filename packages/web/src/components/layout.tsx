@@ -6,7 +6,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { LoadingRows, ErrorAlert } from "./states.js";
 import { PageBoundary } from "./page-boundary.js";
 
-const NAV = [
+const NAV: { to: string; label: string; admins?: true; levels?: string[] }[] = [
   { to: "/", label: "Home" },
   { to: "/workflows", label: "Workflows" },
   { to: "/forms", label: "Forms" },
@@ -15,6 +15,9 @@ const NAV = [
   { to: "/roi", label: "ROI" },
   { to: "/config", label: "Config" },
   { to: "/users", label: "Users", admins: true },
+  { to: "/tables", label: "Tables", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+  { to: "/knowledge", label: "Knowledge", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+  { to: "/custom-forms", label: "Form builder", levels: ["platformAdmin"] },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -68,9 +71,8 @@ export function Layout() {
               <Menu.Target>
                 <UnstyledButton aria-label={`User menu of ${name}`}>
                   <Group gap="xs">
-                    <Avatar size="sm" radius="xl" color="blue">
-                      {name.slice(0, 1).toUpperCase()}
-                    </Avatar>
+                    {/* No initial inside: the button's visible text stays part of its accessible name. */}
+                    <Avatar size="sm" radius="xl" color="blue" aria-hidden />
                     <Text size="sm">{name}</Text>
                   </Group>
                 </UnstyledButton>
@@ -84,8 +86,8 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {NAV.filter((n) => !("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin").map((n) => (
-          <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
+        {NAV.filter((n) => (!n.admins || who.level === "platformAdmin" || who.level === "orgAdmin") && (!n.levels || n.levels.includes(who.level))).map((n) => (
+          <NavLink key={n.to} component={Link} to={n.to} label={n.label} variant="filled" active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
