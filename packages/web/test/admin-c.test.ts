@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { startLlmServer, type LlmServer } from "../../server/test/llm-server.js";
-import { accessibilityProblems, launchBrowser, screenshot, type Browser } from "./browser.js";
+import { accessibilityProblems, launchBrowser, screenshot as fullPage, type Browser } from "./browser.js";
 import { signInAs } from "./session.js";
 
 const ADMIN = { email: "root@msp.example", password: "root admin pass phrase" };
@@ -50,6 +50,12 @@ async function pageAs(who: { email: string; password: string }, path: string): P
 async function pick(page: Page, label: string, option: string, within: Page | Locator = page) {
   await within.getByRole("textbox", { name: label, exact: true }).click();
   await page.getByRole("option", { name: option, exact: true }).click();
+}
+
+/** A screenshot of the page from its top (the fixed header stays in its place). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await fullPage(page, name);
 }
 
 beforeAll(async () => {

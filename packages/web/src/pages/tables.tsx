@@ -238,7 +238,8 @@ const preview = (doc: Doc) => {
 /** One table's documents: a filter built from the query operators, order, pages; view, edit, insert, delete. */
 export function TablePage() {
   const { table = "" } = useParams();
-  const { scope, canWrite, params, setParams } = useScope();
+  const { scope, canWrite, params, setParams, choices } = useScope();
+  const scopeName = choices.find((c) => c.value === scope)?.label ?? scope;
   const { org } = useOrg();
   const client = useQueryClient();
   const page = Math.max(Number(params.get("page")) || 1, 1);
@@ -289,7 +290,7 @@ export function TablePage() {
             <Anchor component={Link} to={`/tables${query({ scope })}`} underline="always">
               Tables
             </Anchor>{" "}
-            · scope {scope} · {info.data ? `${info.data.documentCount} documents` : "…"}
+            · {scopeName} · {info.data ? `${info.data.documentCount} documents` : "…"}
           </Text>
         </div>
         {canWrite ? <Button onClick={() => setEditing("new")}>Insert document</Button> : null}
