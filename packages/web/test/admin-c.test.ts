@@ -174,6 +174,11 @@ describe("admin pages C", { timeout: 90_000 }, () => {
     await page.getByText(`Page 2 of ${Math.ceil(first.total / 20)}`).waitFor();
     const second = await api(20);
     await expect.poll(ids).toEqual(second.documents.map((d) => d.id));
+    // The filter, order and page are in the URL: a reload shows the same documents.
+    await page.reload();
+    await page.getByText(`Page 2 of ${Math.ceil(first.total / 20)}`).waitFor();
+    await expect.poll(ids).toEqual(second.documents.map((d) => d.id));
+    expect(await filter.getByLabel("Where").textContent()).toBe(JSON.stringify(where));
 
     // A value of the wrong kind: the server's message, beside the condition.
     await pick(page, "Operator", "in", c2);

@@ -299,7 +299,14 @@ export function KnowledgePage() {
       {selected ? (
         <Card withBorder role="region" aria-label={`Documents of ${selected}`}>
           <Stack gap="xs">
-            <Title order={4}>Documents of {selected}</Title>
+            <Group justify="space-between">
+              <Title order={4}>Documents of {selected}</Title>
+              {docs.data ? (
+                <Text size="sm" c="dimmed">
+                  {docs.data.documents.length < docs.data.total ? `the first ${docs.data.documents.length} of ${docs.data.total}` : `${docs.data.total} ${docs.data.total === 1 ? "document" : "documents"}`}
+                </Text>
+              ) : null}
+            </Group>
             {removeDoc.error ? <ErrorAlert error={removeDoc.error} /> : null}
             {docs.error ? (
               <ErrorAlert error={docs.error} />

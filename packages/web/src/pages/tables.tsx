@@ -229,6 +229,17 @@ function DocumentEditor({ title, initial, readOnly, save, onClose }: { title: st
   );
 }
 
+/** The `?filter=` rows (JSON), or none when it is missing or not rows. */
+function readConditions(text: string | null): Condition[] {
+  if (!text) return [];
+  try {
+    const rows: unknown = JSON.parse(text);
+    return Array.isArray(rows) ? rows.filter((r): r is Condition => typeof r?.field === "string" && OPERATORS.includes(r?.op) && typeof r?.value === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 const preview = (doc: Doc) => {
   const { id: _id, ...rest } = doc;
   const s = JSON.stringify(rest);
@@ -243,10 +254,12 @@ export function TablePage() {
   const { org } = useOrg();
   const client = useQueryClient();
   const page = Math.max(Number(params.get("page")) || 1, 1);
-  const [draft, setDraft] = useState<Condition[]>([]);
-  const [applied, setApplied] = useState<Condition[]>([]);
-  const [orderBy, setOrderBy] = useState("");
-  const [orderDir, setOrderDir] = useState<"asc" | "desc">("asc");
+  // The applied filter, order and page live in the URL (a link or a reload shows the same documents).
+  const applied = readConditions(params.get("filter"));
+  const orderBy = params.get("orderBy") ?? "";
+  const orderDir = params.get("dir") === "desc" ? "desc" : "asc";
+  const [draft, setDraft] = useState<Condition[]>(applied);
+  const [draftOrder, setDraftOrder] = useState({ by: orderBy, dir: orderDir as "asc" | "desc" });
   const [editing, setEditing] = useState<Doc | "new" | null>(null);
   const [deleting, setDeleting] = useState<Doc | null>(null);
   const where = buildWhere(applied);
@@ -258,7 +271,7 @@ export function TablePage() {
     queryFn: () =>
       api<QueryPage>(`${base}/query${query({ scope })}`, {
         method: "POST",
-        body: { where, ...(orderBy.trim() ? { orderBy: orderBy.trim(), orderDir } : {}), limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE },
+        body: { where, ...(orderBy ? { orderBy, orderDir } : {}), limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE },
       }),
   });
   const refresh = () => client.invalidateQueries({ queryKey: key });
@@ -274,10 +287,19 @@ export function TablePage() {
       else next.delete("page");
       return next;
     });
-  const apply = () => {
-    setApplied(draft);
-    setPage(1);
-  };
+  const apply = () =>
+    setParams((prev) => {
+      const next = new URLSearchParams(prev);
+      const rows = draft.filter((c) => c.field.trim());
+      if (rows.length) next.set("filter", JSON.stringify(rows));
+      else next.delete("filter");
+      if (draftOrder.by.trim()) next.set("orderBy", draftOrder.by.trim());
+      else next.delete("orderBy");
+      if (draftOrder.dir === "desc") next.set("dir", "desc");
+      else next.delete("dir");
+      next.delete("page");
+      return next;
+    });
   const pages = docs.data ? Math.max(Math.ceil(docs.data.total / PAGE_SIZE), 1) : 1;
   const filterError = docs.error instanceof ApiError && docs.error.status === 422 ? docs.error : null;
 
@@ -303,8 +325,8 @@ export function TablePage() {
             <Button variant="default" onClick={() => setDraft([...draft, { field: "", op: "eq", value: "" }])}>
               Add condition
             </Button>
-            <TextInput label="Order by" placeholder="field path" value={orderBy} onChange={(e) => setOrderBy(e.currentTarget.value)} w={180} />
-            <Select label="Direction" data={["asc", "desc"]} value={orderDir} onChange={(v) => setOrderDir((v ?? "asc") as "asc" | "desc")} allowDeselect={false} w={100} comboboxProps={{ withinPortal: true }} />
+            <TextInput label="Order by" placeholder="field path" value={draftOrder.by} onChange={(e) => setDraftOrder({ ...draftOrder, by: e.currentTarget.value })} w={180} />
+            <Select label="Direction" data={["asc", "desc"]} value={draftOrder.dir} onChange={(v) => setDraftOrder({ ...draftOrder, dir: v === "desc" ? "desc" : "asc" })} allowDeselect={false} w={100} comboboxProps={{ withinPortal: true }} />
             <Button type="submit">Apply filter</Button>
           </Group>
           <Text size="sm">
