@@ -274,12 +274,14 @@ describe("admin pages C", { timeout: 90_000 }, () => {
     await office.getByRole("checkbox", { name: "Hide office (always sends its default)" }).check();
     const team = settings.getByRole("listitem", { name: "Field team" });
     await team.getByRole("textbox", { name: "Label of team" }).fill("Team");
+    await team.getByRole("textbox", { name: "Help text of team" }).fill("Where they sit");
     await settings.getByRole("listitem", { name: "Field fullName" }).getByRole("textbox", { name: "Help text of fullName" }).fill("As on the contract");
     await pick(page, "Dropdown of team", "offices", team);
     await settings.getByRole("button", { name: "Move team up" }).click();
     await settings.getByRole("button", { name: "Move team up" }).click();
     // Live preview: team first, office hidden, the help text shown, the dropdown's options.
     await preview.getByText("As on the contract").waitFor();
+    await preview.getByText("Where they sit").waitFor();
     expect(await preview.getByRole("textbox", { name: "Office" }).count()).toBe(0);
     await preview.getByRole("textbox", { name: /^Team/ }).click();
     await page.getByRole("option", { name: "Berlin" }).waitFor();
@@ -298,7 +300,7 @@ describe("admin pages C", { timeout: 90_000 }, () => {
     const [form] = (await admin("GET", "/api/custom-forms")).forms as { id: string; fields: unknown[]; access: unknown }[];
     expect(form!.access).toEqual({ level: "roleBased", roles: ["HR"] });
     expect(form!.fields.slice(0, 2)).toEqual([
-      { name: "team", label: "Team", dataProvider: "offices" },
+      { name: "team", label: "Team", helpText: "Where they sit", dataProvider: "offices" },
       { name: "fullName", helpText: "As on the contract" },
     ]);
     expect(form!.fields).toContainEqual({ name: "office", hidden: true, default: "lon" });
@@ -313,6 +315,7 @@ describe("admin pages C", { timeout: 90_000 }, () => {
 
     await settings.getByRole("link", { name: "Open it" }).click();
     await page.getByRole("heading", { name: "Hire in London" }).waitFor();
+    await page.getByText("Where they sit").waitFor();
     // (Checked before the run: the result's status badge is the run page's, outside this page's scope.)
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole("textbox", { name: /^Full name/ }).fill("Ada Lovelace");

@@ -45,7 +45,9 @@ export function formSchemaWithOptions(schema: Record<string, unknown>, fields: F
     };
   }
   const required = ((schema.required ?? []) as string[]).filter((n) => n in properties && (fields.find((f) => f.name === n)?.default === undefined));
-  return { schema: { ...schema, properties, required }, uiSchema: { "ui:order": [...Object.keys(properties), "*"] } };
+  // rjsf's Mantine dropdown leaves a schema description out: its help text goes in as "ui:help".
+  const help = Object.fromEntries(fields.filter((f) => f.helpText && properties[f.name]?.oneOf).map((f) => [f.name, { "ui:help": f.helpText }]));
+  return { schema: { ...schema, properties, required }, uiSchema: { ...help, "ui:order": [...Object.keys(properties), "*"] } };
 }
 
 /**
