@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { startLlmServer, type LlmServer } from "../../server/test/llm-server.js";
-import { accessibilityProblems, launchBrowser, screenshot as fullPage, type Browser } from "./browser.js";
+import { accessibilityProblems, launchBrowser, PHONE, screenshot as fullPage, type Browser } from "./browser.js";
 import { signInAs } from "./session.js";
 
 const ADMIN = { email: "root@msp.example", password: "root admin pass phrase" };
@@ -335,6 +335,24 @@ describe("admin pages C", { timeout: 90_000 }, () => {
     await list.getByRole("button", { name: "Delete london-hire" }).click();
     await page.getByText("No custom forms yet").waitFor();
     await page.close();
+  });
+
+  it("the pages work at a phone's size", async () => {
+    const phone = await launchBrowser({ viewport: PHONE });
+    try {
+      const page = await signInAs(phone, ADMIN.email, ADMIN.password, { base, next: `/tables/assets?scope=${contoso}` });
+      await page.getByText("60 documents match").waitFor();
+      expect(await accessibilityProblems(page)).toEqual([]);
+      for (const [path, heading] of [["/knowledge?scope=global", "Knowledge"], ["/custom-forms/new", "New custom form"]] as const) {
+        await page.goto(`${base}${path}`);
+        await page.getByRole("heading", { name: heading }).waitFor();
+        expect(await accessibilityProblems(page)).toEqual([]);
+      }
+      // Nothing wider than the screen: no sideways scrolling of the whole page.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    } finally {
+      await phone.close();
+    }
   });
 
   it("pages a user may not use are not shown, and the API refuses them", async () => {

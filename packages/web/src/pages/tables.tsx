@@ -366,7 +366,7 @@ export function TablePage() {
                 {docs.data.documents.map((d) => (
                   <Table.Tr key={d.id}>
                     <Table.Td>
-                      <Code>{d.id}</Code>
+                      <Code style={{ whiteSpace: "nowrap" }}>{d.id}</Code>
                     </Table.Td>
                     <Table.Td>
                       <Code style={{ wordBreak: "break-all" }}>{preview(d)}</Code>
