@@ -204,6 +204,21 @@ describe("custom forms", () => {
     expect((await t.call({ method: "GET", url: "/api/custom-forms", key: keyB })).json().forms.map((f: { id: string }) => f.id)).toContain(id);
   });
 
+  it("an admin turns a field into a data provider's dropdown; the form serves its options; a non-provider is 422", async () => {
+    const created = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "Pick a level", workflow: "onboarding", fields: [{ name: "level", dataProvider: "departments" }] } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id;
+    const form = (await t.call({ method: "GET", url: `/api/custom-forms/${id}`, key: keyA })).json();
+    expect(form.render.find((f: { name: string }) => f.name === "level")).toMatchObject({ dataProvider: "departments" });
+    const options = await t.call({ method: "GET", url: `/api/custom-forms/${id}/data-providers/departments`, key: keyA });
+    expect(options.statusCode).toBe(200);
+    expect(options.json().options.length).toBeGreaterThan(0);
+    const notProvider = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "y", workflow: "onboarding", fields: [{ name: "level", dataProvider: "onboarding" }] } });
+    expect(notProvider.statusCode).toBe(422);
+    expect(notProvider.json().error.fields[0]).toMatchObject({ path: "fields.0.dataProvider", message: '"onboarding" is not a data provider' });
+    expect((await t.call({ method: "DELETE", url: `/api/custom-forms/${id}` })).statusCode).toBe(204);
+  });
+
   it("only admins define forms; bad fields are 422; an organization's forms stay in it", async () => {
     expect((await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "x", workflow: "onboarding" }, key: keyA })).statusCode).toBe(403);
     const unknownField = await t.call({ method: "POST", url: "/api/custom-forms", payload: { name: "x", workflow: "onboarding", fields: [{ name: "salary" }] } });

@@ -11,6 +11,8 @@ export interface CustomFormField {
   /** Not shown; the form always submits `default` for it. */
   hidden?: boolean;
   default?: unknown;
+  /** A data provider whose options fill this field as a dropdown (instead of the workflow's own choice). */
+  dataProvider?: string;
 }
 
 export interface CustomForm {

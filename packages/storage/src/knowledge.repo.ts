@@ -302,20 +302,29 @@ export class KnowledgeRepo {
     namespace: string,
     limit: number,
     offset: number,
-  ): Promise<{ documents: Array<{ key: string; metadata: string; length: number; createdAt: string; updatedAt: string }>; total: number }> {
-    const base = this.db.selectFrom("knowledge_documents").where("scope", "=", scope).where("namespace", "=", namespace);
+  ): Promise<{ documents: Array<{ key: string; metadata: string; length: number; chunks: number; createdAt: string; updatedAt: string }>; total: number }> {
+    const base = this.db.selectFrom("knowledge_documents as d").where("d.scope", "=", scope).where("d.namespace", "=", namespace);
     const [rows, total] = await Promise.all([
       base
-        .select(["key", "metadata", "created_at", "updated_at"])
-        .select((eb) => eb.fn<number>("length", ["content"]).as("length"))
-        .orderBy("key")
+        .select(["d.key", "d.metadata", "d.created_at", "d.updated_at"])
+        .select((eb) => eb.fn<number>("length", ["d.content"]).as("length"))
+        .select((eb) =>
+          eb
+            .selectFrom("knowledge_chunks as c")
+            .select((c) => c.fn.countAll<number>().as("n"))
+            .whereRef("c.scope", "=", "d.scope")
+            .whereRef("c.namespace", "=", "d.namespace")
+            .whereRef("c.key", "=", "d.key")
+            .as("chunks"),
+        )
+        .orderBy("d.key")
         .limit(limit)
         .offset(offset)
         .execute(),
       base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]);
     return {
-      documents: rows.map((r) => ({ key: r.key, metadata: r.metadata, length: num(r.length), createdAt: r.created_at, updatedAt: r.updated_at })),
+      documents: rows.map((r) => ({ key: r.key, metadata: r.metadata, length: num(r.length), chunks: num(r.chunks ?? 0), createdAt: r.created_at, updatedAt: r.updated_at })),
       total: num(total.n),
     };
   }

@@ -277,9 +277,10 @@ forEachDatabase((t) => {
       ]);
       expect(await repo.listNamespaces([])).toEqual([]);
       expect(await repo.listDocuments(scope, "b-ns", 1, 1)).toEqual({
-        documents: [{ key: "2", metadata: "{}", length: 1, createdAt: "2030-01-01T00:00:00.000Z", updatedAt: "2030-01-01T00:00:00.000Z" }],
+        documents: [{ key: "2", metadata: "{}", length: 1, chunks: 1, createdAt: "2030-01-01T00:00:00.000Z", updatedAt: "2030-01-01T00:00:00.000Z" }],
         total: 2,
       });
+      expect((await repo.listDocuments(scope, "b-ns", 1, 0)).documents.map((d) => [d.key, d.chunks])).toEqual([["1", 2]]);
       expect(await repo.deleteDocument(scope, "b-ns", "1")).toBe(true);
       expect(await repo.deleteDocument(scope, "b-ns", "1")).toBe(false);
       expect(await repo.deleteNamespace(scope, "b-ns")).toBe(1);

@@ -28,6 +28,8 @@ import { EndpointKeysPage } from "./pages/endpoint-keys.js";
 import { SecurityPage } from "./pages/security.js";
 import { cssVariablesResolver, theme } from "./theme.js";
 import { LogsPage } from "./pages/logs.js";
+import { TablePage, TablesPage } from "./pages/tables.js";
+import { KnowledgePage } from "./pages/knowledge.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -40,6 +42,7 @@ const client: QueryClient = new QueryClient({
   mutationCache: new MutationCache({ onError: sessionEnded }),
   defaultOptions: { queries: { retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 1, refetchOnWindowFocus: false } },
 });
+
 
 const router = createBrowserRouter([
   { path: "/login", element: <LoginPage />, errorElement: <RouteError /> },
@@ -70,6 +73,12 @@ const router = createBrowserRouter([
       { path: "/account/security", element: <SecurityPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
+      { path: "/tables", element: <TablesPage />, errorElement: <RouteError /> },
+      { path: "/tables/:table", element: <TablePage />, errorElement: <RouteError /> },
+      { path: "/knowledge", element: <KnowledgePage />, errorElement: <RouteError /> },
+      // The builder's preview is the run form (rjsf): loaded with its page only.
+      { path: "/custom-forms", lazy: async () => ({ Component: (await import("./pages/form-builder.js")).CustomFormsAdminPage }), errorElement: <RouteError /> },
+      { path: "/custom-forms/:id", lazy: async () => ({ Component: (await import("./pages/form-builder.js")).FormBuilderPage }), errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },
     ],
   },

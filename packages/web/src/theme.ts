@@ -9,7 +9,7 @@ import { createTheme, darken, type CSSVariablesResolver } from "@mantine/core";
 export const theme = createTheme({ primaryShade: 8 });
 
 export const cssVariablesResolver: CSSVariablesResolver = (t) => {
-  const light: Record<string, string> = { "--mantine-color-dimmed": t.colors.gray[7]! };
+  const light: Record<string, string> = { "--mantine-color-dimmed": t.colors.gray[7]!, "--mantine-color-error": t.colors.red[8]! };
   for (const [name, shades] of Object.entries(t.colors)) {
     const strong = darken(shades[9]!, name === "yellow" || name === "orange" || name === "lime" ? 0.45 : 0.25);
     light[`--mantine-color-${name}-light-color`] = strong;

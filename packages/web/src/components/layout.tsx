@@ -8,7 +8,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { LoadingRows, ErrorAlert } from "./states.js";
 import { PageBoundary } from "./page-boundary.js";
 
-const NAV = [
+const NAV: { to: string; label: string; admins?: true; levels?: string[] }[] = [
   { to: "/", label: "Home" },
   { to: "/workflows", label: "Workflows" },
   { to: "/forms", label: "Forms" },
@@ -23,6 +23,9 @@ const NAV = [
   { to: "/endpoint-keys", label: "Endpoint keys", admins: true },
   { to: "/audit", label: "Audit log", admins: true },
   { to: "/logs", label: "Log search", admins: true },
+  { to: "/tables", label: "Tables", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+  { to: "/knowledge", label: "Knowledge", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+  { to: "/custom-forms", label: "Form builder", levels: ["platformAdmin"] },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -109,8 +112,8 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main" id="main-navigation" inert={folded || undefined} style={folded ? { visibility: "hidden" } : undefined}>
-        {NAV.filter((n) => !("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin").map((n) => (
-          <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
+        {NAV.filter((n) => (!n.admins || who.level === "platformAdmin" || who.level === "orgAdmin") && (!n.levels || n.levels.includes(who.level))).map((n) => (
+          <NavLink key={n.to} component={Link} to={n.to} label={n.label} variant="filled" active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>

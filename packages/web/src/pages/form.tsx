@@ -8,7 +8,7 @@ import type { ExecutionRecord, Workflow } from "../lib/types.js";
 import { ErrorAlert, LoadingRows } from "../components/states.js";
 import { RunForm, type RunAnswer } from "../components/run-form.js";
 
-interface FormField {
+export interface FormField {
   name: string;
   label: string;
   helpText?: string;
@@ -45,20 +45,30 @@ export function formSchemaWithOptions(schema: Record<string, unknown>, fields: F
     };
   }
   const required = ((schema.required ?? []) as string[]).filter((n) => n in properties && (fields.find((f) => f.name === n)?.default === undefined));
-  // A choice shown as chosen stays chosen when clicked again (Mantine's Select would clear it).
-  const choiceUi = Object.fromEntries(fields.filter((f) => f.dataProvider && options[f.dataProvider] && f.name in properties).map((f) => [f.name, { "ui:options": { allowDeselect: false } }]));
-  return { schema: { ...schema, properties, required }, uiSchema: { "ui:order": [...Object.keys(properties), "*"], ...choiceUi } };
+  // A choice shown as chosen stays chosen when clicked again (Mantine's Select would clear it), and
+  // rjsf's Mantine dropdown leaves a schema description out: its help text goes in as "ui:help".
+  const ui: Record<string, Record<string, unknown>> = {};
+  for (const f of fields) {
+    if (!(f.name in properties)) continue;
+    if (f.dataProvider && options[f.dataProvider]) ui[f.name] = { ...ui[f.name], "ui:options": { allowDeselect: false } };
+    if (f.helpText && properties[f.name]?.oneOf) ui[f.name] = { ...ui[f.name], "ui:help": f.helpText };
+  }
+  return { schema: { ...schema, properties, required }, uiSchema: { ...ui, "ui:order": [...Object.keys(properties), "*"] } };
 }
 
-function useProviderOptions(fields: FormField[] | undefined) {
+/**
+ * The options of every data provider the fields name, from `base` (a custom form's own
+ * route serves the providers it grants to its roles).
+ */
+export function useProviderOptions(fields: FormField[] | undefined, base = "/api/data-providers") {
   const { org } = useOrg();
   const providers = [...new Set((fields ?? []).flatMap((f) => (f.dataProvider ? [f.dataProvider] : [])))];
   return useQuery({
-    queryKey: [org, "providers", providers],
+    queryKey: [org, "providers", base, providers],
     enabled: fields !== undefined,
     queryFn: async () => {
       const out: Options = {};
-      for (const p of providers) out[p] = (await api<{ options: { label: string; value: unknown }[] }>(`/api/data-providers/${encodeURIComponent(p)}`)).options;
+      for (const p of providers) out[p] = (await api<{ options: { label: string; value: unknown }[] }>(`${base}/${encodeURIComponent(p)}`)).options;
       return out;
     },
   });
@@ -88,7 +98,7 @@ export function CustomFormPage() {
   const form = useQuery({ queryKey: [org, "custom-form", id], queryFn: () => api<CustomFormAnswer>(`/api/custom-forms/${encodeURIComponent(id)}`) });
   const name = form.data?.workflow.name;
   const workflow = useQuery({ queryKey: [org, "workflow", name], enabled: !!name, queryFn: () => api<Workflow>(`/api/workflows/${encodeURIComponent(name!)}`) });
-  const options = useProviderOptions(form.data?.render);
+  const options = useProviderOptions(form.data?.render, `/api/custom-forms/${encodeURIComponent(id)}/data-providers`);
   const error = form.error ?? workflow.error ?? options.error;
   if (error) return <ErrorAlert error={error} />;
   if (!form.data || !workflow.data || !options.data) return <LoadingRows />;

@@ -22,6 +22,8 @@ const FieldInput = z
     helpText: z.string().max(2000).optional(),
     hidden: z.boolean().optional(),
     default: z.unknown().optional(),
+    /** A data provider (by name) whose options fill the field as a dropdown. */
+    dataProvider: z.string().min(1).max(200).optional(),
   })
   .strict();
 
@@ -67,16 +69,26 @@ export function customFormsRoutes(
     const listed = form.fields.map((f) => {
       const base = derived.get(f.name)!;
       derived.delete(f.name);
-      return f.hidden ? null : { ...base, ...(f.label ? { label: f.label } : {}), ...(f.helpText ? { helpText: f.helpText } : {}), ...(f.default !== undefined ? { default: f.default, required: false } : {}) };
+      return f.hidden ? null : { ...base, ...(f.label ? { label: f.label } : {}), ...(f.helpText ? { helpText: f.helpText } : {}), ...(f.default !== undefined ? { default: f.default, required: false } : {}), ...(f.dataProvider ? { dataProvider: f.dataProvider } : {}) };
     });
     return [...listed.filter((f): f is FormField => f !== null), ...derived.values()];
   }
 
-  function checkFields(w: StoredWorkflow, fields: z.output<typeof FieldInput>[]): void {
+  /** Whether `name` is a data provider the caller (acting in the form's scope) can use. */
+  function isProvider(caller: SdkCaller, name: string): boolean {
+    try {
+      return workflows.find(caller, name).kind === "data_provider";
+    } catch {
+      return false;
+    }
+  }
+
+  function checkFields(caller: SdkCaller, w: StoredWorkflow, fields: z.output<typeof FieldInput>[]): void {
     const known = new Set(Object.keys((w.paramsSchema.properties ?? {}) as object));
     const errors = fields.flatMap((f, i) => {
       if (!known.has(f.name)) return [{ path: `fields.${i}.name`, message: `"${f.name}" is not a parameter of workflow "${w.name}"` }];
       if (f.hidden && f.default === undefined) return [{ path: `fields.${i}.default`, message: "a hidden field needs a default value" }];
+      if (f.dataProvider && !isProvider(caller, f.dataProvider)) return [{ path: `fields.${i}.dataProvider`, message: `"${f.dataProvider}" is not a data provider` }];
       return [];
     });
     const names = fields.map((f) => f.name);
@@ -109,9 +121,10 @@ export function customFormsRoutes(
     const caller = callerOf(requireAdmin(req));
     const body = parseBody(FormInput, req.body);
     const scope = await resolveScope(caller, body.scope, "write", deps.organizations);
-    const w = workflows.find({ ...caller, orgId: scope === GLOBAL ? null : scope }, body.workflow);
+    const inScope = { ...caller, orgId: scope === GLOBAL ? null : scope };
+    const w = workflows.find(inScope, body.workflow);
     if (w.kind === "data_provider") throw validationFailed([{ path: "workflow", message: "is a data provider, not a workflow" }]);
-    checkFields(w, body.fields);
+    checkFields(inScope, w, body.fields);
     if (body.access) await deps.checkRoles(body.access.roles, "access.roles");
     return { scope, values: { name: body.name, workflowId: w.id, title: body.title ?? null, description: body.description ?? null, fields: body.fields, access: body.access } };
   }
@@ -166,8 +179,8 @@ export function customFormsRoutes(
    * its workflow's fields name to its roles, as it grants the workflow.
    */
   app.get<{ Params: { id: string; name: string } }>("/api/custom-forms/:id/data-providers/:name", async (req) => {
-    const { workflow, runner } = await visibleForm(callerOf(principalOf(req)), req.params.id);
-    if (!formFields(workflow.paramsSchema).some((f) => f.dataProvider === req.params.name)) throw notFound(`Data provider "${req.params.name}" of this form`);
+    const { form, workflow, runner } = await visibleForm(callerOf(principalOf(req)), req.params.id);
+    if (!render(form, workflow).some((f) => f.dataProvider === req.params.name)) throw notFound(`Data provider "${req.params.name}" of this form`);
     const provider = workflows.find(runner, req.params.name);
     return deps.providers.options(runner, provider.name, coerceQuery((req.query ?? {}) as Record<string, unknown>, provider.paramsSchema));
   });
