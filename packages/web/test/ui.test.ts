@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { launchBrowser, screenshot, type Browser } from "./browser.js";
+import { newSignedInPage as signedInTab, signInAs, useApp } from "./session.js";
 
 const PASSWORD = "tess signs in at the helpdesk";
 const EMAIL = "tech@msp.example";
@@ -81,24 +82,13 @@ async function admin(method: string, url: string, payload?: unknown, org?: strin
   return res.json();
 }
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("E-mail").fill(EMAIL);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Home" }).waitFor();
-}
-
-async function newSignedInPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  if ((await browser.context.cookies()).some((c) => c.name === "bifrost_session")) return page;
-  await signIn(page);
-  return page;
-}
+const newSignedInPage = (): Promise<Page> => signedInTab(browser, EMAIL, PASSWORD);
+const ROOT = { email: "root@msp.example", password: "root admin pass phrase" };
 
 beforeAll(async () => {
   t = await startTestPlatform(WORKFLOWS, {}, { listen: true });
   base = t.platform.url!;
+  useApp(base);
   for (const name of ["Contoso", "Fabrikam"]) orgs[name] = (await admin("POST", "/api/organizations", { name })).id;
   await admin("POST", "/api/users", { email: EMAIL, name: "Tess Tech", password: PASSWORD });
   browser = await launchBrowser();
@@ -180,12 +170,7 @@ describe("web app", { timeout: 60_000 }, () => {
   });
 
   it("lists schedules; a platform admin pauses and resumes one", async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await page.goto(`${base}/login?next=/schedules`);
-    await page.getByLabel("E-mail").fill("root@msp.example");
-    await page.getByLabel("Password").fill("root admin pass phrase");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    const page = await signInAs(browser, ROOT.email, ROOT.password, { next: "/schedules" });
     const row = page.getByRole("table", { name: "Schedules" }).getByRole("row").filter({ hasText: "nightly_report" });
     await row.getByText("0 3 1 1 *").waitFor();
     await row.getByRole("button", { name: "Pause nightly_report" }).click();
@@ -199,12 +184,7 @@ describe("web app", { timeout: 60_000 }, () => {
   });
 
   it("sets config values and write-only secrets, and deletes them", async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await page.goto(`${base}/login?next=/config`);
-    await page.getByLabel("E-mail").fill("root@msp.example");
-    await page.getByLabel("Password").fill("root admin pass phrase");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    const page = await signInAs(browser, ROOT.email, ROOT.password, { next: "/config" });
     await page.getByRole("heading", { name: "Config and secrets" }).waitFor();
     await page.getByText("No config yet").waitFor();
     const form = page.getByRole("form", { name: "Set a value" });
@@ -227,12 +207,7 @@ describe("web app", { timeout: 60_000 }, () => {
   });
 
   it("a platform admin invites someone; the invitation link sets a password and the new user signs in", async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await page.goto(`${base}/login?next=/users`);
-    await page.getByLabel("E-mail").fill("root@msp.example");
-    await page.getByLabel("Password").fill("root admin pass phrase");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    const page = await signInAs(browser, ROOT.email, ROOT.password, { next: "/users" });
     await page.getByRole("table", { name: "Users" }).getByRole("cell", { name: EMAIL, exact: true }).waitFor();
     const form = page.getByRole("form", { name: "Invite someone" });
     await form.getByRole("textbox", { name: "E-mail" }).fill("new.hire@contoso.example");
