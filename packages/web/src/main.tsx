@@ -2,7 +2,7 @@ import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { MantineProvider } from "@mantine/core";
+import { createTheme, MantineProvider, type CSSVariablesResolver } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiError } from "./lib/api.js";
@@ -20,6 +20,10 @@ import { ConfigPage } from "./pages/config.js";
 import { UsersPage } from "./pages/users.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
+import { IntegrationPage, IntegrationsPage } from "./pages/integrations.js";
+import { AiProvidersPage } from "./pages/ai.js";
+import { AgentsPage } from "./pages/agents.js";
+import { AgentChatPage } from "./pages/agent-chat.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -31,6 +35,20 @@ const client: QueryClient = new QueryClient({
   queryCache: new QueryCache({ onError: (error, query) => query.queryKey[0] !== "me" && sessionEnded(error) }),
   mutationCache: new MutationCache({ onError: sessionEnded }),
   defaultOptions: { queries: { retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 1, refetchOnWindowFocus: false } },
+});
+
+// WCAG AA contrast (4.5:1) for text: darker shades than Mantine's default 6 for filled and
+// subtle controls, light badges and links, error and dimmed text.
+const theme = createTheme({ primaryShade: 8 });
+const LIGHT_COLORS = ["blue", "green", "red", "orange", "yellow", "gray", "teal", "violet", "cyan", "grape", "indigo", "lime", "pink"];
+const contrast: CSSVariablesResolver = () => ({
+  variables: {},
+  light: {
+    "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
+    "--mantine-color-error": "var(--mantine-color-red-9)",
+    ...Object.fromEntries(LIGHT_COLORS.map((c) => [`--mantine-color-${c}-light-color`, `var(--mantine-color-${c}-9)`])),
+  },
+  dark: {},
 });
 
 const router = createBrowserRouter([
@@ -55,6 +73,11 @@ const router = createBrowserRouter([
       { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
+      { path: "/integrations", element: <IntegrationsPage />, errorElement: <RouteError /> },
+      { path: "/integrations/:name", element: <IntegrationPage />, errorElement: <RouteError /> },
+      { path: "/ai", element: <AiProvidersPage />, errorElement: <RouteError /> },
+      { path: "/agents", element: <AgentsPage />, errorElement: <RouteError /> },
+      { path: "/agents/:ref/chat", element: <AgentChatPage />, errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },
     ],
   },
@@ -62,7 +85,7 @@ const router = createBrowserRouter([
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={contrast}>
       <Notifications />
       <QueryClientProvider client={client}>
         <OrgProvider>

@@ -6,7 +6,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { LoadingRows, ErrorAlert } from "./states.js";
 import { PageBoundary } from "./page-boundary.js";
 
-const NAV = [
+const NAV: { to: string; label: string; admins?: true; levels?: string[] }[] = [
   { to: "/", label: "Home" },
   { to: "/workflows", label: "Workflows" },
   { to: "/forms", label: "Forms" },
@@ -15,6 +15,9 @@ const NAV = [
   { to: "/roi", label: "ROI" },
   { to: "/config", label: "Config" },
   { to: "/users", label: "Users", admins: true },
+  { to: "/integrations", label: "Integrations", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+  { to: "/ai", label: "AI providers", levels: ["platformAdmin"] },
+  { to: "/agents", label: "Agents" },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -68,9 +71,8 @@ export function Layout() {
               <Menu.Target>
                 <UnstyledButton aria-label={`User menu of ${name}`}>
                   <Group gap="xs">
-                    <Avatar size="sm" radius="xl" color="blue">
-                      {name.slice(0, 1).toUpperCase()}
-                    </Avatar>
+                    {/* No initial inside: the button's visible text is then exactly the name its label contains. */}
+                    <Avatar size="sm" radius="xl" color="blue" />
                     <Text size="sm">{name}</Text>
                   </Group>
                 </UnstyledButton>
@@ -84,7 +86,7 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {NAV.filter((n) => !("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin").map((n) => (
+        {NAV.filter((n) => (n.levels ? n.levels.includes(who.level) : !n.admins || who.level === "platformAdmin" || who.level === "orgAdmin")).map((n) => (
           <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}
       </AppShell.Navbar>
