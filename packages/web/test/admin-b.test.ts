@@ -51,6 +51,12 @@ async function adminPage(): Promise<Page> {
   return page;
 }
 
+/** A full-page screenshot from the top (a fixed header would otherwise sit where the page was scrolled to). */
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, name);
+}
+
 /** Picks `option` in the Mantine select labelled `label` inside `scope`. */
 async function choose(page: Page, scope: ReturnType<Page["getByRole"]>, label: string, option: string) {
   await scope.getByRole("textbox", { name: label }).click();
@@ -97,6 +103,12 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
     await create.getByLabel("Description").fill("Microsoft Graph");
     await create.getByRole("button", { name: "Create integration" }).click();
     await page.getByRole("heading", { name: "Integration graph" }).waitFor();
+    await page.goto(`${base}/integrations`);
+    await page.getByRole("table", { name: "Integrations" }).getByRole("cell", { name: "Microsoft Graph" }).waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await shot(page, "integrations");
+    await page.getByRole("link", { name: "graph", exact: true }).click();
+    await page.getByRole("heading", { name: "Integration graph" }).waitFor();
 
     // Edit: the secret box is empty (the stored one is never sent), saving keeps it.
     const definition = page.getByRole("form", { name: "Edit integration graph" });
@@ -129,7 +141,7 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
     await expect.poll(() => popup.isClosed(), { timeout: 10_000 }).toBe(true);
     expect(oauth.count("authorization_code")).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
-    await screenshot(page, "integration");
+    await shot(page, "integration");
     expect(answers.join("\n")).not.toContain(CLIENTS.post.secret);
 
     await row.getByRole("button", { name: "Disconnect Contoso" }).click();
@@ -185,7 +197,7 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
     await settings.getByText("Saved.").waitFor();
     expect((await admin("GET", "/api/ai/settings")).chatProvider).toMatchObject({ name: "loopback" });
     expect(await accessibilityProblems(page)).toEqual([]);
-    await screenshot(page, "ai-providers");
+    await shot(page, "ai-providers");
 
     // The key is in no page and no API answer after saving (the browser's, and the API read directly).
     await page.reload();
@@ -226,7 +238,7 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
     await edit.getByRole("button", { name: "Save agent" }).click();
     await table.getByRole("cell", { name: "Answers questions about accounts" }).waitFor();
     expect((await admin("GET", "/api/agents/helpdesk")).maxIterations).toBe(4);
-    await screenshot(page, "agents");
+    await shot(page, "agents");
 
     // The chat: the model calls the tool, then answers in many streamed pieces.
     const answer = `Ada Lovelace works in the London office. ${"She has an active account and a licence. ".repeat(12)}`.trim();
@@ -253,7 +265,7 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
     const link = conversation.getByRole("link", { name: "Tool lookup_user: open its run" });
     await link.waitFor();
     expect(await accessibilityProblems(page)).toEqual([]);
-    await screenshot(page, "agent-chat");
+    await shot(page, "agent-chat");
     const href = (await link.getAttribute("href"))!;
     const run = await admin("GET", `/api/executions/${href.split("/").at(-1)}`);
     expect(run).toMatchObject({ workflowName: "lookup_user", trigger: "agent", status: "Success" });

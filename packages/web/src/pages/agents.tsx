@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Anchor, Badge, Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Table, TagsInput, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { Badge, Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Table, TagsInput, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { api } from "../lib/api.js";
@@ -187,9 +187,9 @@ export function AgentsPage() {
                 <Table.Td>{a.access.level === "roleBased" ? `roles: ${a.access.roles.join(", ")}` : "everyone"}</Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <Anchor component={Link} to={`/agents/${encodeURIComponent(a.id)}/chat`} aria-label={`Chat with ${a.name}`}>
+                    <Button component={Link} to={`/agents/${encodeURIComponent(a.id)}/chat`} size="xs" variant="light" aria-label={`Chat with ${a.name}`}>
                       Chat
-                    </Anchor>
+                    </Button>
                     {isPlatform ? (
                       <>
                         <Button size="xs" variant="subtle" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
