@@ -13,6 +13,7 @@ import { accessibilityProblems, launchBrowser, screenshot, type Browser } from "
 import { newSignedInPage, signIn, useApp } from "./session.js";
 
 const ADMIN = { email: "root@msp.example", password: "root signs in to administer" };
+const ORG_ADMIN = { email: "admin@contoso.example", password: "contoso's own administrator" };
 const MEMBER = { email: "member@contoso.example", password: "a member of contoso only" };
 const LLM_KEY = "sk-admin-b-provider-key-5f1e9c";
 
@@ -71,6 +72,7 @@ beforeAll(async () => {
   oauth = await startOAuthServer(await freePort(), [`${base}/api/oauth/callback`]);
   contoso = (await admin("POST", "/api/organizations", { name: "Contoso" })).id;
   await admin("POST", "/api/users", { email: ADMIN.email, name: "Root Admin", password: ADMIN.password, isPlatformAdmin: true });
+  await admin("POST", "/api/users", { email: ORG_ADMIN.email, name: "Olga Orgadmin", password: ORG_ADMIN.password, organizationId: contoso, isOrgAdmin: true });
   await admin("POST", "/api/users", { email: MEMBER.email, name: "Molly Member", password: MEMBER.password, organizationId: contoso });
   browser = await launchBrowser();
 }, 60_000);
@@ -295,6 +297,41 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
       expect(await status("/api/integrations")).toBe(403);
       expect(await status("/api/ai/providers")).toBe(403);
       expect(await status("/api/oauth/graph/authorize", "POST")).toBe(403);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("an organization admin sees its own mapping and may connect it, but not define or map integrations", async () => {
+    await admin("POST", "/api/integrations", {
+      name: "psa",
+      description: "The PSA",
+      oauth: { flow: "authorization_code", authorizeUrl: `${oauth.url}/auth`, tokenUrl: `${oauth.url}/token`, clientId: CLIENTS.post.id, clientSecret: CLIENTS.post.secret, scopes: ["openid"] },
+    });
+    await admin("PUT", `/api/integrations/psa/mappings/${contoso}`, { entityId: "tenant-b", entityName: "Contoso at the PSA" });
+    await admin("PUT", "/api/integrations/psa/mappings/global", { entityId: "tenant-x" });
+    const other = await launchBrowser();
+    try {
+      const page = await other.context.newPage();
+      await signIn(page, ORG_ADMIN.email, ORG_ADMIN.password);
+      await page.getByRole("link", { name: "Integrations" }).click();
+      await page.getByRole("link", { name: "psa", exact: true }).click();
+      const row = page.getByRole("row", { name: "Mapping for Contoso" });
+      await row.getByRole("button", { name: "Connect Contoso" }).waitFor();
+      // Only its own organization's mapping; no editing of mappings or the definition.
+      expect(await page.getByRole("row", { name: "Mapping for Global" }).count()).toBe(0);
+      expect(await row.getByRole("button", { name: /^(Edit|Delete) mapping/ }).count()).toBe(0);
+      expect(await page.getByRole("form", { name: "Map to an organization" }).count()).toBe(0);
+      expect(await page.getByRole("form", { name: /Edit integration/ }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Delete integration" }).count()).toBe(0);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      // Its Connect works as the platform admin's did: the popup, the provider, back connected.
+      const popupOpened = page.waitForEvent("popup");
+      await row.getByRole("button", { name: "Connect Contoso" }).click();
+      await (await popupOpened).waitForURL(/\/api\/oauth\/callback\?/, { timeout: 30_000 });
+      await row.getByText("connected", { exact: true }).waitFor({ timeout: 30_000 });
+      expect((await admin("GET", `/api/integrations/psa/mappings/${contoso}`)).connection.status).toBe("connected");
+      expect((await admin("GET", "/api/integrations/psa/mappings/global")).connection.status).toBe("not_connected");
     } finally {
       await other.close();
     }
