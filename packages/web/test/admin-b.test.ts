@@ -131,7 +131,7 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
     const row = page.getByRole("row", { name: "Mapping for Contoso" });
     await row.getByText("not connected").waitFor();
     const popupOpened = page.waitForEvent("popup");
-    await row.getByRole("button", { name: "Connect Contoso" }).click();
+    await row.getByRole("button", { name: "Connect Contoso", exact: true }).click();
     const popup = await popupOpened;
     // The provider signs the user in and asks for consent, then sends the browser to the callback.
     await popup.waitForURL(/\/api\/oauth\/callback\?/, { timeout: 30_000 });
@@ -317,7 +317,7 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
       await page.getByRole("link", { name: "Integrations" }).click();
       await page.getByRole("link", { name: "psa", exact: true }).click();
       const row = page.getByRole("row", { name: "Mapping for Contoso" });
-      await row.getByRole("button", { name: "Connect Contoso" }).waitFor();
+      await row.getByRole("button", { name: "Connect Contoso", exact: true }).waitFor();
       // Only its own organization's mapping; no editing of mappings or the definition.
       expect(await page.getByRole("row", { name: "Mapping for Global" }).count()).toBe(0);
       expect(await row.getByRole("button", { name: /^(Edit|Delete) mapping/ }).count()).toBe(0);
@@ -327,11 +327,25 @@ describe("admin pages, part B", { timeout: 90_000 }, () => {
       expect(await accessibilityProblems(page)).toEqual([]);
       // Its Connect works as the platform admin's did: the popup, the provider, back connected.
       const popupOpened = page.waitForEvent("popup");
-      await row.getByRole("button", { name: "Connect Contoso" }).click();
+      await row.getByRole("button", { name: "Connect Contoso", exact: true }).click();
       await (await popupOpened).waitForURL(/\/api\/oauth\/callback\?/, { timeout: 30_000 });
       await row.getByText("connected", { exact: true }).waitFor({ timeout: 30_000 });
       expect((await admin("GET", `/api/integrations/psa/mappings/${contoso}`)).connection.status).toBe("connected");
       expect((await admin("GET", "/api/integrations/psa/mappings/global")).connection.status).toBe("not_connected");
+
+      // The provider revokes the refresh token: the next refresh fails, and the page says so.
+      const tokens = (await t.call({ method: "POST", url: "/api/sdk/call", payload: { method: "integrations.get", args: ["psa"] }, org: contoso })).json().value.oauth;
+      await oauth.revoke(tokens.refreshToken, CLIENTS.post);
+      expect((await t.call({ method: "POST", url: `/api/integrations/psa/refresh?scope=${contoso}` })).statusCode).toBe(409);
+      await page.reload();
+      await row.getByText("needs re-authorization").waitFor();
+      await row.getByText(/invalid_grant/).waitFor();
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await shot(page, "integration-reauth");
+      const again = page.waitForEvent("popup");
+      await row.getByRole("button", { name: "Connect Contoso", exact: true }).click();
+      await (await again).waitForURL(/\/api\/oauth\/callback\?/, { timeout: 30_000 });
+      await row.getByText("connected", { exact: true }).waitFor({ timeout: 30_000 });
     } finally {
       await other.close();
     }
