@@ -59,6 +59,8 @@ const formOf = (a: Agent): AgentForm => ({
 /** Create or edit an agent (platform admins): tools come from the `isTool` workflows, knowledge from the namespaces. */
 function AgentEditor({ existing, onDone }: { existing: Agent | null; onDone: () => void }) {
   const { org } = useOrg();
+  const me = useMe();
+  const scopeName = org ? (me.data?.organizations.find((o) => o.id === org)?.name ?? org) : "the global scope (every organization)";
   const client = useQueryClient();
   const [f, setF] = useState<AgentForm>(existing ? formOf(existing) : EMPTY);
   const set = (patch: Partial<AgentForm>) => setF((old) => ({ ...old, ...patch }));
@@ -87,6 +89,7 @@ function AgentEditor({ existing, onDone }: { existing: Agent | null; onDone: () 
     <Card withBorder component="form" aria-label={existing ? `Edit agent ${existing.name}` : "New agent"} onSubmit={(e: React.FormEvent) => (e.preventDefault(), save.mutate())}>
       <Stack gap="sm">
         <Title order={4}>{existing ? `Edit agent ${existing.name}` : "New agent"}</Title>
+        {existing ? null : <Text size="sm">It belongs to {scopeName}: choose an organization at the top to create one for that organization only.</Text>}
         <Group align="start" grow>
           <TextInput label="Name" required value={f.name} error={err("name")} onChange={(e) => set({ name: e.currentTarget.value })} />
           <TextInput label="Description" value={f.description} error={err("description")} onChange={(e) => set({ description: e.currentTarget.value })} />
@@ -156,56 +159,58 @@ export function AgentsPage() {
       ) : list.data.agents.length === 0 ? (
         <Empty title="No agents yet">{isPlatform ? "Create one below: a prompt, a model and the tools it may call." : "A platform admin defines them."}</Empty>
       ) : (
-        <Table aria-label="Agents">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th>Scope</Table.Th>
-              <Table.Th>Tools</Table.Th>
-              <Table.Th>Model</Table.Th>
-              <Table.Th>Access</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.agents.map((a) => (
-              <Table.Tr key={a.id}>
-                <Table.Td>{a.name}</Table.Td>
-                <Table.Td>{a.description}</Table.Td>
-                <Table.Td>{orgName(a.scope)}</Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    {a.tools.map((t) => (
-                      <Badge key={t} variant="light" tt="none">
-                        {t}
-                      </Badge>
-                    ))}
-                  </Group>
-                </Table.Td>
-                <Table.Td>{[a.provider, a.model].filter(Boolean).join(" / ") || "default"}</Table.Td>
-                <Table.Td>{a.access.level === "roleBased" ? `roles: ${a.access.roles.join(", ")}` : "everyone"}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs" wrap="nowrap">
-                    <Button component={Link} to={`/agents/${encodeURIComponent(a.id)}/chat`} size="xs" variant="light" aria-label={`Chat with ${a.name}`}>
-                      Chat
-                    </Button>
-                    {isPlatform ? (
-                      <>
-                        <Button size="xs" variant="subtle" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
-                          Edit
-                        </Button>
-                        <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${a.name}`} onClick={() => remove.mutate(a)}>
-                          Delete
-                        </Button>
-                      </>
-                    ) : null}
-                  </Group>
-                </Table.Td>
+        <Table.ScrollContainer minWidth={720}>
+          <Table aria-label="Agents">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th>Scope</Table.Th>
+                <Table.Th>Tools</Table.Th>
+                <Table.Th>Model</Table.Th>
+                <Table.Th>Access</Table.Th>
+                <Table.Th />
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.agents.map((a) => (
+                <Table.Tr key={a.id}>
+                  <Table.Td>{a.name}</Table.Td>
+                  <Table.Td>{a.description}</Table.Td>
+                  <Table.Td>{orgName(a.scope)}</Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {a.tools.map((t) => (
+                        <Badge key={t} variant="light" tt="none">
+                          {t}
+                        </Badge>
+                      ))}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>{[a.provider, a.model].filter(Boolean).join(" / ") || "default"}</Table.Td>
+                  <Table.Td>{a.access.level === "roleBased" ? `roles: ${a.access.roles.join(", ")}` : "everyone"}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button component={Link} to={`/agents/${encodeURIComponent(a.id)}/chat`} size="xs" variant="light" aria-label={`Chat with ${a.name}`}>
+                        Chat
+                      </Button>
+                      {isPlatform ? (
+                        <>
+                          <Button size="xs" variant="subtle" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
+                            Edit
+                          </Button>
+                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${a.name}`} onClick={() => remove.mutate(a)}>
+                            Delete
+                          </Button>
+                        </>
+                      ) : null}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       {isPlatform ? <AgentEditor key={editing?.id ?? "new"} existing={editing} onDone={() => setEditing(null)} /> : null}
     </Stack>

@@ -192,43 +192,45 @@ export function AiProvidersPage() {
           {list.data.providers.length === 0 ? (
             <Empty title="No AI providers yet">Add one below: workflows' ai.complete, knowledge search and agents use it.</Empty>
           ) : (
-            <Table aria-label="AI providers">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Kind</Table.Th>
-                  <Table.Th>Scope</Table.Th>
-                  <Table.Th>Base URL</Table.Th>
-                  <Table.Th>Chat model</Table.Th>
-                  <Table.Th>Embedding model</Table.Th>
-                  <Table.Th>API key</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.providers.map((p) => (
-                  <Table.Tr key={p.id}>
-                    <Table.Td>{p.name}</Table.Td>
-                    <Table.Td>{p.kind}</Table.Td>
-                    <Table.Td>{p.scope === "global" ? "global" : scopeName}</Table.Td>
-                    <Table.Td>{p.baseUrl ? <Code>{p.baseUrl}</Code> : "default"}</Table.Td>
-                    <Table.Td>{p.chatModel ?? "—"}</Table.Td>
-                    <Table.Td>{p.embeddingModel ?? "—"}</Table.Td>
-                    <Table.Td>{p.hasApiKey ? <Badge color="gray">stored</Badge> : <Badge color="yellow">none</Badge>}</Table.Td>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        <Button size="xs" variant="subtle" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
-                          Edit
-                        </Button>
-                        <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${p.name}`} onClick={() => remove.mutate(p)}>
-                          Delete
-                        </Button>
-                      </Group>
-                    </Table.Td>
+            <Table.ScrollContainer minWidth={720}>
+              <Table aria-label="AI providers">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Kind</Table.Th>
+                    <Table.Th>Scope</Table.Th>
+                    <Table.Th>Base URL</Table.Th>
+                    <Table.Th>Chat model</Table.Th>
+                    <Table.Th>Embedding model</Table.Th>
+                    <Table.Th>API key</Table.Th>
+                    <Table.Th />
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                </Table.Thead>
+                <Table.Tbody>
+                  {list.data.providers.map((p) => (
+                    <Table.Tr key={p.id}>
+                      <Table.Td>{p.name}</Table.Td>
+                      <Table.Td>{p.kind}</Table.Td>
+                      <Table.Td>{p.scope === "global" ? "global" : scopeName}</Table.Td>
+                      <Table.Td>{p.baseUrl ? <Code>{p.baseUrl}</Code> : "default"}</Table.Td>
+                      <Table.Td>{p.chatModel ?? "—"}</Table.Td>
+                      <Table.Td>{p.embeddingModel ?? "—"}</Table.Td>
+                      <Table.Td>{p.hasApiKey ? <Badge color="gray">stored</Badge> : <Badge color="yellow">none</Badge>}</Table.Td>
+                      <Table.Td>
+                        <Group gap="xs" wrap="nowrap">
+                          <Button size="xs" variant="subtle" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
+                            Edit
+                          </Button>
+                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${p.name}`} onClick={() => remove.mutate(p)}>
+                            Delete
+                          </Button>
+                        </Group>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
           )}
           <ProviderEditor key={editing?.id ?? "new"} existing={editing} onDone={() => setEditing(null)} />
           <SettingsCard providers={list.data.providers} />

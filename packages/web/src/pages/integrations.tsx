@@ -160,30 +160,32 @@ export function IntegrationsPage() {
       ) : list.data.integrations.length === 0 ? (
         <Empty title="No integrations yet">An integration holds how to reach a service (OAuth settings, a base URL) and each organization's mapping.</Empty>
       ) : (
-        <Table aria-label="Integrations">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th>OAuth</Table.Th>
-              <Table.Th>Base URL</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.integrations.map((i) => (
-              <Table.Tr key={i.id}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/integrations/${encodeURIComponent(i.name)}`}>
-                    {i.name}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{i.description}</Table.Td>
-                <Table.Td>{i.oauth ? i.oauth.flow.replace("_", " ") : "—"}</Table.Td>
-                <Table.Td>{i.baseUrl ? <Code>{i.baseUrl}</Code> : null}</Table.Td>
+        <Table.ScrollContainer minWidth={720}>
+          <Table aria-label="Integrations">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th>OAuth</Table.Th>
+                <Table.Th>Base URL</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.integrations.map((i) => (
+                <Table.Tr key={i.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/integrations/${encodeURIComponent(i.name)}`}>
+                      {i.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{i.description}</Table.Td>
+                  <Table.Td>{i.oauth ? i.oauth.flow.replace("_", " ") : "—"}</Table.Td>
+                  <Table.Td>{i.baseUrl ? <Code>{i.baseUrl}</Code> : null}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       {canDefine ? <DefinitionEditor existing={null} onSaved={(i) => navigate(`/integrations/${encodeURIComponent(i.name)}`)} /> : null}
     </Stack>
@@ -348,57 +350,59 @@ export function IntegrationPage() {
         ) : mappings.data.mappings.length === 0 ? (
           <Empty title="Not mapped yet">{isPlatform ? "Map it to an organization below." : "A platform admin maps it to your organization."}</Empty>
         ) : (
-          <Table aria-label="Mappings">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Organization</Table.Th>
-                <Table.Th>Entity</Table.Th>
-                <Table.Th>Config</Table.Th>
-                <Table.Th>Connection</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {mappings.data.mappings.map((m) => (
-                <Table.Tr key={m.id} aria-label={`Mapping for ${orgName(m.scope)}`}>
-                  <Table.Td>{orgName(m.scope)}</Table.Td>
-                  <Table.Td>
-                    <Code>{m.entityId}</Code> {m.entityName}
-                  </Table.Td>
-                  <Table.Td>
-                    <Code>{JSON.stringify(m.config)}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <ConnectionState connection={m.connection} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      {canConnect && authCode ? (
-                        <Button size="xs" loading={connect.waiting === m.id} aria-label={`${m.connection?.status === "connected" ? "Reconnect" : "Connect"} ${orgName(m.scope)}`} onClick={() => connect.start.mutate(m)}>
-                          {m.connection?.status === "connected" ? "Reconnect" : "Connect"}
-                        </Button>
-                      ) : null}
-                      {canConnect && m.connection && m.connection.status !== "not_connected" ? (
-                        <Button size="xs" variant="subtle" aria-label={`Disconnect ${orgName(m.scope)}`} onClick={() => disconnect.mutate(m)}>
-                          Disconnect
-                        </Button>
-                      ) : null}
-                      {isPlatform ? (
-                        <>
-                          <Button size="xs" variant="subtle" aria-label={`Edit mapping for ${orgName(m.scope)}`} onClick={() => edit(m)}>
-                            Edit
-                          </Button>
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete mapping for ${orgName(m.scope)}`} onClick={() => unmap.mutate(m)}>
-                            Delete
-                          </Button>
-                        </>
-                      ) : null}
-                    </Group>
-                  </Table.Td>
+          <Table.ScrollContainer minWidth={720}>
+            <Table aria-label="Mappings">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Organization</Table.Th>
+                  <Table.Th>Entity</Table.Th>
+                  <Table.Th>Config</Table.Th>
+                  <Table.Th>Connection</Table.Th>
+                  <Table.Th />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {mappings.data.mappings.map((m) => (
+                  <Table.Tr key={m.id} aria-label={`Mapping for ${orgName(m.scope)}`}>
+                    <Table.Td>{orgName(m.scope)}</Table.Td>
+                    <Table.Td>
+                      <Code>{m.entityId}</Code> {m.entityName}
+                    </Table.Td>
+                    <Table.Td>
+                      <Code>{JSON.stringify(m.config)}</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <ConnectionState connection={m.connection} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap="xs" wrap="nowrap">
+                        {canConnect && authCode ? (
+                          <Button size="xs" loading={connect.waiting === m.id} aria-label={`${m.connection?.status === "connected" ? "Reconnect" : "Connect"} ${orgName(m.scope)}`} onClick={() => connect.start.mutate(m)}>
+                            {m.connection?.status === "connected" ? "Reconnect" : "Connect"}
+                          </Button>
+                        ) : null}
+                        {canConnect && m.connection && m.connection.status !== "not_connected" ? (
+                          <Button size="xs" variant="subtle" aria-label={`Disconnect ${orgName(m.scope)}`} onClick={() => disconnect.mutate(m)}>
+                            Disconnect
+                          </Button>
+                        ) : null}
+                        {isPlatform ? (
+                          <>
+                            <Button size="xs" variant="subtle" aria-label={`Edit mapping for ${orgName(m.scope)}`} onClick={() => edit(m)}>
+                              Edit
+                            </Button>
+                            <Button size="xs" variant="subtle" color="red" aria-label={`Delete mapping for ${orgName(m.scope)}`} onClick={() => unmap.mutate(m)}>
+                              Delete
+                            </Button>
+                          </>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
       </Card>
       {isPlatform ? (
