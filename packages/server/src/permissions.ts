@@ -65,7 +65,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "integrations.connect", allow: ADMINS, routes: ["* /api/integrations/:name/connection", "POST /api/integrations/:name/refresh", "* /api/oauth/:name/authorize"], why: "organization admins connect their organization" },
   { name: "ai.use", allow: STAFF, routes: ["GET /api/ai/model-info", "POST /api/ai/stream"], why: "" },
   { name: "ai.providers", allow: PLATFORM, routes: ["* /api/ai/providers*", "* /api/ai/settings"], why: "providers and their keys" },
-  { name: "agents.use", allow: ALL, routes: ["GET /api/agents", "GET /api/agents/:ref", "POST /api/agents/:ref/chat"], why: "" },
+  { name: "agents.use", allow: ALL, routes: ["GET /api/agents", "GET /api/agents/:ref", "POST /api/agents/:ref/chat", "POST /api/agents/:ref/chat/stream"], why: "" },
   { name: "agents.write", allow: PLATFORM, routes: ["POST /api/agents", "PUT /api/agents/:ref", "DELETE /api/agents/:ref"], why: "" },
   { name: "mcp", allow: STAFF, routes: ["* /mcp"], why: "" },
   { name: "sdk.generate", allow: PLATFORM, routes: ["POST /api/sdk/generate"], why: "writes a module every workflow may import" },

@@ -223,4 +223,27 @@ describe("chatting with an agent", () => {
     expect(hung.statusCode).toBe(504);
     expect(hung.json().error.code).toBe("provider_timeout");
   });
+
+  it("streams the chat as NDJSON: answer pieces, each tool call with its run once it ran, then the result", async () => {
+    llm.enqueue({ toolCalls: [{ name: "lookup_user", arguments: { email: "ada@example.com" } }] }, { content: "Ada works at Alpha, in the London office." });
+    const res = await post("/api/agents/helpdesk/chat/stream", { message: "who is ada@example.com?" }, { key: keyA });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/x-ndjson; charset=utf-8");
+    const events = res.body.trim().split("\n").map((l) => JSON.parse(l));
+    const tool = events.findIndex((e) => e.type === "tool");
+    const texts = events.filter((e) => e.type === "text");
+    expect(events[tool].call).toMatchObject({ tool: "lookup_user", status: "Success", executionId: expect.any(String) });
+    expect(texts.length).toBeGreaterThan(1);
+    expect(texts.map((e) => e.text).join("")).toBe("Ada works at Alpha, in the London office.");
+    expect(events.indexOf(texts[0])).toBeGreaterThan(tool);
+    expect(events.at(-1)).toMatchObject({ type: "done", result: { answer: "Ada works at Alpha, in the London office.", stopReason: "answer", toolCalls: [{ executionId: events[tool].call.executionId }] } });
+    expect(await execution(events[tool].call.executionId, keyA)).toMatchObject({ workflowName: "lookup_user", trigger: "agent", orgId: orgA });
+
+    // A failure after the stream started is its last line; one before it is an error answer.
+    llm.enqueue({ status: 500, message: "model crashed" });
+    const failed = await post("/api/agents/helpdesk/chat/stream", { message: "hi" }, { key: keyA });
+    expect(JSON.parse(failed.body.trim().split("\n").at(-1)!)).toEqual({ type: "error", error: { code: "provider_error", status: 502, message: 'The AI provider "loopback" answered HTTP 500: model crashed' } });
+    expect((await post("/api/agents/helpdesk/chat/stream", { message: "" }, { key: keyA })).statusCode).toBe(422);
+    expect((await post("/api/agents/alpha-bot/chat/stream", { message: "hi" }, { key: keyB })).statusCode).toBe(404);
+  });
 });

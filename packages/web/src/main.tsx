@@ -30,6 +30,10 @@ import { cssVariablesResolver, theme } from "./theme.js";
 import { LogsPage } from "./pages/logs.js";
 import { TablePage, TablesPage } from "./pages/tables.js";
 import { KnowledgePage } from "./pages/knowledge.js";
+import { IntegrationPage, IntegrationsPage } from "./pages/integrations.js";
+import { AiProvidersPage } from "./pages/ai.js";
+import { AgentsPage } from "./pages/agents.js";
+import { AgentChatPage } from "./pages/agent-chat.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -79,6 +83,11 @@ const router = createBrowserRouter([
       // The builder's preview is the run form (rjsf): loaded with its page only.
       { path: "/custom-forms", lazy: async () => ({ Component: (await import("./pages/form-builder.js")).CustomFormsAdminPage }), errorElement: <RouteError /> },
       { path: "/custom-forms/:id", lazy: async () => ({ Component: (await import("./pages/form-builder.js")).FormBuilderPage }), errorElement: <RouteError /> },
+      { path: "/integrations", element: <IntegrationsPage />, errorElement: <RouteError /> },
+      { path: "/integrations/:name", element: <IntegrationPage />, errorElement: <RouteError /> },
+      { path: "/ai", element: <AiProvidersPage />, errorElement: <RouteError /> },
+      { path: "/agents", element: <AgentsPage />, errorElement: <RouteError /> },
+      { path: "/agents/:ref/chat", element: <AgentChatPage />, errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },
     ],
   },

@@ -26,6 +26,9 @@ const NAV: { to: string; label: string; admins?: true; levels?: string[] }[] = [
   { to: "/tables", label: "Tables", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
   { to: "/knowledge", label: "Knowledge", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
   { to: "/custom-forms", label: "Form builder", levels: ["platformAdmin"] },
+  { to: "/integrations", label: "Integrations", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+  { to: "/ai", label: "AI providers", levels: ["platformAdmin"] },
+  { to: "/agents", label: "Agents" },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {

@@ -1,5 +1,5 @@
 import type { ErrorSchema } from "@rjsf/utils";
-import type { FieldProblem } from "./api.js";
+import { ApiError, type FieldProblem } from "./api.js";
 
 /**
  * The server's 422 field list (`devices.0`, `email`) as the error tree rjsf shows beside
@@ -21,4 +21,18 @@ export function fieldErrorsToErrorSchema(fields: FieldProblem[]): ErrorSchema {
 export function formSchema(schema: Record<string, unknown>): Record<string, unknown> {
   const { $schema: _, ...rest } = schema;
   return rest;
+}
+
+/** The server's 422 message for one field (`oauth.tokenUrl`), to show beside it; undefined otherwise. */
+export function fieldError(error: unknown, path: string): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  return error.fields.find((f) => f.path === path || f.path.startsWith(`${path}.`))?.message;
+}
+
+/** What of an error no field shows: the message, or the 422 problems whose field is not in `shown`. */
+export function formLevelError(error: unknown, shown: readonly string[] = []): string | null {
+  if (!error) return null;
+  if (!(error instanceof ApiError) || error.fields.length === 0) return error instanceof Error ? error.message : String(error);
+  const rest = error.fields.filter((f) => !shown.some((p) => f.path === p || f.path.startsWith(`${p}.`)));
+  return rest.length ? rest.map((f) => `${f.path}: ${f.message}`).join("; ") : null;
 }

@@ -1,4 +1,4 @@
-import { generateText, jsonSchema, tool, wrapLanguageModel, type ModelMessage, type StopCondition, type ToolSet } from "ai";
+import { jsonSchema, streamText, tool, wrapLanguageModel, type ModelMessage, type StopCondition, type ToolSet } from "ai";
 import type { ExecutionStatus } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { Engine } from "@bifrost/engine/engine.js";
@@ -35,6 +35,13 @@ export interface AgentChatResult {
   provider: string;
   knowledge: KnowledgeSource[];
 }
+
+/**
+ * What a streamed chat sends as it happens (`POST /api/agents/{ref}/chat/stream`): pieces
+ * of the answer, each tool call once it has run (with the execution it ran as), then the
+ * whole result.
+ */
+export type AgentChatEvent = { type: "text"; text: string } | { type: "tool"; call: AgentToolCall } | { type: "done"; result: AgentChatResult };
 
 /** Tool results longer than this (as JSON) reach the model truncated. */
 const MAX_TOOL_RESULT_CHARS = 50_000;
@@ -85,6 +92,8 @@ export async function runAgentChat(
   caller: SdkCaller,
   agent: StoredAgent,
   input: { message: string; history: { role: "user" | "assistant"; content: string }[] },
+  /** Streamed callers: each piece of the answer and each finished tool call, as they happen; `signal` stops the chat. */
+  stream: { emit?: (event: AgentChatEvent) => void; signal?: AbortSignal } = {},
 ): Promise<AgentChatResult> {
   const target = await deps.ai.chatTarget(caller, { provider: agent.provider, model: agent.model });
 
@@ -143,21 +152,29 @@ export async function runAgentChat(
     });
   }
 
-  // Each model call gets the provider's deadline; tool runs have their own (the workflow's timeout).
-  let timedOut = false;
+  // Each model call gets the provider's deadline, restarted by every streamed piece; tool
+  // runs have their own (the workflow's timeout).
+  let current: ReturnType<typeof deadline> | null = null;
   const model = wrapLanguageModel({
     model: target.model,
     middleware: {
       specificationVersion: "v3",
-      wrapGenerate: async ({ params, model: inner }) => {
+      wrapStream: async ({ params, model: inner }) => {
         const d = deadline(target.call.timeoutMs, params.abortSignal);
+        current = d;
         try {
-          return await inner.doGenerate({ ...params, abortSignal: d.signal });
+          const { stream: parts, ...rest } = await inner.doStream({ ...params, abortSignal: d.signal });
+          const timed = new TransformStream<(typeof parts extends ReadableStream<infer P> ? P : never)>({
+            transform(part, out) {
+              d.restart();
+              out.enqueue(part);
+            },
+            flush: () => d.clear(),
+          });
+          return { ...rest, stream: parts.pipeThrough(timed) };
         } catch (error) {
-          if (d.timedOut()) timedOut = true;
-          throw error;
-        } finally {
           d.clear();
+          throw error;
         }
       },
     },
@@ -165,9 +182,9 @@ export async function runAgentChat(
 
   const overBudget: StopCondition<ToolSet> = ({ steps }) => steps.reduce((n, s) => n + usageOf(s.usage).totalTokens, 0) >= agent.maxTokens;
   const messages: ModelMessage[] = [...input.history, { role: "user", content: input.message }];
-  let result;
+  let steps, totalUsage, text;
   try {
-    result = await generateText({
+    const result = streamText({
       model,
       system,
       messages,
@@ -175,13 +192,24 @@ export async function runAgentChat(
       stopWhen: [({ steps }) => steps.length >= agent.maxIterations, overBudget],
       maxOutputTokens: agent.maxTokens,
       maxRetries: 0,
+      abortSignal: stream.signal,
+      // Errors arrive as stream parts below; the default handler would print them.
+      onError: () => undefined,
     });
+    for await (const part of result.fullStream) {
+      if (part.type === "text-delta" && part.text) stream.emit?.({ type: "text", text: part.text });
+      else if ((part.type === "tool-result" || part.type === "tool-error") && records.has(part.toolCallId)) stream.emit?.({ type: "tool", call: records.get(part.toolCallId)! });
+      else if (part.type === "error") throw part.error;
+      else if (part.type === "abort") throw new Error(part.reason ?? "the consumer stopped reading");
+    }
+    [steps, totalUsage, text] = await Promise.all([result.steps, result.totalUsage, result.text]);
   } catch (error) {
-    throw providerError(error, { ...target.call, timedOut: () => timedOut });
+    const last = current as ReturnType<typeof deadline> | null;
+    throw providerError(error, { ...target.call, timedOut: () => last?.timedOut() ?? false });
   }
 
   const toolCalls: AgentToolCall[] = [];
-  for (const step of result.steps) {
+  for (const step of steps) {
     for (const part of step.content) {
       if (part.type !== "tool-call") continue;
       const recorded = records.get(part.toolCallId);
@@ -199,9 +227,9 @@ export async function runAgentChat(
       }
     }
   }
-  const usage = usageOf(result.totalUsage);
-  const last = result.steps.at(-1);
+  const usage = usageOf(totalUsage);
+  const last = steps.at(-1);
   const finished = last !== undefined && last.finishReason !== "tool-calls";
   const stopReason = finished ? "answer" : usage.totalTokens >= agent.maxTokens ? "max_tokens" : "max_iterations";
-  return { answer: result.text, toolCalls, usage, iterations: result.steps.length, stopReason, model: target.modelId, provider: target.provider.row.name, knowledge: sources };
+  return { answer: text, toolCalls, usage, iterations: steps.length, stopReason, model: target.modelId, provider: target.provider.row.name, knowledge: sources };
 }

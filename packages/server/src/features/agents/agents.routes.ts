@@ -8,6 +8,7 @@ import { callerOf, GLOBAL } from "../sdk/scope.js";
 import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
 import { audit } from "../audit/audit.js";
 import type { WorkflowsService } from "../workflows/workflows.service.js";
+import { HttpError } from "../../http-error.js";
 import { runAgentChat } from "./agent-chat.js";
 import { ChatRequest, CreateAgent, ScopeQuery, UpdateAgent } from "./agents.schemas.js";
 import type { AgentsService } from "./agents.service.js";
@@ -49,5 +50,33 @@ export function agentsRoutes(
     const c = caller(req);
     const agent = await deps.agents.find(c, req.params.ref);
     return runAgentChat(deps, c, agent, body);
+  });
+
+  /**
+   * The same chat streamed as NDJSON lines: `{"type":"text","text":…}` pieces of the answer,
+   * `{"type":"tool","call":…}` as each tool call finishes (its `executionId` is the run),
+   * then `{"type":"done","result":…}` (the body `/chat` answers) or `{"type":"error","error":…}`.
+   * Refusals before the chat starts (validation, an unknown agent) are ordinary error answers.
+   */
+  app.post<{ Params: { ref: string } }>("/api/agents/:ref/chat/stream", async (req, reply) => {
+    const body = parseBody(ChatRequest, req.body);
+    const c = caller(req);
+    const agent = await deps.agents.find(c, req.params.ref);
+    const controller = new AbortController();
+    reply.hijack();
+    const res = reply.raw;
+    res.on("close", () => controller.abort());
+    res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" });
+    const line = (value: unknown) => !res.destroyed && res.write(`${JSON.stringify(value)}\n`);
+    try {
+      const result = await runAgentChat(deps, c, agent, body, { emit: line, signal: controller.signal });
+      line({ type: "done", result });
+    } catch (error) {
+      const e = error instanceof HttpError ? error : new HttpError(500, "internal", "The chat failed");
+      if (!(error instanceof HttpError)) req.log.error({ err: error }, "agent chat stream failed");
+      line({ type: "error", error: { code: e.code, message: e.message, status: e.status } });
+    } finally {
+      res.end();
+    }
   });
 }
