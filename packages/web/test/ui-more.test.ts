@@ -339,7 +339,7 @@ describe("on a phone (390×844)", { timeout: 90_000 }, () => {
     await page.getByRole("table", { name: "Runs" }).waitFor();
     // Following a link folds the menu again.
     await nav.getByRole("link", { name: "History", includeHidden: true }).waitFor({ state: "hidden" });
-    for (const path of ["/", "/history", "/workflows", "/forms", "/roi", "/schedules"]) {
+    for (const path of ["/", "/history", "/workflows", "/forms", "/roi", "/tables"]) {
       await page.goto(`${base}${path}`);
       await page.getByRole("heading", { level: 2 }).first().waitFor();
       await page.waitForLoadState("networkidle");
