@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { MemoryCache, type Cache } from "@bifrost/engine/events/cache.js";
-import type { Engine } from "@bifrost/engine/engine.js";
+import { ROLES_CHANNEL, type Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import { AuditRepo } from "@bifrost/storage/audit.repo.js";
@@ -184,11 +184,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     selfRoutes(api, signIn);
     mfaRoutes(api, signIn);
     usersRoutes(api, { service: usersService, users: usersRepo });
-    rolesRoutes(api, { db, roles: rolesRepo, audit: auditRepo, users: usersService });
+    rolesRoutes(api, {
+      db,
+      roles: rolesRepo,
+      audit: auditRepo,
+      users: usersService,
+      usedBy: (role) => engine.registry.usingRole(role),
+      changed: async () => {
+        await engine.registry.rolesChanged();
+        engine.bus.publish(ROLES_CHANNEL, { type: "registry" });
+      },
+    });
     auditRoutes(api, { audit: auditRepo });
     organizationsRoutes(api, { organizations, audit: auditRepo, onDelete: evictOrg });
     apiKeysRoutes(api, { db, apiKeys: engine.repos.apiKeys, organizations, audit: auditRepo, evict });
-    workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(rolesRepo, listed) });
+    workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(listed) });
     workflowFilesRoutes(api, { service: new WorkflowFilesService({ engine, files, workflows }), audit: auditRepo });
     executionsRoutes(api, { engine });
     configRoutes(api, { config, audit: auditRepo });
