@@ -172,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (pub) => {
     endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(counters, "endpoint", deps.endpointRateLimit ?? 600), failures });
     // Providers redirect browsers here without an API key: the OAuth state authenticates.
-    oauthCallbackRoutes(pub, { integrations });
+    oauthCallbackRoutes(pub, { integrations, audit: auditRepo });
   });
 
   await app.register(async (api) => {
@@ -202,13 +202,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     workflowFilesRoutes(api, { service: new WorkflowFilesService({ engine, files, workflows }), audit: auditRepo });
     executionsRoutes(api, { engine });
     configRoutes(api, { config, audit: auditRepo });
-    tablesRoutes(api, { tables });
+    tablesRoutes(api, { tables, audit: auditRepo });
     filesRoutes(api, { files, editor: new WorkspaceEditor({ files, registry: engine.registry }), audit: auditRepo });
     sdkRoutes(api, { sdk });
     reportsRoutes(api, { reports: new ReportsService(db) });
     mcpRoutes(api, { engine, workflows });
-    schedulesRoutes(api, { engine, workflows });
-    endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
+    schedulesRoutes(api, { engine, workflows, audit: auditRepo });
+    endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys, audit: auditRepo });
     const providers = new DataProvidersService({ engine, workflows, cache: engine.cache });
     formsRoutes(api, { workflows, providers });
     customFormsRoutes(api, {
@@ -222,7 +222,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     integrationsRoutes(api, { integrations, publicUrl, audit: auditRepo });
     aiRoutes(api, { ai, providers: aiProviders, audit: auditRepo });
     agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
-    knowledgeRoutes(api, { knowledge });
+    knowledgeRoutes(api, { knowledge, audit: auditRepo });
   });
   await registerWebUi(app, deps.webDir);
   return app;

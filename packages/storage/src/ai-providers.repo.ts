@@ -124,13 +124,16 @@ export class AiProvidersRepo {
   }
 
   /** Replaces the scope's choices (null clears one). */
-  async setSettings(scope: string, settings: { chatProviderId: string | null; embeddingProviderId: string | null }, now = new Date().toISOString()): Promise<AiSettings> {
+  async setSettings(scope: string, settings: { chatProviderId: string | null; embeddingProviderId: string | null }, now = new Date().toISOString(), also?: InTransaction): Promise<AiSettings> {
     const values = { chat_provider_id: settings.chatProviderId, embedding_provider_id: settings.embeddingProviderId, updated_at: now };
-    await this.db
-      .insertInto("ai_settings")
-      .values({ scope, ...values })
-      .onConflict((oc) => oc.column("scope").doUpdateSet(values))
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("ai_settings")
+        .values({ scope, ...values })
+        .onConflict((oc) => oc.column("scope").doUpdateSet(values))
+        .execute();
+      await also?.(trx);
+    });
     return { scope, chatProviderId: settings.chatProviderId, embeddingProviderId: settings.embeddingProviderId, updatedAt: now };
   }
 }
