@@ -10,6 +10,16 @@ export type WorkflowTemplate = (typeof WORKFLOW_TEMPLATES)[number];
 /** A workflow name a template can use as its export name too: a JavaScript identifier. */
 export const WORKFLOW_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 
+/** Words that are identifiers by their letters but cannot name a `const`. */
+const RESERVED = new Set(
+  "arguments await break case catch class const continue debugger default delete do else enum eval export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield".split(" "),
+);
+
+/** Whether `name` can be a workflow's name and its export's: an identifier, not a reserved word. */
+export function isWorkflowName(name: string): boolean {
+  return WORKFLOW_NAME.test(name) && !RESERVED.has(name);
+}
+
 /** What each template is for, as a menu shows it. */
 export const TEMPLATE_TITLES: Record<WorkflowTemplate, string> = {
   workflow: "Workflow (validated parameters, a log line, a result)",
@@ -99,6 +109,6 @@ export const ${name} = workflow(
  * ```
  */
 export function workflowTemplate(template: WorkflowTemplate, name: string): string {
-  if (!WORKFLOW_NAME.test(name)) throw new Error(`"${name}" is not a workflow name: letters, digits and _ (not first a digit), at most 100`);
+  if (!isWorkflowName(name)) throw new Error(`"${name}" is not a workflow name: letters, digits and _ (not first a digit, not a reserved word), at most 100`);
   return BODIES[template](name);
 }

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +103,7 @@ describe("POST /api/workflows", () => {
     };
     expect((await bad({ name: "not-an-identifier", template: "workflow" }, 422)).fields[0].path).toBe("name");
     expect((await bad({ name: "9lives", template: "workflow" }, 422)).fields[0].path).toBe("name");
+    expect((await bad({ name: "class", template: "workflow" }, 422)).fields[0].path).toBe("name");
     expect((await bad({ name: "both", template: "workflow", source: src }, 422)).fields[0].path).toBe("source");
     expect((await bad({ name: "neither" }, 422)).fields[0].path).toBe("source");
     expect((await bad({ name: "tpl", template: "nope" }, 422)).fields[0].path).toBe("template");
@@ -117,6 +120,25 @@ describe("POST /api/workflows", () => {
     expect((await bad({ name: "huge", source: `// ${"x".repeat(1024 * 1024)}\n` }, 413)).code).toBe("source_too_large");
     // Not platform admins: organization keys, whose table entry refuses.
     await bad({ name: "by_org", template: "workflow" }, 403, { key: orgA.key });
+  });
+});
+
+describe("the templates", () => {
+  it("type-check under the strict tsconfig against the SDK's types, as a user's editor sees them", { timeout: 90_000 }, () => {
+    const root = join(import.meta.dirname, "../../..");
+    const dir = mkdtempSync(join(tmpdir(), "bifrost-templates-"));
+    try {
+      const compilerOptions = { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", skipLibCheck: true, noUncheckedIndexedAccess: true, types: ["node"], typeRoots: [join(root, "node_modules/@types")], baseUrl: ".", paths: { bifrost: [join(root, "packages/sdk/dist/index.d.ts")] } };
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
+      for (const template of WORKFLOW_TEMPLATES) writeFileSync(join(dir, `${template}.ts`), workflowTemplate(template, `typed_${template}`));
+      execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" });
+      // And the check can fail: a wrong parameter name is caught.
+      writeFileSync(join(dir, "wrong.ts"), workflowTemplate("workflow", "wrong").replace("async ({ name })", "async ({ nmae })"));
+      expect(() => execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" })).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => workflowTemplate("workflow", "not-a-name")).toThrow(/not a workflow name/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
-import { workflowTemplate, WORKFLOW_NAME, WORKFLOW_TEMPLATES } from "@bifrost/contracts/templates.js";
+import { isWorkflowName, workflowTemplate, WORKFLOW_TEMPLATES } from "@bifrost/contracts/templates.js";
 import type { LoadError } from "@bifrost/contracts/workflow-options.js";
 import { CompileError, compileEntry } from "@bifrost/engine/compiler/compiler.js";
 import { orgOfPath } from "@bifrost/engine/registry/indexer.js";
@@ -19,7 +19,7 @@ export const MAX_SOURCE_BYTES = 1024 * 1024;
 
 export const CreateWorkflowBody = z
   .object({
-    name: z.string().regex(WORKFLOW_NAME, "must be an identifier: letters, digits and _ (not first a digit), at most 100"),
+    name: z.string().refine(isWorkflowName, "must be an identifier: letters, digits and _ (not first a digit, not a reserved word such as class), at most 100"),
     source: z.string().optional(),
     template: z.enum(WORKFLOW_TEMPLATES).optional(),
     folder: z.string().optional(),
