@@ -94,6 +94,11 @@ describe("POST /api/workflows", () => {
     expect(existsSync(join(t.workspace, "asked_for.ts"))).toBe(false);
   });
 
+  it("two creates of one name at the same moment: one 201, one 409", async () => {
+    const [x, y] = await Promise.all([create({ name: "raced", template: "workflow" }), create({ name: "raced", template: "tool" })]);
+    expect([x.statusCode, y.statusCode].sort()).toEqual([201, 409]);
+  });
+
   it("refuses bad input with the right status, naming the field", async () => {
     const src = `import { workflow } from "bifrost";\nexport const x = workflow({ name: "x" }, async () => 1);\n`;
     const bad = async (payload: Record<string, unknown>, status: number, extra: { org?: string; key?: string } = {}) => {

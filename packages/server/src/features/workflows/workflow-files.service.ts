@@ -50,6 +50,9 @@ function loadFailed(filePath: string, problems: SourceProblem[]): HttpError {
   return new HttpError(422, "load_error", `${filePath} does not register${where}: ${first.message}`, [{ path: "source", message: first.message }], { filePath, problems });
 }
 
+/** A change's events: the one committed before the file changes, and the one after an undo. */
+export type ChangeEvents = (target: string, details: Record<string, unknown>) => { change: ChangeAudit; undone: () => Promise<void> };
+
 /** What a create or update answers: the workflow, and every workflow its file defines. */
 export interface WorkflowFileResult {
   workflow: ReturnType<typeof publicWorkflow>;
@@ -66,7 +69,16 @@ export interface WorkflowFileResult {
  * (`X-Bifrost-Org`) they work in that organization's `orgs/<id>/` folder only.
  */
 export class WorkflowFilesService {
+  /** One change at a time (in this process): two creates of one name cannot both pass the duplicate check. */
+  private chain: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: { engine: Engine; files: FilesService; workflows: WorkflowsService }) {}
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
 
   private get registry() {
     return this.deps.engine.registry;
@@ -121,7 +133,11 @@ export class WorkflowFilesService {
   }
 
   /** Writes a new workflow file from `source` or a template; 201 once registered. */
-  async create(caller: SdkCaller, input: unknown, audit: (target: string, details: Record<string, unknown>) => { change: ChangeAudit; undone: () => Promise<void> }): Promise<WorkflowFileResult> {
+  create(caller: SdkCaller, input: unknown, audit: ChangeEvents): Promise<WorkflowFileResult> {
+    return this.serialized(() => this.createNow(caller, input, audit));
+  }
+
+  private async createNow(caller: SdkCaller, input: unknown, audit: ChangeEvents): Promise<WorkflowFileResult> {
     const body = parseBody(CreateWorkflowBody, input);
     const path = await this.placeFor(caller, body.name, body.folder);
     const org = orgOfPath(path);
@@ -142,7 +158,11 @@ export class WorkflowFilesService {
   }
 
   /** Replaces the source of the workflow's file; the previous source stays when the new one does not register. */
-  async update(caller: SdkCaller, idOrName: string, input: unknown, audit: (target: string, details: Record<string, unknown>) => { change: ChangeAudit; undone: () => Promise<void> }): Promise<WorkflowFileResult> {
+  update(caller: SdkCaller, idOrName: string, input: unknown, audit: ChangeEvents): Promise<WorkflowFileResult> {
+    return this.serialized(() => this.updateNow(caller, idOrName, input, audit));
+  }
+
+  private async updateNow(caller: SdkCaller, idOrName: string, input: unknown, audit: ChangeEvents): Promise<WorkflowFileResult> {
     const w = this.deps.workflows.find(caller, idOrName);
     this.checkActsOn(caller, w);
     const { source } = parseBody(UpdateWorkflowBody, input);
@@ -160,7 +180,11 @@ export class WorkflowFilesService {
   }
 
   /** Removes the workflow's file (and so every workflow it defines); 409 while other files import it. */
-  async delete(caller: SdkCaller, idOrName: string, audit: (target: string, details: Record<string, unknown>) => ChangeAudit): Promise<void> {
+  delete(caller: SdkCaller, idOrName: string, audit: (target: string, details: Record<string, unknown>) => ChangeAudit): Promise<void> {
+    return this.serialized(() => this.deleteNow(caller, idOrName, audit));
+  }
+
+  private async deleteNow(caller: SdkCaller, idOrName: string, audit: (target: string, details: Record<string, unknown>) => ChangeAudit): Promise<void> {
     const w = this.deps.workflows.find(caller, idOrName);
     this.checkActsOn(caller, w);
     const importers = this.registry.filePaths().filter((p) => p !== w.filePath && Object.hasOwn(this.registry.file(p)?.inputs ?? {}, w.filePath));
