@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { generateApiKey, hashApiKey } from "./api-keys.repo.js";
 import type { Schema } from "./schema.js";
-import type { InTransaction } from "./audit.repo.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 
 export interface EndpointKey {
   id: string;
@@ -43,7 +43,7 @@ export class EndpointKeysRepo {
   async create(scope: string, workflowId: string | null, name: string, now = new Date().toISOString(), also?: (db: Kysely<Schema>, key: EndpointKey) => Promise<void>): Promise<{ key: string; endpointKey: EndpointKey }> {
     const secret = newSecret();
     const row = { id: randomUUID(), scope, workflow_id: workflowId, name, key_hash: secret.hash, key_prefix: secret.prefix, created_at: now, rotated_at: null, revoked_at: null };
-    await this.db.transaction().execute(async (trx) => {
+    await transactionFor(this.db, also, async (trx) => {
       await trx.insertInto("endpoint_keys").values(row).execute();
       await also?.(trx, toKey(row));
     });
@@ -70,7 +70,7 @@ export class EndpointKeysRepo {
   /** A new secret for the same key: the old one stops working at once. */
   async rotate(id: string, now = new Date().toISOString(), also?: InTransaction): Promise<string | null> {
     const secret = newSecret();
-    return this.db.transaction().execute(async (trx) => {
+    return transactionFor(this.db, also, async (trx) => {
       const r = await trx
         .updateTable("endpoint_keys")
         .set({ key_hash: secret.hash, key_prefix: secret.prefix, rotated_at: now })
@@ -84,7 +84,7 @@ export class EndpointKeysRepo {
   }
 
   async revoke(id: string, now = new Date().toISOString(), also?: InTransaction): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return transactionFor(this.db, also, async (trx) => {
       const r = await trx.updateTable("endpoint_keys").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
       if (r.numUpdatedRows > 0n) await also?.(trx);
       return r.numUpdatedRows > 0n;

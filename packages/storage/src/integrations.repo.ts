@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ClientAuthMethod, ConnectionStatus, OAuthFlow, OAuthSettings } from "@bifrost/contracts/integrations.js";
-import type { InTransaction } from "./audit.repo.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
 
@@ -333,7 +333,7 @@ export class IntegrationsRepo {
       lease_until: null,
       updated_at: now,
     };
-    await this.db.transaction().execute(async (trx) => {
+    await transactionFor(this.db, also, async (trx) => {
       await trx
         .insertInto("integration_connections")
         .values({ mapping_id: mappingId, ...values, version: 1, created_at: now })
@@ -413,7 +413,7 @@ export class IntegrationsRepo {
 
 
   async deleteConnection(mappingId: string, also?: InTransaction): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return transactionFor(this.db, also, async (trx) => {
       const r = await trx.deleteFrom("integration_connections").where("mapping_id", "=", mappingId).executeTakeFirst();
       if (r.numDeletedRows > 0n) await also?.(trx);
       return r.numDeletedRows > 0n;

@@ -1,4 +1,4 @@
-import type { InTransaction } from "./audit.repo.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Kysely } from "kysely";
 import type { Schema } from "./schema.js";
 
@@ -45,7 +45,7 @@ export class SchedulesRepo {
 
   /** `also` (the audit event) commits with the change, or neither does. */
   async setPaused(workflowId: string, paused: boolean, also?: InTransaction): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transactionFor(this.db, also, async (trx) => {
       await trx.updateTable("schedule_state").set({ paused: paused ? 1 : 0, updated_at: new Date().toISOString() }).where("workflow_id", "=", workflowId).execute();
       await also?.(trx);
     });

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, DatabaseDialect } from "./database.js";
-import type { InTransaction } from "./audit.repo.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 import { compileOrder, compileWhere, type Condition, type Order } from "./tables-filter.js";
 
@@ -47,7 +47,7 @@ export class TablesRepo {
 
   /** false when the table already exists. */
   async createTable(scope: string, name: string, now = new Date().toISOString(), also?: InTransaction): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return transactionFor(this.db, also, async (trx) => {
       const r = await trx
         .insertInto("tables")
         .values({ scope, name, created_at: now })
