@@ -86,11 +86,11 @@ const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const NOT_CHANGES = [/\/execute$/, /\/run$/, /\/test$/, /\/submit$/, /\/chat$/, /^\/api\/ai\/stream$/, /^\/api\/files\/(read|list|exists)$/, /^\/api\/knowledge\/search$/, /^\/api\/tables\/:table\/(query|count)$/, /^\/api\/data-providers\//, /^\/mcp$/, /^\/api\/sdk\/call$/, /^\/api\/auth\/logout$/];
 
 /**
- * Every other successful change through the API — organizations, config and secrets,
- * integrations, providers, agents, forms, tables, knowledge, files, schedules, endpoint
- * keys — leaves an event too: `<route family>.<method>` with the route's path parameters
- * as the target (never a body, so never a secret's value). These are appended before the
- * answer is sent, not in the change's transaction (docs/users-and-roles.md says so).
+ * The fallback for a write route without an event of its own (today: integration token
+ * refresh, starting an OAuth authorization, cancelling a run): `<route family>.<method>`
+ * with the route's path parameters as the target (never a body, so never a secret's
+ * value), appended before the answer is sent — not in the change's transaction. Routes
+ * that audit themselves set `request.audited` and are skipped.
  */
 export function registerAuditOfChanges(app: FastifyInstance, repo: AuditRepo, familyOf: (method: string, url: string) => { name: string } | null): void {
   // Before the answer leaves: a client that saw the change can read its event.
