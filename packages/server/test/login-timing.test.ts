@@ -10,7 +10,7 @@ import { startTestPlatform, type TestPlatform } from "./helpers.js";
  * ratio allowed here.
  */
 
-const ATTEMPTS = 15;
+const ATTEMPTS = 20;
 const RUN = randomInt(1e9);
 const EMAIL = `timed-${RUN}@msp.example`;
 
@@ -57,6 +57,6 @@ describe("sign-in failures", () => {
     // A real argon2id check takes milliseconds: the filler must be doing it.
     expect(median(wrong)).toBeGreaterThan(5);
     expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
+    expect(ratio).toBeLessThan(2.5);
   });
 });
