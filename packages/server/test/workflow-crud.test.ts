@@ -180,6 +180,12 @@ describe("DELETE /api/workflows/{id}", () => {
     const lib = (await create({ name: "lib_wf", source: `import { workflow } from "bifrost";\nexport const helper = (n: number) => n * 2;\nexport const w = workflow({ name: "lib_wf" }, async () => helper(2));\n` })).json();
     t.write("importer.ts", `import { workflow } from "bifrost";\nimport { helper } from "./lib_wf.js";\nexport const i = workflow({ name: "importer" }, async () => helper(3));\n`);
     await t.platform.engine.indexer.refresh(["importer.ts"]);
+    // A change that breaks a file importing it is undone as well.
+    const breaking = await t.call({ method: "PUT", url: `/api/workflows/${lib.workflow.id}`, payload: { source: `import { workflow } from "bifrost";\nexport const w = workflow({ name: "lib_wf" }, async () => 1);\n` } });
+    expect(breaking.statusCode).toBe(422);
+    expect(breaking.json().error.problems[0].message).toContain("helper");
+    expect(readFileSync(join(t.workspace, "lib_wf.ts"), "utf8")).toContain("export const helper");
+    expect((await t.call({ method: "POST", url: "/api/workflows/importer/execute", payload: {} })).json().result).toBe(6);
     const refused = await t.call({ method: "DELETE", url: `/api/workflows/${lib.workflow.id}` });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error).toMatchObject({ importedBy: ["importer.ts"] });

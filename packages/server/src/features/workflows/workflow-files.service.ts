@@ -122,8 +122,17 @@ export class WorkflowFilesService {
     if (caller.orgId && w.orgId !== caller.orgId) throw forbidden(`Workflow "${w.name}" is not organization ${caller.orgId}'s own: change it without X-Bifrost-Org`);
   }
 
+  /** Workspace files whose bundle includes `filePath` (they import it, directly or not). */
+  private importersOf(filePath: string): string[] {
+    return this.registry.filePaths().filter((p) => p !== filePath && Object.hasOwn(this.registry.file(p)?.inputs ?? {}, filePath));
+  }
+
+  private errorsOf(filePath: string): LoadError[] {
+    return this.registry.loadErrors().filter((e) => e.filePath === filePath);
+  }
+
   private result(filePath: string, name: string): WorkflowFileResult | LoadError[] {
-    const errors = this.registry.loadErrors().filter((e) => e.filePath === filePath);
+    const errors = this.errorsOf(filePath);
     const workflows = this.registry.list().filter((w) => w.filePath === filePath);
     const workflow = workflows.find((w) => w.name === name);
     if (errors.length > 0 || !workflow) {
@@ -169,14 +178,21 @@ export class WorkflowFilesService {
     const data = this.sourceBytes(source);
     await this.compiles(w.filePath, source);
     const previous = await this.deps.files.workspace.read(w.filePath);
+    // Files importing this one are re-indexed with it: one it breaks is a reason to undo too.
+    const importers = this.importersOf(w.filePath);
+    const brokenBefore = new Set(importers.filter((p) => this.errorsOf(p).length > 0));
     const a = audit(w.filePath, { id: w.id, name: w.name });
     await this.deps.files.write(caller, w.filePath, data, {}, () => a.change);
     const done = this.result(w.filePath, w.name);
-    if (!Array.isArray(done)) return done;
+    const broken = importers.filter((p) => !brokenBefore.has(p)).flatMap((p) => this.errorsOf(p));
+    if (!Array.isArray(done) && broken.length === 0) return done;
     if (previous) await this.deps.files.write(caller, w.filePath, previous);
     else await this.deps.files.delete(caller, w.filePath);
+    // An importer that failed to compile no longer lists this file among its inputs: indexed again by name.
+    await this.deps.engine.indexer.refresh(importers);
     await a.undone();
-    throw loadFailed(w.filePath, done.map((e) => sourceProblem(w.filePath, e)));
+    const problems = Array.isArray(done) ? done : broken;
+    throw loadFailed(w.filePath, problems.map((e) => sourceProblem(e.filePath, e)));
   }
 
   /** Removes the workflow's file (and so every workflow it defines); 409 while other files import it. */
@@ -187,7 +203,7 @@ export class WorkflowFilesService {
   private async deleteNow(caller: SdkCaller, idOrName: string, audit: (target: string, details: Record<string, unknown>) => ChangeAudit): Promise<void> {
     const w = this.deps.workflows.find(caller, idOrName);
     this.checkActsOn(caller, w);
-    const importers = this.registry.filePaths().filter((p) => p !== w.filePath && Object.hasOwn(this.registry.file(p)?.inputs ?? {}, w.filePath));
+    const importers = this.importersOf(w.filePath);
     if (importers.length > 0) {
       throw new HttpError(409, "conflict", `${w.filePath} is imported by ${importers.join(", ")}: change those files first`, undefined, { importedBy: importers });
     }
