@@ -8,6 +8,7 @@ import { JobsRepo } from "@bifrost/storage/jobs.repo.js";
 import { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
 import { SchedulesRepo } from "@bifrost/storage/schedules.repo.js";
 import { WorkflowsRepo } from "@bifrost/storage/workflows.repo.js";
+import { RolesRepo } from "@bifrost/storage/roles.repo.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { compileEntry } from "./compiler/compiler.js";
 import { ModuleStore } from "./compiler/module-store.js";
@@ -83,6 +84,8 @@ const REAP_INTERVAL_MS = 10_000;
 
 /** The bus channel on which servers announce that the registry changed. */
 export const REGISTRY_CHANNEL = "__registry__";
+/** The bus channel on which a server announces that custom roles changed (role-based workflows may register). */
+export const ROLES_CHANNEL = "__roles__";
 
 /** Everything the engine is made of, wired once per process (the composition root). */
 export class Engine {
@@ -164,7 +167,8 @@ export class Engine {
     // A broker publishes after the record committed: if it is down then, keep the message.
     this.queue = queue.transactional ? queue : new RepublishingQueue(queue, { log: (level, m) => log(level, `queue: ${m}`) });
     this.egress = new EgressService(config.egress);
-    this.registry = new Registry(this.repos.workflows);
+    const roles = new RolesRepo(database.db);
+    this.registry = new Registry(this.repos.workflows, async () => (await roles.list()).map((r) => r.name));
     this.indexer = new Indexer({
       workspace: config.workspace,
       buildDir: this.buildDir,
@@ -239,6 +243,8 @@ export class Engine {
       await this.indexer.scan();
       if (this.config.watch) this.indexer.watch();
       this.cleanups.push(this.registry.onChange(() => this.bus.publish(REGISTRY_CHANNEL, { type: "registry" })));
+      // Another server's role change: this server's registry follows.
+      this.cleanups.push(this.bus.subscribe(ROLES_CHANNEL, () => void this.registry.rolesChanged().catch((e: unknown) => this.log("error", `registry: ${String(e)}`))));
     }
     // Only a process that owns its database exclusively (SQLite under the data-directory
     // lock) may decide that runs left Running lost their worker. In a shared database they

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { MemoryCache, type Cache } from "@bifrost/engine/events/cache.js";
-import type { Engine } from "@bifrost/engine/engine.js";
+import { ROLES_CHANNEL, type Engine } from "@bifrost/engine/engine.js";
 import { CustomFormsRepo } from "@bifrost/storage/custom-forms.repo.js";
 import { EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import { AuditRepo } from "@bifrost/storage/audit.repo.js";
@@ -40,6 +40,8 @@ import { sdkRoutes } from "./features/sdk/sdk.routes.js";
 import { sdkGeneratorRoutes } from "./features/sdk-generator/sdk-generator.routes.js";
 import { tablesRoutes } from "./features/tables/tables.routes.js";
 import { workflowsRoutes } from "./features/workflows/workflows.routes.js";
+import { workflowFilesRoutes } from "./features/workflows/workflow-files.routes.js";
+import { WorkflowFilesService } from "./features/workflows/workflow-files.service.js";
 import { HttpError, registerErrorHandler, validationFailed } from "./http-error.js";
 import { bodyTooDeep, DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from "./json-depth.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -171,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (pub) => {
     endpointsRoutes(pub, { engine, workflows, keys: endpointKeys, limiter: new RateLimiter(counters, "endpoint", deps.endpointRateLimit ?? 600), failures });
     // Providers redirect browsers here without an API key: the OAuth state authenticates.
-    oauthCallbackRoutes(pub, { integrations });
+    oauthCallbackRoutes(pub, { integrations, audit: auditRepo });
   });
 
   await app.register(async (api) => {
@@ -183,22 +185,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     selfRoutes(api, signIn);
     mfaRoutes(api, signIn);
     usersRoutes(api, { service: usersService, users: usersRepo });
-    rolesRoutes(api, { db, roles: rolesRepo, audit: auditRepo, users: usersService });
+    rolesRoutes(api, {
+      db,
+      roles: rolesRepo,
+      audit: auditRepo,
+      users: usersService,
+      usedBy: (role) => engine.registry.usingRole(role),
+      changed: async () => {
+        await engine.registry.rolesChanged();
+        engine.bus.publish(ROLES_CHANNEL, { type: "registry" });
+      },
+    });
     auditRoutes(api, { audit: auditRepo });
     organizationsRoutes(api, { organizations, audit: auditRepo, onDelete: evictOrg });
     apiKeysRoutes(api, { db, apiKeys: engine.repos.apiKeys, organizations, audit: auditRepo, evict });
-    workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(rolesRepo, listed) });
+    workflowsRoutes(api, { engine, workflows, roleProblems: (listed) => unknownRoles(listed) });
+    workflowFilesRoutes(api, { service: new WorkflowFilesService({ engine, files, workflows }), audit: auditRepo });
     executionsRoutes(api, { engine });
     configRoutes(api, { config, audit: auditRepo });
-    tablesRoutes(api, { tables });
+    tablesRoutes(api, { tables, audit: auditRepo });
     const editor = new WorkspaceEditor({ files, registry: engine.registry });
-    filesRoutes(api, { files, editor });
+    filesRoutes(api, { files, editor, audit: auditRepo });
     sdkRoutes(api, { sdk });
     sdkGeneratorRoutes(api, { editor });
     reportsRoutes(api, { reports: new ReportsService(db) });
     mcpRoutes(api, { engine, workflows });
-    schedulesRoutes(api, { engine, workflows });
-    endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys });
+    schedulesRoutes(api, { engine, workflows, audit: auditRepo });
+    endpointKeysRoutes(api, { engine, workflows, keys: endpointKeys, audit: auditRepo });
     const providers = new DataProvidersService({ engine, workflows, cache: engine.cache });
     formsRoutes(api, { workflows, providers });
     customFormsRoutes(api, {
@@ -212,7 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     integrationsRoutes(api, { integrations, publicUrl, audit: auditRepo });
     aiRoutes(api, { ai, providers: aiProviders, audit: auditRepo });
     agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
-    knowledgeRoutes(api, { knowledge });
+    knowledgeRoutes(api, { knowledge, audit: auditRepo });
   });
   await registerWebUi(app, deps.webDir);
   return app;

@@ -8,6 +8,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: FieldError[],
+    /** More of the error's shape, merged into `error` (e.g. a load error's line and column). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "HttpError";
@@ -24,7 +26,7 @@ export const validationFailed = (fields: FieldError[]) =>
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
-      return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } });
+      return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}), ...error.details } });
     }
     const status = (error as FastifyError).statusCode ?? 500;
     if (status === 413) {

@@ -36,6 +36,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "audit", allow: ADMINS, routes: ["GET /api/audit"], why: "organization admins see their organization's events" },
   { name: "workflows.read", allow: ALL, routes: ["GET /api/workflows", "GET /api/workflows/:id"], why: "" },
   { name: "workflows.run", allow: ALL, routes: ["POST /api/workflows/:id/execute", "POST /api/workflows/:id/run", "POST /api/workflows/:id/test"], why: "" },
+  { name: "workflows.write", allow: PLATFORM, routes: ["POST /api/workflows", "PUT /api/workflows/:id", "DELETE /api/workflows/:id"], why: "workflow files run for every organization (the engineer of issue 14 is a platform admin)" },
   { name: "workflows.code", allow: PLATFORM, routes: ["POST /api/workflows/code/execute"], why: "arbitrary code" },
   { name: "executions.logSearch", allow: ADMINS, routes: ["GET /api/executions/logs"], why: "lines across every run of an organization" },
   { name: "executions", allow: ALL, routes: ["* /api/executions*"], why: "organization members see (and cancel) their own runs only" },

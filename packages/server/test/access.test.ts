@@ -77,7 +77,8 @@ describe("role-based workflows", () => {
 
   it("platform admins always see them; organization keys (no person) are not restricted", async () => {
     const admin = await person("boss@access.example", { isPlatformAdmin: true });
-    expect(await names(admin.key)).toEqual(["ghosts_only", "helpdesk_only", "open_to_all"]);
+    // ghosts_only names a role that does not exist: not registered, so not even for them.
+    expect(await names(admin.key)).toEqual(["helpdesk_only", "open_to_all"]);
     expect((await t.call({ method: "POST", url: "/api/workflows/helpdesk_only/execute", key: org.key, payload: {} })).json().status).toBe("Success");
   });
 
@@ -86,6 +87,34 @@ describe("role-based workflows", () => {
     expect(errors).toEqual([expect.objectContaining({ filePath: "access.ts", exportName: "ghosts", message: expect.stringContaining('unknown role(s) "Ghosts"') })]);
     const member = await person("ghost@access.example", { organizationId: org.orgId });
     expect((await t.call({ method: "GET", url: "/api/workflows/ghosts_only", key: member.key })).statusCode).toBe(404);
+    // Fail closed: not registered at all, so nobody runs it, platform admins and organization keys included.
+    expect((await t.call({ method: "GET", url: "/api/workflows/ghosts_only" })).statusCode).toBe(404);
+    expect((await t.call({ method: "POST", url: "/api/workflows/ghosts_only/execute", key: org.key, payload: {} })).statusCode).toBe(404);
+  });
+
+  it("registers once an admin creates the role (no file change); a role in use is not deleted or renamed (409 naming the workflows)", async () => {
+    const created = await t.call({ method: "POST", url: "/api/roles", payload: { name: "ghosts" } });
+    expect(created.statusCode).toBe(201);
+    const roleId = created.json().id as string;
+    // At once: the answer comes after this server's registry followed.
+    expect((await t.call({ method: "GET", url: "/api/workflows/ghosts_only" })).statusCode).toBe(200);
+    expect((await t.call({ method: "GET", url: "/api/workflows" })).json().loadErrors).toEqual([]);
+    const member = await person("ghost2@access.example", { organizationId: org.orgId });
+    await t.call({ method: "POST", url: `/api/roles/${roleId}/users`, payload: { userId: member.id } });
+    expect((await t.call({ method: "POST", url: "/api/workflows/ghosts_only/execute", key: member.key, payload: {} })).json().status).toBe("Success");
+
+    const removed = await t.call({ method: "DELETE", url: `/api/roles/${roleId}` });
+    expect(removed.statusCode).toBe(409);
+    expect(removed.json().error).toMatchObject({ code: "role_in_use", workflows: ["ghosts_only"] });
+    expect(removed.json().error.message).toContain('"ghosts_only" (access.ts)');
+    const renamed = await t.call({ method: "PUT", url: `/api/roles/${roleId}`, payload: { name: "Spirits" } });
+    expect(renamed.statusCode).toBe(409);
+    // Changing only its description (or its case) is fine.
+    expect((await t.call({ method: "PUT", url: `/api/roles/${roleId}`, payload: { name: "Ghosts", description: "see dead people" } })).statusCode).toBe(200);
+    expect((await t.call({ method: "GET", url: "/api/workflows/ghosts_only" })).statusCode).toBe(200);
+    // A role no workflow names is deleted as before.
+    const spare = (await t.call({ method: "POST", url: "/api/roles", payload: { name: "Spare" } })).json().id as string;
+    expect((await t.call({ method: "DELETE", url: `/api/roles/${spare}` })).statusCode).toBe(204);
   });
 });
 

@@ -28,6 +28,7 @@ export const slowOnce = workflow({ name: "slow_once", params: z.object({ ms: z.i
   return { host: workerPid(), secret: (await config.get("region")) ?? "none" };
 });
 export const version = workflow({ name: "version" }, async () => "v1");
+export const gated = workflow({ name: "gated", access: { level: "roleBased", roles: ["Night shift"] } }, async () => ({ host: workerPid() }));
 export const longTicker = workflow({ name: "long_ticker" }, async () => {
   for (let i = 1; i <= 12; i++) { logger.info("line " + i); await new Promise((r) => setTimeout(r, 400)); }
   return "done";
@@ -101,6 +102,17 @@ describe("distributed mode: bifrost server + two bifrost workers", () => {
       const { executionId: id } = await api("POST", "/api/workflows/version/run", {});
       return (await reaching(id, "Success")).result === "v2" ? true : undefined;
     }, 15_000, "the workers to run v2");
+  }, 30_000);
+
+  it("a role created on the server registers the role-based workflow that names it, and the workers run it", async () => {
+    // Unknown role: not registered anywhere (fail closed), listed with the load errors.
+    expect((await api("GET", "/api/workflows/gated")).error.code).toBe("not_found");
+    expect((await api("GET", "/api/workflows")).loadErrors).toContainEqual(expect.objectContaining({ exportName: "gated", message: expect.stringContaining('"Night shift"') }));
+    expect((await api("POST", "/api/roles", { name: "Night shift" })).name).toBe("Night shift");
+    expect((await api("GET", "/api/workflows/gated")).name).toBe("gated");
+    // The workers follow the registry the server wrote: a queued run of it completes on one of them.
+    const { executionId } = await api("POST", "/api/workflows/gated/run", {});
+    expect((await reaching(executionId, "Success")).result).toMatchObject({ host: expect.any(Number) });
   }, 30_000);
 
   it("a message delivered twice runs once (while running, and after it finished)", async () => {

@@ -302,6 +302,10 @@ describe("authorization code with PKCE", () => {
     const rows = await t.platform.engine.database.db.selectFrom("integration_connections").selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(tokens.accessToken);
     expect(JSON.stringify(rows)).not.toContain(tokens.refreshToken);
+    // The connection's audit event, committed with the tokens: who started it, never a token.
+    const events = (await t.call({ method: "GET", url: `/api/audit?action=integration.connect&target=app/${orgA}` })).json().events;
+    expect(events).toEqual([expect.objectContaining({ orgId: orgA, actor: expect.objectContaining({ kind: "anonymous", name: "OAuth callback" }), details: expect.objectContaining({ startedBy: expect.any(String) }) })]);
+    expect(JSON.stringify(events)).not.toContain(tokens.accessToken);
   });
 
   it("hands API clients the URL as JSON (GET ?format=json or POST)", async () => {
@@ -561,6 +565,8 @@ console.log(JSON.stringify({ entityId: m.entityId, status: probe.status, sub: me
     expect((await t.call({ method: "DELETE", url: "/api/integrations/revocable/connection", key: keyA })).statusCode).toBe(204);
     expect((await t.call({ method: "DELETE", url: "/api/integrations/revocable/connection", key: keyA })).statusCode).toBe(404);
     expect((await mappingOf("revocable", orgA)).connection.status).toBe("not_connected");
+    // One event for the one disconnection (the 404 changed nothing).
+    expect((await t.call({ method: "GET", url: `/api/audit?action=integration.disconnect&target=revocable/${orgA}` })).json().events).toHaveLength(1);
   });
 });
 

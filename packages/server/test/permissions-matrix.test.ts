@@ -41,7 +41,8 @@ const PUBLIC = [/^\/(?!api\/|mcp$)/, /^\/api\/health$/, /^\/api\/auth\/(login|se
 /**
  * Where the table allows a level but the handler refuses for this test's data: pausing a
  * global schedule (organization admins pause their organization's), changing a password
- * or two-factor settings as a key that has no user (the admin key here).
+ * or two-factor settings as a key that has no user (the admin key here), changing a global
+ * workflow's file while acting in organization A (workflow files of A live under orgs/A/).
  */
 const DATA_DEPENDENT = new Set([
   "POST /api/schedules/:workflow/pause as orgAdmin",
@@ -50,6 +51,8 @@ const DATA_DEPENDENT = new Set([
   "POST /api/auth/mfa/enroll as platformAdmin",
   "POST /api/auth/mfa/verify as platformAdmin",
   "POST /api/auth/mfa/disable as platformAdmin",
+  "PUT /api/workflows/:id as platformAdmin",
+  "DELETE /api/workflows/:id as platformAdmin",
 ]);
 
 let t: TestPlatform;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { InTransaction } from "./audit.repo.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
 export const AI_PROVIDER_KINDS = ["openai-compatible", "anthropic"] as const;
@@ -124,13 +124,16 @@ export class AiProvidersRepo {
   }
 
   /** Replaces the scope's choices (null clears one). */
-  async setSettings(scope: string, settings: { chatProviderId: string | null; embeddingProviderId: string | null }, now = new Date().toISOString()): Promise<AiSettings> {
+  async setSettings(scope: string, settings: { chatProviderId: string | null; embeddingProviderId: string | null }, now = new Date().toISOString(), also?: InTransaction): Promise<AiSettings> {
     const values = { chat_provider_id: settings.chatProviderId, embedding_provider_id: settings.embeddingProviderId, updated_at: now };
-    await this.db
-      .insertInto("ai_settings")
-      .values({ scope, ...values })
-      .onConflict((oc) => oc.column("scope").doUpdateSet(values))
-      .execute();
+    await transactionFor(this.db, also, async (trx) => {
+      await trx
+        .insertInto("ai_settings")
+        .values({ scope, ...values })
+        .onConflict((oc) => oc.column("scope").doUpdateSet(values))
+        .execute();
+      await also?.(trx);
+    });
     return { scope, chatProviderId: settings.chatProviderId, embeddingProviderId: settings.embeddingProviderId, updatedAt: now };
   }
 }

@@ -7,6 +7,11 @@ import type { Schema } from "./schema.js";
  */
 export type InTransaction = (db: Kysely<Schema>) => Promise<void>;
 
+/** `work` in a transaction when there is something to commit with it (`also`), else as it is: no extra round trips. */
+export function transactionFor<T>(db: Kysely<Schema>, also: unknown, work: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return also ? db.transaction().execute(work) : work(db);
+}
+
 /** Who did something: a signed-in user, an API key, or nobody known (a failed sign-in). */
 export interface AuditActor {
   kind: "user" | "apiKey" | "anonymous";

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { generateApiKey, hashApiKey } from "./api-keys.repo.js";
 import type { Schema } from "./schema.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 
 export interface EndpointKey {
   id: string;
@@ -38,10 +39,14 @@ function newSecret(): { key: string; hash: string; prefix: string } {
 export class EndpointKeysRepo {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(scope: string, workflowId: string | null, name: string, now = new Date().toISOString()): Promise<{ key: string; endpointKey: EndpointKey }> {
+  /** `also` (the audit event: never the key) commits with each change, or neither does. */
+  async create(scope: string, workflowId: string | null, name: string, now = new Date().toISOString(), also?: (db: Kysely<Schema>, key: EndpointKey) => Promise<void>): Promise<{ key: string; endpointKey: EndpointKey }> {
     const secret = newSecret();
     const row = { id: randomUUID(), scope, workflow_id: workflowId, name, key_hash: secret.hash, key_prefix: secret.prefix, created_at: now, rotated_at: null, revoked_at: null };
-    await this.db.insertInto("endpoint_keys").values(row).execute();
+    await transactionFor(this.db, also, async (trx) => {
+      await trx.insertInto("endpoint_keys").values(row).execute();
+      await also?.(trx, toKey(row));
+    });
     return { key: secret.key, endpointKey: toKey(row) };
   }
 
@@ -63,19 +68,26 @@ export class EndpointKeysRepo {
   }
 
   /** A new secret for the same key: the old one stops working at once. */
-  async rotate(id: string, now = new Date().toISOString()): Promise<string | null> {
+  async rotate(id: string, now = new Date().toISOString(), also?: InTransaction): Promise<string | null> {
     const secret = newSecret();
-    const r = await this.db
-      .updateTable("endpoint_keys")
-      .set({ key_hash: secret.hash, key_prefix: secret.prefix, rotated_at: now })
-      .where("id", "=", id)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n ? secret.key : null;
+    return transactionFor(this.db, also, async (trx) => {
+      const r = await trx
+        .updateTable("endpoint_keys")
+        .set({ key_hash: secret.hash, key_prefix: secret.prefix, rotated_at: now })
+        .where("id", "=", id)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      if (r.numUpdatedRows === 0n) return null;
+      await also?.(trx);
+      return secret.key;
+    });
   }
 
-  async revoke(id: string, now = new Date().toISOString()): Promise<boolean> {
-    const r = await this.db.updateTable("endpoint_keys").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  async revoke(id: string, now = new Date().toISOString(), also?: InTransaction): Promise<boolean> {
+    return transactionFor(this.db, also, async (trx) => {
+      const r = await trx.updateTable("endpoint_keys").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
+      if (r.numUpdatedRows > 0n) await also?.(trx);
+      return r.numUpdatedRows > 0n;
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ClientAuthMethod, ConnectionStatus, OAuthFlow, OAuthSettings } from "@bifrost/contracts/integrations.js";
-import type { InTransaction } from "./audit.repo.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
 
@@ -319,7 +319,7 @@ export class IntegrationsRepo {
    * `connected`, error cleared, any refresh lease broken — a refresh in flight with the old
    * refresh token will find it has lost its lease and discard its result.
    */
-  async connect(mappingId: string, tokens: TokenSet, now = new Date().toISOString()): Promise<Connection> {
+  async connect(mappingId: string, tokens: TokenSet, now = new Date().toISOString(), also?: InTransaction): Promise<Connection> {
     const values = {
       status: "connected",
       access_token: this.box.seal(tokens.accessToken),
@@ -333,11 +333,14 @@ export class IntegrationsRepo {
       lease_until: null,
       updated_at: now,
     };
-    await this.db
-      .insertInto("integration_connections")
-      .values({ mapping_id: mappingId, ...values, version: 1, created_at: now })
-      .onConflict((oc) => oc.column("mapping_id").doUpdateSet((eb) => ({ ...values, version: eb("integration_connections.version", "+", 1) })))
-      .execute();
+    await transactionFor(this.db, also, async (trx) => {
+      await trx
+        .insertInto("integration_connections")
+        .values({ mapping_id: mappingId, ...values, version: 1, created_at: now })
+        .onConflict((oc) => oc.column("mapping_id").doUpdateSet((eb) => ({ ...values, version: eb("integration_connections.version", "+", 1) })))
+        .execute();
+      await also?.(trx);
+    });
     return (await this.getConnection(mappingId))!;
   }
 
@@ -409,9 +412,12 @@ export class IntegrationsRepo {
   }
 
 
-  async deleteConnection(mappingId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom("integration_connections").where("mapping_id", "=", mappingId).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+  async deleteConnection(mappingId: string, also?: InTransaction): Promise<boolean> {
+    return transactionFor(this.db, also, async (trx) => {
+      const r = await trx.deleteFrom("integration_connections").where("mapping_id", "=", mappingId).executeTakeFirst();
+      if (r.numDeletedRows > 0n) await also?.(trx);
+      return r.numDeletedRows > 0n;
+    });
   }
 
   /**

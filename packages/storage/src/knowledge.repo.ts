@@ -1,3 +1,4 @@
+import type { InTransaction } from "./audit.repo.js";
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, DatabaseDialect } from "./database.js";
 import { vectorIndexFor, type VectorIndex } from "./knowledge-vectors.js";
@@ -193,7 +194,7 @@ export class KnowledgeRepo {
    * chunks and inserts the new ones; a `metadata` write whose document changed (or went)
    * meanwhile undoes the whole write and is reported as stale, for the caller to redo.
    */
-  async write(scope: string, writes: DocumentWrite[], now = new Date().toISOString()): Promise<WriteOutcome> {
+  async write(scope: string, writes: DocumentWrite[], now = new Date().toISOString(), also?: InTransaction): Promise<WriteOutcome> {
     try {
       const statuses = await this.db.transaction().execute(async (trx) => {
         const out: WriteStatus[] = [];
@@ -241,6 +242,7 @@ export class KnowledgeRepo {
           }
         }
         if (stale.length > 0) throw new StaleWrite(stale);
+        await also?.(trx);
         return out;
       });
       return { ok: true, statuses };
@@ -250,19 +252,21 @@ export class KnowledgeRepo {
     }
   }
 
-  async deleteDocument(scope: string, namespace: string, key: string): Promise<boolean> {
+  async deleteDocument(scope: string, namespace: string, key: string, also?: InTransaction): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("knowledge_chunks").where("scope", "=", scope).where("namespace", "=", namespace).where("key", "=", key).execute();
       const r = await trx.deleteFrom("knowledge_documents").where("scope", "=", scope).where("namespace", "=", namespace).where("key", "=", key).executeTakeFirst();
+      if (r.numDeletedRows > 0n) await also?.(trx);
       return r.numDeletedRows > 0n;
     });
   }
 
   /** Deletes every document of the namespace; resolves how many there were. */
-  async deleteNamespace(scope: string, namespace: string): Promise<number> {
+  async deleteNamespace(scope: string, namespace: string, also?: InTransaction): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("knowledge_chunks").where("scope", "=", scope).where("namespace", "=", namespace).execute();
       const r = await trx.deleteFrom("knowledge_documents").where("scope", "=", scope).where("namespace", "=", namespace).executeTakeFirst();
+      if (r.numDeletedRows > 0n) await also?.(trx);
       return Number(r.numDeletedRows);
     });
   }

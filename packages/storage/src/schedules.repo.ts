@@ -1,3 +1,4 @@
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Kysely } from "kysely";
 import type { Schema } from "./schema.js";
 
@@ -42,8 +43,12 @@ export class SchedulesRepo {
       .execute();
   }
 
-  async setPaused(workflowId: string, paused: boolean): Promise<void> {
-    await this.db.updateTable("schedule_state").set({ paused: paused ? 1 : 0, updated_at: new Date().toISOString() }).where("workflow_id", "=", workflowId).execute();
+  /** `also` (the audit event) commits with the change, or neither does. */
+  async setPaused(workflowId: string, paused: boolean, also?: InTransaction): Promise<void> {
+    await transactionFor(this.db, also, async (trx) => {
+      await trx.updateTable("schedule_state").set({ paused: paused ? 1 : 0, updated_at: new Date().toISOString() }).where("workflow_id", "=", workflowId).execute();
+      await also?.(trx);
+    });
   }
 
   /** Moves the schedule past `tick` (only forward: a slower scheduler never moves it back). */

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, DatabaseDialect } from "./database.js";
+import { transactionFor, type InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 import { compileOrder, compileWhere, type Condition, type Order } from "./tables-filter.js";
 
@@ -45,13 +46,17 @@ export class TablesRepo {
   }
 
   /** false when the table already exists. */
-  async createTable(scope: string, name: string, now = new Date().toISOString()): Promise<boolean> {
-    const r = await this.db
-      .insertInto("tables")
-      .values({ scope, name, created_at: now })
-      .onConflict((oc) => oc.columns(["scope", "name"]).doNothing())
-      .executeTakeFirst();
-    return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  async createTable(scope: string, name: string, now = new Date().toISOString(), also?: InTransaction): Promise<boolean> {
+    return transactionFor(this.db, also, async (trx) => {
+      const r = await trx
+        .insertInto("tables")
+        .values({ scope, name, created_at: now })
+        .onConflict((oc) => oc.columns(["scope", "name"]).doNothing())
+        .executeTakeFirst();
+      const created = (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      if (created) await also?.(trx);
+      return created;
+    });
   }
 
   async getTable(scope: string, name: string): Promise<TableRow | null> {
@@ -80,10 +85,11 @@ export class TablesRepo {
   }
 
   /** Deletes the table and its documents; false when it did not exist. */
-  async dropTable(scope: string, name: string): Promise<boolean> {
+  async dropTable(scope: string, name: string, also?: InTransaction): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("table_documents").where("scope", "=", scope).where("table_name", "=", name).execute();
       const r = await trx.deleteFrom("tables").where("scope", "=", scope).where("name", "=", name).executeTakeFirst();
+      if (r.numDeletedRows > 0n) await also?.(trx);
       return r.numDeletedRows > 0n;
     });
   }
@@ -101,7 +107,7 @@ export class TablesRepo {
   }
 
   /** Inserts all documents or none: a taken id (or a missing table) writes nothing. */
-  async insertDocuments(scope: string, table: string, docs: DocumentInput[], now = new Date().toISOString()): Promise<WriteResult<void>> {
+  async insertDocuments(scope: string, table: string, docs: DocumentInput[], now = new Date().toISOString(), also?: InTransaction): Promise<WriteResult<void>> {
     try {
       return await this.db.transaction().execute(async (trx): Promise<WriteResult<void>> => {
         if (!(await tableExists(trx, scope, table))) return { ok: false, reason: "no_table" };
@@ -121,6 +127,7 @@ export class TablesRepo {
           const rows = documentRows(scope, table, docs.slice(i, i + CHUNK), now);
           await trx.insertInto("table_documents").values(rows).execute();
         }
+        await also?.(trx);
         return { ok: true, value: undefined };
       });
     } catch (error) {
@@ -132,7 +139,7 @@ export class TablesRepo {
   }
 
   /** Inserts or replaces all documents, or none; a replaced document keeps its created_at. */
-  async upsertDocuments(scope: string, table: string, docs: DocumentInput[], now = new Date().toISOString()): Promise<WriteResult<void>> {
+  async upsertDocuments(scope: string, table: string, docs: DocumentInput[], now = new Date().toISOString(), also?: InTransaction): Promise<WriteResult<void>> {
     return this.db.transaction().execute(async (trx): Promise<WriteResult<void>> => {
       if (!(await tableExists(trx, scope, table))) return { ok: false, reason: "no_table" };
       for (let i = 0; i < docs.length; i += CHUNK) {
@@ -143,6 +150,7 @@ export class TablesRepo {
           .onConflict((oc) => oc.columns(["scope", "table_name", "id"]).doUpdateSet((eb) => ({ data: eb.ref("excluded.data"), updated_at: now })))
           .execute();
       }
+      await also?.(trx);
       return { ok: true, value: undefined };
     });
   }
@@ -152,7 +160,7 @@ export class TablesRepo {
    * `change` gets the current JSON text and returns the new one; what it throws aborts the write.
    * Resolves null when the document does not exist.
    */
-  async updateDocument(scope: string, table: string, id: string, change: (data: string) => string, now = new Date().toISOString()): Promise<WriteResult<string | null>> {
+  async updateDocument(scope: string, table: string, id: string, change: (data: string) => string, now = new Date().toISOString(), also?: InTransaction): Promise<WriteResult<string | null>> {
     return this.db.transaction().execute(async (trx): Promise<WriteResult<string | null>> => {
       if (!(await tableExists(trx, scope, table))) return { ok: false, reason: "no_table" };
       const row = await trx
@@ -172,12 +180,13 @@ export class TablesRepo {
         .where("table_name", "=", table)
         .where("id", "=", id)
         .execute();
+      await also?.(trx);
       return { ok: true, value: data };
     });
   }
 
   /** Deletes the documents that exist among `ids`; resolves how many were deleted. */
-  async deleteDocuments(scope: string, table: string, ids: string[]): Promise<WriteResult<number>> {
+  async deleteDocuments(scope: string, table: string, ids: string[], also?: InTransaction): Promise<WriteResult<number>> {
     return this.db.transaction().execute(async (trx): Promise<WriteResult<number>> => {
       if (!(await tableExists(trx, scope, table))) return { ok: false, reason: "no_table" };
       let deleted = 0;
@@ -190,6 +199,7 @@ export class TablesRepo {
           .executeTakeFirst();
         deleted += Number(r.numDeletedRows);
       }
+      if (deleted > 0) await also?.(trx);
       return { ok: true, value: deleted };
     });
   }

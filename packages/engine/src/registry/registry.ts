@@ -27,9 +27,17 @@ export class Registry {
   private readonly ids = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly repo: WorkflowsRepo) {}
+  /** Names of the custom roles that exist (lower case); null = not checked. */
+  private roles: Set<string> | null = null;
+
+  constructor(
+    private readonly repo: WorkflowsRepo,
+    /** The custom roles' names: a role-based workflow naming another is not registered (fail closed). */
+    private readonly knownRoles?: () => Promise<string[]>,
+  ) {}
 
   async load(): Promise<void> {
+    if (this.knownRoles) this.roles = new Set((await this.knownRoles()).map((r) => r.toLowerCase()));
     for (const w of await this.repo.listWorkflows()) this.ids.set(scopeKey(w.orgId, w.name), w.id);
     this.files = new Map((await this.repo.listFiles()).map((f) => [f.path, f]));
     this.recompute();
@@ -63,6 +71,22 @@ export class Registry {
       })),
     );
     for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Custom roles were created, renamed or deleted: role-based workflows that name them
+   * register (or stop) now, without a file change.
+   */
+  async rolesChanged(): Promise<void> {
+    if (!this.knownRoles) return;
+    this.roles = new Set((await this.knownRoles()).map((r) => r.toLowerCase()));
+    await this.apply([]);
+  }
+
+  /** Role-based workflows that name `role` (any case): what deleting or renaming it would unregister. */
+  usingRole(role: string): StoredWorkflow[] {
+    const wanted = role.toLowerCase();
+    return [...this.byId.values()].filter((w) => w.access.level === "roleBased" && w.access.roles.some((r) => r.toLowerCase() === wanted));
   }
 
   /** Called after every change (schedules and caches hook in here). */
@@ -127,6 +151,20 @@ export class Registry {
     for (const file of files) {
       for (const def of file.definitions) {
         const key = scopeKey(file.orgId, def.name);
+        const access = def.options.access;
+        const unknown = access?.level === "roleBased" && this.roles ? (access.roles ?? []).filter((r) => !this.roles!.has(r.toLowerCase())) : [];
+        if (unknown.length > 0) {
+          // Roles are never created on first use, and an unknown role grants nobody: not registered.
+          const list = conflicts.get(file.path) ?? [];
+          list.push({
+            filePath: file.path,
+            exportName: def.exportName,
+            message: `${def.name}: access names unknown role(s) ${unknown.map((m) => `"${m}"`).join(", ")}: not registered until an admin creates them with POST /api/roles (no file change needed)`,
+            updatedAt: file.updatedAt,
+          });
+          conflicts.set(file.path, list);
+          continue;
+        }
         const holder = byName.get(key);
         if (holder) {
           const list = conflicts.get(file.path) ?? [];

@@ -183,7 +183,8 @@ export class AiProvidersService {
     return { scope: s.scope, chatProvider: await this.ref(s.chatProviderId), embeddingProvider: await this.ref(s.embeddingProviderId), updatedAt: s.updatedAt };
   }
 
-  async updateSettings(caller: SdkCaller, body: z.output<typeof UpdateSettings>) {
+  /** `audit` (the change's event) commits with the settings. */
+  async updateSettings(caller: SdkCaller, body: z.output<typeof UpdateSettings>, audit?: (db: Kysely<Schema>, scope: string, settings: { chatProviderId: string | null; embeddingProviderId: string | null }) => Promise<void>) {
     this.admin(caller);
     const scope = await resolveScope(caller, body.scope, "write", this.deps.organizations);
     const current = await this.deps.repo.getSettings(scope);
@@ -197,7 +198,8 @@ export class AiProvidersService {
     };
     const chatProviderId = await choose(body.chatProvider, current.chatProviderId, "chatProvider", "chatModel");
     const embeddingProviderId = await choose(body.embeddingProvider, current.embeddingProviderId, "embeddingProvider", "embeddingModel");
-    await this.deps.repo.setSettings(scope, { chatProviderId, embeddingProviderId });
+    const chosen = { chatProviderId, embeddingProviderId };
+    await this.deps.repo.setSettings(scope, chosen, undefined, audit ? (db) => audit(db, scope, chosen) : undefined);
     return this.settings(caller, scope);
   }
 

@@ -40,7 +40,11 @@ export function aiRoutes(app: FastifyInstance, deps: { ai: AiService; providers:
     const { scope } = parseBody(ScopeQuery, req.query);
     return deps.providers.settings(caller(req), scope);
   });
-  app.put("/api/ai/settings", async (req) => deps.providers.updateSettings(caller(req), parseBody(UpdateSettings, req.body)));
+  app.put("/api/ai/settings", async (req) =>
+    deps.providers.updateSettings(caller(req), parseBody(UpdateSettings, req.body), (db, scope, chosen) =>
+      audit(deps.audit, req, { action: "ai_settings.update", target: scope, orgId: scope === GLOBAL ? null : scope, details: chosen }, db),
+    ),
+  );
 
   app.get("/api/ai/model-info", async (req) => deps.ai.modelInfo(caller(req)));
 

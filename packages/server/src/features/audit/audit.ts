@@ -38,16 +38,59 @@ export function audit(
   );
 }
 
+/**
+ * The audit of a change outside the database (a workspace or stored file), where no
+ * transaction can hold both. The event is committed first, then the change is made: if
+ * the event cannot be written, nothing changes (the request fails); if the change then
+ * fails, a `<action>_failed` event follows. So no change is ever without its event; an
+ * event may at worst stand for an attempt (a crash between the two), never the reverse.
+ */
+export interface ChangeAudit {
+  before(): Promise<void>;
+  failed(error: unknown): Promise<void>;
+}
+
+type AuditEventInput = Parameters<typeof audit>[2];
+
+/** A `ChangeAudit` for the request's principal (see `withChangeAudit`). */
+export function changeAudit(repo: AuditRepo, request: FastifyRequest, event: AuditEventInput): ChangeAudit {
+  return {
+    before: () => audit(repo, request, event),
+    failed: (error) =>
+      audit(repo, request, { ...event, action: `${event.action}_failed`, details: { ...event.details, error: (error instanceof Error ? error.message : String(error)).slice(0, 300) } }).catch(
+        (e: unknown) => request.log.error({ err: e }, "audit event of a failed change not written"),
+      ),
+  };
+}
+
+/** Runs `change` after its event is committed, noting a failure after it (see `ChangeAudit`). */
+export async function withChangeAudit<T>(a: ChangeAudit | undefined, change: () => Promise<T>): Promise<T> {
+  if (!a) return change();
+  await a.before();
+  try {
+    return await change();
+  } catch (error) {
+    await a.failed(error);
+    throw error;
+  }
+}
+
+/** A file change's audit (files and editor routes): the file's label as target, never its content. */
+export const fileAudit =
+  (repo: AuditRepo, request: FastifyRequest, action: string) =>
+  (label: string): ChangeAudit =>
+    changeAudit(repo, request, { action, target: label });
+
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** Writes that are runs or reads by another name, not changes: they leave execution records instead. */
 const NOT_CHANGES = [/\/execute$/, /\/run$/, /\/test$/, /\/submit$/, /\/chat$/, /^\/api\/ai\/stream$/, /^\/api\/files\/(read|list|exists)$/, /^\/api\/knowledge\/search$/, /^\/api\/tables\/:table\/(query|count)$/, /^\/api\/data-providers\//, /^\/mcp$/, /^\/api\/sdk\/call$/, /^\/api\/auth\/logout$/];
 
 /**
- * Every other successful change through the API — organizations, config and secrets,
- * integrations, providers, agents, forms, tables, knowledge, files, schedules, endpoint
- * keys — leaves an event too: `<route family>.<method>` with the route's path parameters
- * as the target (never a body, so never a secret's value). These are appended before the
- * answer is sent, not in the change's transaction (docs/users-and-roles.md says so).
+ * The fallback for a write route without an event of its own (today: integration token
+ * refresh, starting an OAuth authorization, cancelling a run): `<route family>.<method>`
+ * with the route's path parameters as the target (never a body, so never a secret's
+ * value), appended before the answer is sent — not in the change's transaction. Routes
+ * that audit themselves set `request.audited` and are skipped.
  */
 export function registerAuditOfChanges(app: FastifyInstance, repo: AuditRepo, familyOf: (method: string, url: string) => { name: string } | null): void {
   // Before the answer leaves: a client that saw the change can read its event.

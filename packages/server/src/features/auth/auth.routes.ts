@@ -77,6 +77,8 @@ export async function startSession(deps: SignInDeps, request: FastifyRequest, re
 
 /** Sign-in, first-admin setup and one-time links: no principal needed (public plugin). */
 export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
+  /** An id no user has (users get random UUIDs v4; this one is not v4). */
+  const NO_SUCH_USER = "00000000-0000-0000-0000-000000000000";
   app.post("/api/auth/login", async (request, reply) => {
     checkOrigin(request, deps.publicUrl);
     const { email, password, code } = parseBody(Login, request.body);
@@ -87,7 +89,8 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       throw new HttpError(429, "too_many_sign_in_attempts", `Too many failed sign-ins: retry in ${wait} s`);
     }
     const user = await deps.users.findByEmail(account);
-    const credentials = user ? await deps.users.credentials(user.id) : null;
+    // The same query for an unknown account (an id no user has): no extra round trip to time.
+    const credentials = await deps.users.credentials(user?.id ?? NO_SUCH_USER);
     // Unknown accounts are checked against a filler hash: both failures take as long and read the same.
     const ok = (await verifyPassword(credentials?.passwordHash ?? null, password)) && user !== null && !user.disabled;
     if (!ok || !user) {

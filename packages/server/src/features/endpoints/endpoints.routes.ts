@@ -6,6 +6,10 @@ import type { Engine } from "@bifrost/engine/engine.js";
 import { hashApiKey } from "@bifrost/storage/api-keys.repo.js";
 import type { EndpointKey, EndpointKeysRepo } from "@bifrost/storage/endpoint-keys.repo.js";
 import type { StoredWorkflow } from "@bifrost/storage/workflows.repo.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import type { Schema } from "@bifrost/storage/schema.js";
+import type { Kysely } from "kysely";
+import { audit } from "../audit/audit.js";
 import { lookUpKey, principalOf } from "../../auth.js";
 import { forbidden, HttpError, notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
@@ -128,8 +132,11 @@ const CreateKey = z
   .strict();
 
 /** Endpoint keys: created (shown once), listed, rotated and revoked through the API. */
-export function endpointKeysRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService; keys: EndpointKeysRepo }): void {
+export function endpointKeysRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService; keys: EndpointKeysRepo; audit: AuditRepo }): void {
   const { keys, workflows, engine } = deps;
+  // A key's event (its id, name and prefix, never the key) commits with the change.
+  const event = (req: FastifyRequest, action: string, k: EndpointKey) => (db: Kysely<Schema>) =>
+    audit(deps.audit, req, { action, target: k.id, orgId: k.scope === GLOBAL ? null : k.scope, details: { name: k.name, workflowId: k.workflowId } }, db);
 
   async function owned(req: FastifyRequest, id: string): Promise<EndpointKey> {
     const caller = callerOf(principalOf(req));
@@ -151,7 +158,7 @@ export function endpointKeysRoutes(app: FastifyInstance, deps: { engine: Engine;
       workflowId = w.id;
       if (body.scope === undefined && caller.orgId === null && w.orgId) scope = w.orgId;
     }
-    const { key, endpointKey } = await keys.create(scope, workflowId, body.name);
+    const { key, endpointKey } = await keys.create(scope, workflowId, body.name, undefined, (db, k) => event(req, "endpoint_key.create", k)(db));
     return reply.status(201).send({ ...endpointKey, key });
   });
 
@@ -162,14 +169,14 @@ export function endpointKeysRoutes(app: FastifyInstance, deps: { engine: Engine;
 
   app.post<{ Params: { id: string } }>("/api/endpoint-keys/:id/rotate", async (req) => {
     const key = await owned(req, req.params.id);
-    const secret = await keys.rotate(key.id);
+    const secret = await keys.rotate(key.id, undefined, event(req, "endpoint_key.rotate", key));
     if (!secret) throw notFound("Endpoint key");
     return { ...(await keys.get(key.id)), key: secret };
   });
 
   app.delete<{ Params: { id: string } }>("/api/endpoint-keys/:id", async (req, reply) => {
     const key = await owned(req, req.params.id);
-    await keys.revoke(key.id);
+    await keys.revoke(key.id, undefined, event(req, "endpoint_key.revoke", key));
     return reply.status(204).send();
   });
 }

@@ -5,6 +5,9 @@ import { notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { callerOf } from "../sdk/scope.js";
 import type { WorkspaceEditor } from "./editor.service.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { changeAudit, fileAudit, withChangeAudit } from "../audit/audit.js";
+import { checkRelativePath } from "./safe-path.js";
 
 const TreeQuery = z.object({ path: z.string().default("") }).strict();
 const FileQuery = z.object({ path: z.string() }).strict();
@@ -15,7 +18,7 @@ const DirectoryBody = z.object({ path: z.string() }).strict();
  * `/api/files/editor/*`: the browser editor over the workspace. Anyone reads what their
  * organization may see; only platform admins save, delete and create folders.
  */
-export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor }): void {
+export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor; audit: AuditRepo }): void {
   const { editor } = deps;
 
   app.get("/api/files/editor/tree", async (req) => {
@@ -30,17 +33,19 @@ export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEdit
 
   app.post("/api/files/editor/file", async (req) => {
     const { path, content, encoding } = parseBody(SaveBody, req.body);
-    return editor.save(callerOf(principalOf(req)), path, content, encoding);
+    return editor.save(callerOf(principalOf(req)), path, content, encoding, fileAudit(deps.audit, req, "workspace_file.write"));
   });
 
   app.delete("/api/files/editor/file", async (req, reply) => {
     const { path } = parseBody(FileQuery, req.query);
-    if (!(await editor.remove(callerOf(principalOf(req)), path))) throw notFound(`File "workspace/${path}"`);
+    if (!(await editor.remove(callerOf(principalOf(req)), path, fileAudit(deps.audit, req, "workspace_file.delete")))) throw notFound(`File "workspace/${path}"`);
     return reply.status(204).send();
   });
 
   app.post("/api/files/editor/directory", async (req, reply) => {
     const { path } = parseBody(DirectoryBody, req.body);
-    return reply.status(201).send(await editor.mkdir(callerOf(principalOf(req)), path));
+    const rel = checkRelativePath(path);
+    const made = await withChangeAudit(changeAudit(deps.audit, req, { action: "workspace_folder.create", target: `workspace/${rel}` }), () => editor.mkdir(callerOf(principalOf(req)), rel));
+    return reply.status(201).send(made);
   });
 }

@@ -5,7 +5,7 @@ import type { Registry } from "@bifrost/engine/registry/registry.js";
 import { HttpError, notFound } from "../../http-error.js";
 import { publicWorkflow } from "../workflows/workflows.service.js";
 import type { FileEntry } from "./file-store.js";
-import { checkWorkspaceAccess, contentBytes, visibleWorkspaceEntries, type FilesService } from "./files.service.js";
+import { checkWorkspaceAccess, contentBytes, visibleWorkspaceEntries, type FileAudit, type FilesService } from "./files.service.js";
 import { checkRelativePath } from "./safe-path.js";
 
 /** Largest tree the editor gets in one answer; deeper folders can be asked for by `path`. */
@@ -75,14 +75,14 @@ export class WorkspaceEditor {
   }
 
   /** Creates or replaces a workspace file (platform admins), then indexes it. */
-  async save(caller: SdkCaller, path: string, content: string, encoding: Encoding = "utf8"): Promise<FileEntry & FileRegistration> {
+  async save(caller: SdkCaller, path: string, content: string, encoding: Encoding = "utf8", audit?: FileAudit): Promise<FileEntry & FileRegistration> {
     const data = contentBytes(content, encoding === "base64", this.deps.files.maxFileBytes);
-    const entry = await this.deps.files.write(caller, path, data);
+    const entry = await this.deps.files.write(caller, path, data, {}, audit);
     return { ...entry, ...this.registration(entry.path) };
   }
 
-  remove(caller: SdkCaller, path: string): Promise<boolean> {
-    return this.deps.files.delete(caller, path);
+  remove(caller: SdkCaller, path: string, audit?: FileAudit): Promise<boolean> {
+    return this.deps.files.delete(caller, path, {}, audit);
   }
 
   /** Creates a folder and its parents (platform admins); an existing folder is fine. */

@@ -8,6 +8,8 @@ import { callerOf } from "../sdk/scope.js";
 import { editorRoutes } from "./editor.routes.js";
 import type { WorkspaceEditor } from "./editor.service.js";
 import { contentBytes, FILE_LOCATIONS, FILE_MODES, type FilesService } from "./files.service.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { fileAudit } from "../audit/audit.js";
 
 const where = {
   location: z.enum(FILE_LOCATIONS).optional(),
@@ -26,9 +28,9 @@ const ListBody = z.object({ path: Path.default(""), ...where }).strict();
  * seed's API). Binary content travels as base64 (`asBase64: true`). The editor's
  * routes (`/api/files/editor/*`) are registered with them.
  */
-export function filesRoutes(app: FastifyInstance, deps: { files: FilesService; editor: WorkspaceEditor }): void {
+export function filesRoutes(app: FastifyInstance, deps: { files: FilesService; editor: WorkspaceEditor; audit: AuditRepo }): void {
   const { files } = deps;
-  editorRoutes(app, { editor: deps.editor });
+  editorRoutes(app, { editor: deps.editor, audit: deps.audit });
 
   app.post("/api/files/read", async (req) => {
     const { path, asBase64, ...options } = parseBody(ReadBody, req.body);
@@ -39,7 +41,7 @@ export function filesRoutes(app: FastifyInstance, deps: { files: FilesService; e
 
   app.post("/api/files/write", async (req) => {
     const { path, content, asBase64, ...options } = parseBody(WriteBody, req.body);
-    return files.write(callerOf(principalOf(req)), path, contentBytes(content, asBase64, files.maxFileBytes), options);
+    return files.write(callerOf(principalOf(req)), path, contentBytes(content, asBase64, files.maxFileBytes), options, fileAudit(deps.audit, req, "file.write"));
   });
 
   app.post("/api/files/list", async (req) => {
@@ -54,7 +56,7 @@ export function filesRoutes(app: FastifyInstance, deps: { files: FilesService; e
 
   app.post("/api/files/delete", async (req) => {
     const { path, ...options } = parseBody(Target, req.body);
-    if (!(await files.delete(callerOf(principalOf(req)), path, options))) throw notFound(`File "${path}"`);
+    if (!(await files.delete(callerOf(principalOf(req)), path, options, fileAudit(deps.audit, req, "file.delete")))) throw notFound(`File "${path}"`);
     return { deleted: true };
   });
 }

@@ -6,6 +6,10 @@ import { resolveScope } from "../sdk/scope.js";
 import type { FileEntry, FileStore } from "./file-store.js";
 import { LocalFileStore } from "./local-file-store.js";
 import { checkRelativePath } from "./safe-path.js";
+import { withChangeAudit, type ChangeAudit } from "../audit/audit.js";
+
+/** The audit of a file change through the API, given the file's label (`workspace/a.ts`). */
+export type FileAudit = (label: string) => ChangeAudit;
 
 export const FILE_LOCATIONS = ["workspace", "temp", "uploads"] as const;
 export type FileLocation = (typeof FILE_LOCATIONS)[number];
@@ -143,10 +147,11 @@ export class FilesService {
     return { data, entry };
   }
 
-  async write(caller: SdkCaller, path: string, data: Uint8Array, options: FileOptions = {}): Promise<FileEntry> {
+  /** Creates or replaces a file; with `audit`, its event is committed before the file changes. */
+  async write(caller: SdkCaller, path: string, data: Uint8Array, options: FileOptions = {}, audit?: FileAudit): Promise<FileEntry> {
     const t = await this.target(caller, path, options, "write");
     if (data.byteLength > this.maxFileBytes) throw tooLarge(`"${t.label}"`, data.byteLength, this.maxFileBytes);
-    const entry = await t.store.write(t.rel, data);
+    const entry = await withChangeAudit(audit?.(t.label), () => t.store.write(t.rel, data));
     if (t.location === "workspace") await this.deps.refresh([t.rel]);
     return entry;
   }
@@ -164,9 +169,11 @@ export class FilesService {
   }
 
   /** Removes a file or a folder with everything in it; false when nothing was there. */
-  async delete(caller: SdkCaller, path: string, options: FileOptions = {}): Promise<boolean> {
+  async delete(caller: SdkCaller, path: string, options: FileOptions = {}, audit?: FileAudit): Promise<boolean> {
     const t = await this.target(caller, path, options, "write");
-    const deleted = await t.store.delete(t.rel);
+    // Nothing there: nothing changes, so no event either.
+    if (audit && !(await t.store.exists(t.rel))) return false;
+    const deleted = await withChangeAudit(audit?.(t.label), () => t.store.delete(t.rel));
     if (deleted && t.location === "workspace") await this.deps.refresh([t.rel]);
     return deleted;
   }

@@ -72,7 +72,7 @@ export function integrationsRoutes(app: FastifyInstance, deps: { integrations: I
 
   app.delete<NameParams>("/api/integrations/:name/connection", async (req, reply) => {
     const name = nameOf(req);
-    if (!(await integrations.disconnect(caller(req), name, scopeOf(req)))) throw notFound(`A connection of integration "${name}"`);
+    if (!(await integrations.disconnect(caller(req), name, scopeOf(req), audited(req, "integration.disconnect")))) throw notFound(`A connection of integration "${name}"`);
     return reply.status(204).send();
   });
 
@@ -100,13 +100,16 @@ function page(title: string, message: string): string {
  * browser arrives here without an API key; the single-use state is what binds the answer
  * to an organization and an integration. Browsers get a short page, API clients JSON.
  */
-export function oauthCallbackRoutes(app: FastifyInstance, deps: { integrations: IntegrationsService }): void {
+export function oauthCallbackRoutes(app: FastifyInstance, deps: { integrations: IntegrationsService; audit: AuditRepo }): void {
   app.get("/api/oauth/callback", async (req, reply) => {
     const query = Object.fromEntries(Object.entries(req.query as Record<string, unknown>).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
     const html = (req.headers.accept ?? "").includes("text/html");
     reply.header("cache-control", "no-store");
     try {
-      const done = await deps.integrations.completeAuthorization(query);
+      // No principal here: the event names the key or person who started the authorization.
+      const done = await deps.integrations.completeAuthorization(query, (db, c) =>
+        audit(deps.audit, req, { action: "integration.connect", target: `${c.name}/${c.scope}`, orgId: c.scope === GLOBAL ? null : c.scope, actor: { kind: "anonymous", id: c.startedBy, name: "OAuth callback" }, details: { integrationId: c.id, startedBy: c.startedBy } }, db),
+      );
       if (!html) return done;
       return reply.type("text/html; charset=utf-8").send(page("Connected", `Integration "${done.integration}" is connected. You can close this window.`));
     } catch (error) {

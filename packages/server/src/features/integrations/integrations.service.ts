@@ -295,9 +295,9 @@ export class IntegrationsService {
   }
 
   /** Forgets a mapping's tokens (the mapping stays). */
-  async disconnect(caller: SdkCaller, name: string, options: { scope?: string } = {}): Promise<boolean> {
+  async disconnect(caller: SdkCaller, name: string, options: { scope?: string } = {}, audit?: IntegrationAudit): Promise<boolean> {
     const t = await this.target(caller, name, options.scope);
-    return this.deps.repo.deleteConnection(t.mapping.id);
+    return this.deps.repo.deleteConnection(t.mapping.id, audit ? (db) => audit(db, { id: t.integration.id, name, scope: t.scope }) : undefined);
   }
 
   // ---- authorization code flow -------------------------------------------------------
@@ -336,7 +336,11 @@ export class IntegrationsService {
    * unexpired), exchanges the code with the PKCE verifier and stores the tokens. The state
    * alone says which organization and integration this is; it is consumed whatever happens.
    */
-  async completeAuthorization(query: Record<string, string | undefined>): Promise<{ integration: string; scope: string; entityId: string; connection: ConnectionInfo }> {
+  async completeAuthorization(
+    query: Record<string, string | undefined>,
+    /** The connection's event, committed with its tokens (told who started the authorization). */
+    audit?: (db: Kysely<Schema>, connected: { id: string; name: string; scope: string; startedBy: string | null }) => Promise<void>,
+  ): Promise<{ integration: string; scope: string; entityId: string; connection: ConnectionInfo }> {
     const bad = (message: string, code = "invalid_state") => new HttpError(400, code, message);
     if (!query.state) throw bad("The authorization response carries no state: start again from GET /api/oauth/{integration}/authorize");
     const state = await this.deps.repo.consumeState(sha256(query.state));
@@ -364,7 +368,7 @@ export class IntegrationsService {
       if (error instanceof OAuthError) throw oauthFailure(integration.name, "exchanging the authorization code", error);
       throw error;
     }
-    const conn = await this.deps.repo.connect(mapping.id, tokens);
+    const conn = await this.deps.repo.connect(mapping.id, tokens, undefined, audit ? (db) => audit(db, { id: integration.id, name: integration.name, scope: mapping.scope, startedBy: state.createdBy }) : undefined);
     return { integration: integration.name, scope: mapping.scope, entityId: mapping.entityId, connection: connectionInfo(conn) };
   }
 

@@ -1,11 +1,13 @@
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { principalOf } from "../../auth.js";
 import { notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { callerOf } from "../sdk/scope.js";
+import { callerOf, GLOBAL } from "../sdk/scope.js";
 import { Content, Documents, Key, Metadata, Namespace, Query, SearchShape, StoreManyOptions } from "./knowledge.schemas.js";
-import type { KnowledgeService } from "./knowledge.service.js";
+import type { KnowledgeAudit, KnowledgeService } from "./knowledge.service.js";
 
 const ScopeQuery = z.object({ scope: z.string().min(1).optional() }).strict();
 const ListQuery = z
@@ -32,10 +34,17 @@ type DocParams = { Params: { namespace: string; key: string } };
  * `/api/knowledge`: the same operations as the SDK's `knowledge` module, `?scope=` picking
  * the scope (an organization id or "global") everywhere.
  */
-export function knowledgeRoutes(app: FastifyInstance, deps: { knowledge: KnowledgeService }): void {
+export function knowledgeRoutes(app: FastifyInstance, deps: { knowledge: KnowledgeService; audit: AuditRepo }): void {
   const { knowledge } = deps;
   const caller = (req: FastifyRequest) => callerOf(principalOf(req));
   const scopeOf = (req: FastifyRequest) => parseBody(ScopeQuery, req.query);
+  /** The scope, and the change's event (namespace and keys, never content) committed with it. */
+  const writing = (req: FastifyRequest, action: string, target: string, details?: Record<string, unknown>) => {
+    // This route writes its own event (with the change, or none when nothing changed).
+    req.audited = true;
+    const audited: KnowledgeAudit = (db, scope) => audit(deps.audit, req, { action, target, orgId: scope === GLOBAL ? null : scope, details: { scope, ...details } }, db);
+    return { ...scopeOf(req), audit: audited };
+  };
   const namespaceOf = (req: FastifyRequest<NsParams>) => parseBody(NamespaceParam, req.params).namespace;
   const docOf = (req: FastifyRequest<DocParams>) => parseBody(DocParam, req.params);
   /** The chunking options of a body, checked like the SDK's (overlap at most half the size). */
@@ -48,7 +57,7 @@ export function knowledgeRoutes(app: FastifyInstance, deps: { knowledge: Knowled
 
   app.delete<NsParams>("/api/knowledge/namespaces/:namespace", async (req) => {
     const namespace = namespaceOf(req);
-    const deleted = await knowledge.deleteNamespace(caller(req), namespace, scopeOf(req));
+    const deleted = await knowledge.deleteNamespace(caller(req), namespace, writing(req, "knowledge.remove_namespace", namespace));
     if (deleted === 0) throw notFound(`Namespace "${namespace}"`);
     return { deleted };
   });
@@ -61,14 +70,15 @@ export function knowledgeRoutes(app: FastifyInstance, deps: { knowledge: Knowled
   app.post<NsParams>("/api/knowledge/namespaces/:namespace/documents", async (req, reply) => {
     const namespace = namespaceOf(req);
     const { content, key, metadata, ...rest } = parseBody(Store, req.body);
-    const result = await knowledge.store(caller(req), content, { namespace, key, metadata, ...chunking(rest), ...scopeOf(req) });
+    const result = await knowledge.store(caller(req), content, { namespace, key, metadata, ...chunking(rest), ...writing(req, "knowledge.store", key ? `${namespace}/${key}` : namespace) });
     return reply.status(result.status === "created" ? 201 : 200).send(result);
   });
 
   app.post<NsParams>("/api/knowledge/namespaces/:namespace/documents/batch", async (req) => {
     const namespace = namespaceOf(req);
     const { documents, ...rest } = parseBody(Batch, req.body);
-    return { documents: await knowledge.storeMany(caller(req), documents, { namespace, ...chunking(rest), ...scopeOf(req) }) };
+    const keys = documents.map((d) => d.key).filter((k): k is string => typeof k === "string");
+    return { documents: await knowledge.storeMany(caller(req), documents, { namespace, ...chunking(rest), ...writing(req, "knowledge.store", namespace, { count: documents.length, keys: keys.slice(0, 100) }) }) };
   });
 
   app.get<DocParams>("/api/knowledge/namespaces/:namespace/documents/:key", async (req) => {
@@ -81,13 +91,13 @@ export function knowledgeRoutes(app: FastifyInstance, deps: { knowledge: Knowled
   app.put<DocParams>("/api/knowledge/namespaces/:namespace/documents/:key", async (req, reply) => {
     const { namespace, key } = docOf(req);
     const { content, metadata, ...rest } = parseBody(Put, req.body);
-    const result = await knowledge.store(caller(req), content, { namespace, key, metadata, ...chunking(rest), ...scopeOf(req) });
+    const result = await knowledge.store(caller(req), content, { namespace, key, metadata, ...chunking(rest), ...writing(req, "knowledge.store", `${namespace}/${key}`) });
     return reply.status(result.status === "created" ? 201 : 200).send(result);
   });
 
   app.delete<DocParams>("/api/knowledge/namespaces/:namespace/documents/:key", async (req, reply) => {
     const { namespace, key } = docOf(req);
-    if (!(await knowledge.delete(caller(req), key, { namespace, ...scopeOf(req) }))) throw notFound(`Document "${key}" in namespace "${namespace}"`);
+    if (!(await knowledge.delete(caller(req), key, { namespace, ...writing(req, "knowledge.remove", `${namespace}/${key}`) }))) throw notFound(`Document "${key}" in namespace "${namespace}"`);
     return reply.status(204).send();
   });
 

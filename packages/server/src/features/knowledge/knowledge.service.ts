@@ -4,6 +4,9 @@ import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { DocumentState, DocumentWrite, KnowledgeDocumentRow, KnowledgeHitRow, KnowledgeRepo, KnowledgeTarget } from "@bifrost/storage/knowledge.repo.js";
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
+import type { InTransaction } from "@bifrost/storage/audit.repo.js";
+import type { Schema } from "@bifrost/storage/schema.js";
+import type { Kysely } from "kysely";
 import { parseWhere } from "@bifrost/storage/tables-filter.js";
 import { HttpError, validationFailed } from "../../http-error.js";
 import type { Embedder, Embedding } from "../ai/embedder.js";
@@ -19,7 +22,13 @@ export const MAX_EMBED_PER_SEARCH = 1024;
 /** Query words full-text search looks for. */
 const MAX_TERMS = 32;
 
-type Scoped = ScopeOption;
+/** An API change's audit event, written in the change's transaction, told the scope it acted in. */
+export type KnowledgeAudit = (db: Kysely<Schema>, scope: string) => Promise<void>;
+
+/** The scope, and (through the API) the change's event; the SDK's calls inside runs have none. */
+type Scoped = ScopeOption & { audit?: KnowledgeAudit };
+
+const alsoOf = (options: Scoped, scope: string): InTransaction | undefined => (options.audit ? (db) => options.audit!(db, scope) : undefined);
 
 /** One document of a store, validated and hashed. */
 interface Prepared {
@@ -157,7 +166,7 @@ export class KnowledgeService implements KnowledgeSearch {
         }
         return { kind: "replace", ...d, chunks: chunksOf(d), embedding };
       });
-      const outcome = await this.deps.repo.write(scope, writes);
+      const outcome = await this.deps.repo.write(scope, writes, undefined, alsoOf(options, scope));
       if (outcome.ok) {
         return docs.map((d, i) => {
           const w = writes[i]!;
@@ -301,13 +310,13 @@ export class KnowledgeService implements KnowledgeSearch {
   /** Deletes one document of the caller's scope; resolves whether it existed. */
   async delete(caller: SdkCaller, key: string, options: Scoped & { namespace?: string } = {}): Promise<boolean> {
     const scope = await resolveScope(caller, options.scope, "write", this.deps.organizations);
-    return this.deps.repo.deleteDocument(scope, options.namespace ?? DEFAULT_NAMESPACE, key);
+    return this.deps.repo.deleteDocument(scope, options.namespace ?? DEFAULT_NAMESPACE, key, alsoOf(options, scope));
   }
 
   /** Deletes every document of a namespace in the caller's scope; resolves how many. */
   async deleteNamespace(caller: SdkCaller, namespace: string, options: Scoped = {}): Promise<number> {
     const scope = await resolveScope(caller, options.scope, "write", this.deps.organizations);
-    return this.deps.repo.deleteNamespace(scope, namespace);
+    return this.deps.repo.deleteNamespace(scope, namespace, alsoOf(options, scope));
   }
 
   /** The namespaces the caller reads: its organization's and the global ones (or one scope's). */

@@ -21,8 +21,26 @@ const Assign = z.object({ userId: z.string().min(1, "is required") }).strict();
 const duplicate = (name: string) => new HttpError(409, "duplicate_role", `A role named "${name}" already exists`);
 
 /** Custom roles: global definitions (platform admins), granted to users (admins of those users). */
-export function rolesRoutes(app: FastifyInstance, deps: { db: Kysely<Schema>; roles: RolesRepo; audit: AuditRepo; users: UsersService }): void {
+export function rolesRoutes(
+  app: FastifyInstance,
+  deps: {
+    db: Kysely<Schema>;
+    roles: RolesRepo;
+    audit: AuditRepo;
+    users: UsersService;
+    /** Role-based workflows naming `role`: a role in use is not deleted or renamed (409 naming them). */
+    usedBy: (role: string) => { name: string; filePath: string }[];
+    /** After a change: role-based workflows naming a new role register, here and on every server. */
+    changed: () => Promise<void>;
+  },
+): void {
   const { roles, db } = deps;
+  const notInUse = (role: { name: string }, doing: string) => {
+    const used = deps.usedBy(role.name);
+    if (used.length > 0) {
+      throw new HttpError(409, "role_in_use", `Role "${role.name}" cannot be ${doing}: workflows ${used.map((w) => `"${w.name}" (${w.filePath})`).join(", ")} name it in their access; change those files first`, undefined, { workflows: used.map((w) => w.name) });
+    }
+  };
   const found = async (id: string) => (await roles.get(id)) ?? Promise.reject(notFound("Role"));
 
   app.get("/api/roles", async () => ({ roles: await roles.list() }));
@@ -48,6 +66,7 @@ export function rolesRoutes(app: FastifyInstance, deps: { db: Kysely<Schema>; ro
         await audit(deps.audit, req, { action: "role.create", target: role.id, orgId: null, details: { name: role.name } }, trx);
         return role;
       });
+      await deps.changed();
       return reply.status(201).send(role);
     } catch (error) {
       if (error instanceof DuplicateRoleError) throw duplicate(body.name);
@@ -57,13 +76,16 @@ export function rolesRoutes(app: FastifyInstance, deps: { db: Kysely<Schema>; ro
 
   app.put<{ Params: { id: string } }>("/api/roles/:id", async (req) => {
     const body = parseBody(RoleInput, req.body);
-    await found(req.params.id);
+    const current = await found(req.params.id);
+    if (current.name.toLowerCase() !== body.name.toLowerCase()) notInUse(current, "renamed");
     try {
-      return await db.transaction().execute(async (trx) => {
+      const role = await db.transaction().execute(async (trx) => {
         const role = (await roles.update(req.params.id, { name: body.name, description: body.description ?? null }, trx))!;
         await audit(deps.audit, req, { action: "role.update", target: role.id, orgId: null, details: { name: role.name } }, trx);
         return role;
       });
+      await deps.changed();
+      return role;
     } catch (error) {
       if (error instanceof DuplicateRoleError) throw duplicate(body.name);
       throw error;
@@ -72,10 +94,12 @@ export function rolesRoutes(app: FastifyInstance, deps: { db: Kysely<Schema>; ro
 
   app.delete<{ Params: { id: string } }>("/api/roles/:id", async (req, reply) => {
     const role = await found(req.params.id);
+    notInUse(role, "deleted");
     await db.transaction().execute(async (trx) => {
       await roles.delete(role.id, trx);
       await audit(deps.audit, req, { action: "role.delete", target: role.id, orgId: null, details: { name: role.name } }, trx);
     });
+    await deps.changed();
     return reply.status(204).send();
   });
 

@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { normalizeSchedule } from "@bifrost/contracts/workflow-options.js";
 import type { Engine } from "@bifrost/engine/engine.js";
 import { principalOf } from "../../auth.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import { forbidden, HttpError } from "../../http-error.js";
 import type { WorkflowsService } from "../workflows/workflows.service.js";
 import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 
 /** `/api/schedules`: each scheduled workflow with its next run times; pause and resume. */
-export function schedulesRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService }): void {
+export function schedulesRoutes(app: FastifyInstance, deps: { engine: Engine; workflows: WorkflowsService; audit: AuditRepo }): void {
   const { engine, workflows } = deps;
   const scheduler = engine.scheduler;
 
@@ -43,7 +45,9 @@ export function schedulesRoutes(app: FastifyInstance, deps: { engine: Engine; wo
     if (!w.schedule) throw new HttpError(404, "not_found", `Workflow "${w.name}" has no schedule`);
     if (w.orgId === null && !caller.isPlatformAdmin) throw forbidden("Only platform admins pause or resume global schedules");
     await scheduler.sync();
-    await engine.repos.schedules.setPaused(w.id, paused);
+    await engine.repos.schedules.setPaused(w.id, paused, (db) =>
+      audit(deps.audit, req, { action: paused ? "schedule.pause" : "schedule.resume", target: w.id, orgId: w.orgId, details: { workflow: w.name } }, db),
+    );
     return { workflowId: w.id, workflowName: w.name, paused };
   }
   app.post<{ Params: { workflow: string } }>("/api/schedules/:workflow/pause", (req) => setPaused(req, true));

@@ -1,11 +1,13 @@
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { audit } from "../audit/audit.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { principalOf } from "../../auth.js";
 import { notFound, validationFailed } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
-import { callerOf } from "../sdk/scope.js";
+import { callerOf, GLOBAL } from "../sdk/scope.js";
 import { DocumentBody, DocumentId, Documents, Ids, Limit, Offset, QueryShape, TableName, WhereShape } from "./tables.schemas.js";
-import type { TablesService } from "./tables.service.js";
+import type { TableAudit, TablesService } from "./tables.service.js";
 
 const ScopeQuery = z.object({ scope: z.string().min(1).optional() }).strict();
 const Create = z.object({ name: TableName, ifNotExists: z.boolean().optional() }).strict();
@@ -30,10 +32,19 @@ type TableParams = { Params: { table: string } };
 type DocParams = { Params: { table: string; id: string } };
 
 /** `/api/tables`: the same operations as the SDK's `tables` module; `?scope=` picks the scope everywhere. */
-export function tablesRoutes(app: FastifyInstance, deps: { tables: TablesService }): void {
+export function tablesRoutes(app: FastifyInstance, deps: { tables: TablesService; audit: AuditRepo }): void {
   const { tables } = deps;
   const caller = (req: FastifyRequest) => callerOf(principalOf(req));
   const scopeOf = (req: FastifyRequest) => parseBody(ScopeQuery, req.query);
+  /** The scope, and the change's event (names and ids, never a document) committed with it. */
+  const writing = (req: FastifyRequest, action: string, target: string, details?: Record<string, unknown>) => {
+    // This route writes its own event (with the change, or none when nothing changed).
+    req.audited = true;
+    return {
+      ...scopeOf(req),
+      audit: ((db, scope) => audit(deps.audit, req, { action, target, orgId: scope === GLOBAL ? null : scope, details: { scope, ...details } }, db)) satisfies TableAudit,
+    };
+  };
   const tableOf = (req: FastifyRequest<TableParams>) => parseBody(TableParam, req.params).table;
   const idOf = (req: FastifyRequest<DocParams>) => parseBody(DocParam, req.params).id;
 
@@ -41,7 +52,7 @@ export function tablesRoutes(app: FastifyInstance, deps: { tables: TablesService
 
   app.post("/api/tables", async (req, reply) => {
     const { name, ifNotExists } = parseBody(Create, req.body);
-    const { table, created } = await tables.create(caller(req), name, { ...scopeOf(req), ifNotExists });
+    const { table, created } = await tables.create(caller(req), name, { ...writing(req, "table.create", name), ifNotExists });
     return reply.status(created ? 201 : 200).send(table);
   });
 
@@ -49,7 +60,7 @@ export function tablesRoutes(app: FastifyInstance, deps: { tables: TablesService
 
   app.delete<TableParams>("/api/tables/:table", async (req, reply) => {
     const name = tableOf(req);
-    if (!(await tables.drop(caller(req), name, scopeOf(req)))) throw notFound(`Table "${name}"`);
+    if (!(await tables.drop(caller(req), name, writing(req, "table.drop", name)))) throw notFound(`Table "${name}"`);
     return reply.status(204).send();
   });
 
@@ -59,7 +70,9 @@ export function tablesRoutes(app: FastifyInstance, deps: { tables: TablesService
   });
 
   app.post<TableParams>("/api/tables/:table/documents", async (req, reply) => {
-    const doc = await tables.insert(caller(req), tableOf(req), parseBody(DocumentBody, req.body), scopeOf(req));
+    const table = tableOf(req);
+    const body = parseBody(DocumentBody, req.body);
+    const doc = await tables.insert(caller(req), table, body, writing(req, "table.insert", table, { count: 1 }));
     return reply.status(201).send(doc);
   });
 
@@ -74,32 +87,38 @@ export function tablesRoutes(app: FastifyInstance, deps: { tables: TablesService
     const id = idOf(req);
     const body = parseBody(DocumentBody, req.body);
     if (body.id !== undefined && body.id !== id) throw validationFailed([{ path: "id", message: "must match the id in the URL" }]);
-    return tables.upsert(caller(req), tableOf(req), { ...body, id }, scopeOf(req));
+    const table = tableOf(req);
+    return tables.upsert(caller(req), table, { ...body, id }, writing(req, "table.upsert", `${table}/${id}`));
   });
 
-  app.patch<DocParams>("/api/tables/:table/documents/:id", async (req) =>
-    tables.update(caller(req), tableOf(req), idOf(req), parseBody(DocumentBody, req.body), scopeOf(req)),
-  );
+  app.patch<DocParams>("/api/tables/:table/documents/:id", async (req) => {
+    const [table, id] = [tableOf(req), idOf(req)];
+    return tables.update(caller(req), table, id, parseBody(DocumentBody, req.body), writing(req, "table.update", `${table}/${id}`));
+  });
 
   app.delete<DocParams>("/api/tables/:table/documents/:id", async (req, reply) => {
     const id = idOf(req);
-    if (!(await tables.deleteDocument(caller(req), tableOf(req), id, scopeOf(req)))) throw notFound(`Document "${id}"`);
+    const table = tableOf(req);
+    if (!(await tables.deleteDocument(caller(req), table, id, writing(req, "table.delete", `${table}/${id}`)))) throw notFound(`Document "${id}"`);
     return reply.status(204).send();
   });
 
   app.post<TableParams>("/api/tables/:table/batch/insert", async (req, reply) => {
     const { documents } = parseBody(Batch, req.body);
-    return reply.status(201).send({ documents: await tables.insertBatch(caller(req), tableOf(req), documents, scopeOf(req)) });
+    const table = tableOf(req);
+    return reply.status(201).send({ documents: await tables.insertBatch(caller(req), table, documents, writing(req, "table.insert", table, { count: documents.length })) });
   });
 
   app.post<TableParams>("/api/tables/:table/batch/upsert", async (req) => {
     const { documents } = parseBody(Batch, req.body);
-    return { documents: await tables.upsertBatch(caller(req), tableOf(req), documents, scopeOf(req)) };
+    const table = tableOf(req);
+    return { documents: await tables.upsertBatch(caller(req), table, documents, writing(req, "table.upsert", table, { count: documents.length })) };
   });
 
   app.post<TableParams>("/api/tables/:table/batch/delete", async (req) => {
     const { ids } = parseBody(DeleteBatch, req.body);
-    return { deleted: await tables.deleteBatch(caller(req), tableOf(req), ids, scopeOf(req)) };
+    const table = tableOf(req);
+    return { deleted: await tables.deleteBatch(caller(req), table, ids, writing(req, "table.delete", table, { ids: ids.slice(0, 100), count: ids.length })) };
   });
 
   app.post<TableParams>("/api/tables/:table/query", async (req) =>

@@ -2,6 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { FieldError } from "@bifrost/contracts/execution.js";
 import type { SdkCaller } from "@bifrost/contracts/sdk.js";
 import type { OrganizationsRepo } from "@bifrost/storage/organizations.repo.js";
+import type { InTransaction } from "@bifrost/storage/audit.repo.js";
+import type { Schema } from "@bifrost/storage/schema.js";
+import type { Kysely } from "kysely";
 import { parseOrder, parseWhere, type Parsed } from "@bifrost/storage/tables-filter.js";
 import type { DocumentInput, TableRow, TablesRepo, WriteResult } from "@bifrost/storage/tables.repo.js";
 import { HttpError, notFound, validationFailed } from "../../http-error.js";
@@ -33,9 +36,16 @@ export interface QueryResult {
   offset: number;
 }
 
+/** An API change's audit event, written in the change's transaction, told the scope it acted in. */
+export type TableAudit = (db: Kysely<Schema>, scope: string) => Promise<void>;
+
 interface Scoped {
   scope?: string;
+  /** Through the API: the change's event (the SDK's calls inside runs have none). */
+  audit?: TableAudit;
 }
+
+const alsoOf = (options: Scoped, scope: string): InTransaction | undefined => (options.audit ? (db) => options.audit!(db, scope) : undefined);
 
 const conflict = (message: string) => new HttpError(409, "conflict", message);
 const tooLarge = (message: string) => new HttpError(413, "payload_too_large", message);
@@ -63,7 +73,7 @@ export class TablesService {
   /** Creates a table; `created` is false when `ifNotExists` found it already there. */
   async create(caller: SdkCaller, name: string, options: Scoped & { ifNotExists?: boolean } = {}): Promise<{ table: TableInfo; created: boolean }> {
     const scope = await this.scope(caller, options, "write");
-    const created = await this.deps.repo.createTable(scope, name);
+    const created = await this.deps.repo.createTable(scope, name, undefined, alsoOf(options, scope));
     if (!created && !options.ifNotExists) throw conflict(`Table "${name}" already exists`);
     return { table: toInfo((await this.deps.repo.getTable(scope, name))!), created };
   }
@@ -82,7 +92,7 @@ export class TablesService {
 
   async drop(caller: SdkCaller, name: string, options: Scoped = {}): Promise<boolean> {
     const scope = await this.scope(caller, options, "write");
-    return this.deps.repo.dropTable(scope, name);
+    return this.deps.repo.dropTable(scope, name, alsoOf(options, scope));
   }
 
   async insert(caller: SdkCaller, table: string, document: Record<string, unknown>, options: Scoped = {}): Promise<Document> {
@@ -102,7 +112,7 @@ export class TablesService {
       if (seen.has(d.id)) throw conflict(`The batch holds document id "${d.id}" twice`);
       seen.add(d.id);
     }
-    const result = await this.deps.repo.insertDocuments(scope, table, prepared.inputs);
+    const result = await this.deps.repo.insertDocuments(scope, table, prepared.inputs, undefined, alsoOf(options, scope));
     this.check(result, table);
     return prepared.documents;
   }
@@ -112,7 +122,7 @@ export class TablesService {
     const prepared = prepareAll(documents, label);
     // The last document with an id wins, as if they were upserted one after the other.
     const byId = new Map(prepared.inputs.map((d) => [d.id, d]));
-    this.check(await this.deps.repo.upsertDocuments(scope, table, [...byId.values()]), table);
+    this.check(await this.deps.repo.upsertDocuments(scope, table, [...byId.values()], undefined, alsoOf(options, scope)), table);
     return prepared.documents;
   }
 
@@ -134,7 +144,7 @@ export class TablesService {
     const result = await this.deps.repo.updateDocument(scope, table, id, (data) => {
       const merged = { ...(JSON.parse(data) as Record<string, unknown>), ...patch, id };
       return prepare(merged, "patch").input.data;
-    });
+    }, undefined, alsoOf(options, scope));
     const data = this.check(result, table);
     if (data === null) throw notFound(`Document "${id}" in table "${table}"`);
     return JSON.parse(data) as Document;
@@ -147,7 +157,7 @@ export class TablesService {
   /** Deletes in one transaction; ids that do not exist are skipped. Resolves how many went. */
   async deleteBatch(caller: SdkCaller, table: string, ids: string[], options: Scoped = {}): Promise<number> {
     const scope = await this.scope(caller, options, "write");
-    return this.check(await this.deps.repo.deleteDocuments(scope, table, [...new Set(ids)]), table);
+    return this.check(await this.deps.repo.deleteDocuments(scope, table, [...new Set(ids)], alsoOf(options, scope)), table);
   }
 
   async query(caller: SdkCaller, table: string, options: Scoped & QueryInput = {}): Promise<QueryResult> {
