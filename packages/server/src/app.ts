@@ -207,7 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const editor = new WorkspaceEditor({ files, registry: engine.registry });
     filesRoutes(api, { files, editor, audit: auditRepo });
     sdkRoutes(api, { sdk });
-    sdkGeneratorRoutes(api, { editor });
+    sdkGeneratorRoutes(api, { editor, audit: auditRepo });
     reportsRoutes(api, { reports: new ReportsService(db) });
     mcpRoutes(api, { engine, workflows });
     schedulesRoutes(api, { engine, workflows, audit: auditRepo });

@@ -100,6 +100,10 @@ describe("POST /api/sdk/generate", () => {
     expect(opened).toMatchObject({ workflows: [], loadErrors: [] });
     const listed = (await t.call({ method: "GET", url: "/api/workflows" })).json();
     expect(JSON.stringify(listed)).not.toContain("sdks/halo.ts");
+    // A workspace file changed through the API: its audit event names the file, never its content.
+    const events = (await t.call({ method: "GET", url: "/api/audit?action=sdk.generate&limit=5" })).json().events;
+    expect(events[0]).toMatchObject({ action: "sdk.generate", target: "workspace/sdks/halo.ts" });
+    expect(JSON.stringify(events)).not.toContain("createClient");
 
     // By URL (YAML text) and as YAML text in the body: the same module.
     const byUrl = await generate({ name: "halo", spec: `${docsUrl}/halo.yaml` });

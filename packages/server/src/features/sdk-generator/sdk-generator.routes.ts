@@ -3,6 +3,8 @@ import { z } from "zod";
 import { principalOf } from "../../auth.js";
 import { HttpError } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
+import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
+import { fileAudit } from "../audit/audit.js";
 import type { WorkspaceEditor } from "../files/editor.service.js";
 import { callerOf } from "../sdk/scope.js";
 import { fetchDocument, MAX_DOCUMENT_BYTES, parseDocumentText, SdkGeneratorError } from "./document.js";
@@ -34,16 +36,17 @@ function httpError(error: unknown): unknown {
 /**
  * `POST /api/sdk/generate`: an OpenAPI document (the object, its JSON/YAML text, or a URL the
  * server fetches) in, `workspace/sdks/<name>.ts` out, written through the editor's save (the
- * same path checks, access rules and indexing), and the module in the answer.
+ * same path checks, access rules and indexing; its audit event is committed before the file
+ * is written), and the module in the answer.
  */
-export function sdkGeneratorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor }): void {
+export function sdkGeneratorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor; audit: AuditRepo }): void {
   // A 50 MB document plus the rest of the body.
   app.post("/api/sdk/generate", { bodyLimit: MAX_DOCUMENT_BYTES + 64 * 1024 }, async (req) => {
     const body = parseBody(Body, req.body);
     try {
       const document = typeof body.spec === "string" ? parseDocumentText(/^https?:\/\//i.test(body.spec) ? await fetchDocument(body.spec) : body.spec) : body.spec;
       const sdk = await generateSdk({ name: body.name, document, baseUrl: body.baseUrl, auth: body.auth });
-      const saved = await deps.editor.save(callerOf(principalOf(req)), `sdks/${sdk.name}.ts`, sdk.source);
+      const saved = await deps.editor.save(callerOf(principalOf(req)), `sdks/${sdk.name}.ts`, sdk.source, "utf8", fileAudit(deps.audit, req, "sdk.generate"));
       return { name: sdk.name, path: saved.path, title: sdk.title, version: sdk.version, operations: sdk.operations, paginated: sdk.paginated, size: saved.size, loadErrors: saved.loadErrors, source: sdk.source };
     } catch (error) {
       throw httpError(error);
