@@ -100,7 +100,7 @@ import { workflow, z, logger } from "bifrost";
 export const ticker = workflow({ params: z.object({ n: z.int() }) }, async ({ n }) => {
   for (let i = 1; i <= n; i++) {
     logger.info("tick " + i);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 120));
   }
   return n;
 });`,
@@ -123,7 +123,8 @@ export const ticker = workflow({ params: z.object({ n: z.int() }) }, async ({ n 
     const logs = events.filter((e) => e.event === "log");
     expect(logs.map((e) => e.data.message)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`));
     expect(logs.map((e) => Number(e.id))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    // live, not all at the end: the lines arrived spread over the run
+    // live, not all at the end: the lines arrived spread over the run (about 840 ms of ticks; a
+    // loaded machine may bunch a few together, never all of them)
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(250);
     expect(events.at(-1)).toMatchObject({ event: "end", data: { status: "Success" } });
   });
