@@ -67,6 +67,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "agents.use", allow: ALL, routes: ["GET /api/agents", "GET /api/agents/:ref", "POST /api/agents/:ref/chat"], why: "" },
   { name: "agents.write", allow: PLATFORM, routes: ["POST /api/agents", "PUT /api/agents/:ref", "DELETE /api/agents/:ref"], why: "" },
   { name: "mcp", allow: STAFF, routes: ["* /mcp"], why: "" },
+  { name: "openapi", allow: ALL, routes: ["GET /api/openapi.json", "GET /api/docs*"], why: "the API's description; each caller sees the workflow endpoints it may use" },
 ];
 
 function matches(pattern: string, method: string, url: string): boolean {

@@ -10,7 +10,7 @@ import { visibleExecution } from "./executions.sdk.js";
 import { isoDate, parseBody } from "../../parse.js";
 import { executionView } from "./execution-view.js";
 
-const ListQuery = z.object({
+export const ListQuery = z.object({
   workflow: z.string().optional(),
   status: z
     .string()

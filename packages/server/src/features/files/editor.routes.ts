@@ -6,10 +6,10 @@ import { parseBody } from "../../parse.js";
 import { callerOf } from "../sdk/scope.js";
 import type { WorkspaceEditor } from "./editor.service.js";
 
-const TreeQuery = z.object({ path: z.string().default("") }).strict();
-const FileQuery = z.object({ path: z.string() }).strict();
-const SaveBody = z.object({ path: z.string(), content: z.string(), encoding: z.enum(["utf8", "base64"]).optional() }).strict();
-const DirectoryBody = z.object({ path: z.string() }).strict();
+export const TreeQuery = z.object({ path: z.string().default("") }).strict();
+export const FileQuery = z.object({ path: z.string() }).strict();
+export const SaveBody = z.object({ path: z.string(), content: z.string(), encoding: z.enum(["utf8", "base64"]).optional() }).strict();
+export const DirectoryBody = z.object({ path: z.string() }).strict();
 
 /**
  * `/api/files/editor/*`: the browser editor over the workspace. Anyone reads what their
