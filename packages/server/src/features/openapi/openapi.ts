@@ -59,7 +59,8 @@ function lookUp(features: readonly FeatureDocs[], methods: string[], url: string
 
 function securityOf(auth: RouteDoc["auth"], methods: string[]): Json[] {
   if (auth === "public") return [];
-  if (auth === "endpoint") return [{ endpointKey: [] }];
+  // An endpoint key, or none for a public endpoint.
+  if (auth === "endpoint") return [{ endpointKey: [] }, {}];
   const reads = methods.every((m) => m === "GET");
   return [{ bearerKey: [] }, reads ? { sessionCookie: [] } : { sessionCookie: [], csrfHeader: [] }];
 }
