@@ -178,6 +178,30 @@ describe("real answers match their documented schemas (Ajv)", () => {
     await check("GET", "/api/reports/roi/summary", "/api/reports/roi/summary");
   });
 
+  it("files, knowledge, integrations, custom forms, agents, AI and the SDK", async () => {
+    await check("POST", "/api/files/write", "/api/files/write", { payload: { path: "notes/a.txt", content: "hello", location: "temp" } });
+    await check("POST", "/api/files/read", "/api/files/read", { payload: { path: "notes/a.txt", location: "temp" } });
+    await check("POST", "/api/files/list", "/api/files/list", { payload: { path: "notes", location: "temp" } });
+    expect((await check("POST", "/api/knowledge/namespaces/kb/documents", "/api/knowledge/namespaces/{namespace}/documents", { payload: { content: "Printers jam when cold.", key: "printers" } })).status).toBe(201);
+    await check("GET", "/api/knowledge/namespaces/kb/documents/printers", "/api/knowledge/namespaces/{namespace}/documents/{key}");
+    await check("GET", "/api/knowledge/namespaces/kb/documents", "/api/knowledge/namespaces/{namespace}/documents");
+    await check("GET", "/api/knowledge/namespaces", "/api/knowledge/namespaces");
+    await check("POST", "/api/knowledge/search", "/api/knowledge/search", { payload: { query: "printer", namespace: "kb" } });
+    expect((await check("POST", "/api/integrations", "/api/integrations", { payload: { name: "HaloPSA", baseUrl: "https://halo.example/api" } })).status).toBe(201);
+    await check("GET", "/api/integrations", "/api/integrations");
+    expect((await check("PUT", `/api/integrations/HaloPSA/mappings/${orgA.orgId}`, "/api/integrations/{name}/mappings/{scope}", { payload: { entityId: "42" } })).status).toBe(201);
+    await check("GET", "/api/integrations/HaloPSA/mappings", "/api/integrations/{name}/mappings");
+    const form = await check("POST", "/api/custom-forms", "/api/custom-forms", { payload: { name: "New ticket", workflow: "shared_hook" } });
+    expect(form.status).toBe(201);
+    await check("GET", `/api/custom-forms/${form.body.id}`, "/api/custom-forms/{id}");
+    await check("GET", "/api/custom-forms", "/api/custom-forms");
+    await check("GET", "/api/agents", "/api/agents");
+    await check("GET", "/api/ai/model-info", "/api/ai/model-info");
+    await check("GET", "/api/ai/providers", "/api/ai/providers");
+    await check("POST", "/api/sdk/call", "/api/sdk/call", { payload: { method: "config.list", args: [] } });
+    await check("GET", "/api/health", "/api/health", { key: null });
+  });
+
   it("error answers: 401, 403, 404, 409, 422", async () => {
     expect((await check("GET", "/api/workflows", "/api/workflows", { key: null })).status).toBe(401);
     expect((await check("POST", "/api/organizations", "/api/organizations", { key: orgA.key, payload: { name: "X" } })).status).toBe(403);
