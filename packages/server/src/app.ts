@@ -49,6 +49,9 @@ import { integrationsRoutes, oauthCallbackRoutes } from "./features/integrations
 import { buildServices } from "./services.js";
 import { unknownRoles } from "./features/roles/role-problems.js";
 import { registerWebUi } from "./web-ui.js";
+import { FEATURE_DOCS } from "./features/openapi/all-docs.js";
+import { registerOpenApi } from "./features/openapi/openapi.js";
+import { openApiRoutes } from "./features/openapi/openapi.routes.js";
 
 export interface AppDeps {
   engine: Engine;
@@ -92,6 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: deps.bodyLimitBytes, logger, trustProxy: deps.trustProxy ?? false });
   const maxJsonDepth = deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   registerErrorHandler(app);
+  // Before any route: the OpenAPI document describes each one (built on first request).
+  await registerOpenApi(app, FEATURE_DOCS, "0.1.0");
 
   // JSON only: a text/plain body is 415, not a string handed to validation.
   app.removeAllContentTypeParsers();
@@ -226,6 +231,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     aiRoutes(api, { ai, providers: aiProviders, audit: auditRepo });
     agentsRoutes(api, { agents, ai, workflows, engine, audit: auditRepo, checkRoles });
     knowledgeRoutes(api, { knowledge, audit: auditRepo });
+    await openApiRoutes(api, { engine });
   });
   await registerWebUi(app, deps.webDir);
   return app;

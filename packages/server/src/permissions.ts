@@ -70,6 +70,7 @@ export const FAMILIES: readonly Family[] = [
   { name: "agents.write", allow: PLATFORM, routes: ["POST /api/agents", "PUT /api/agents/:ref", "DELETE /api/agents/:ref"], why: "" },
   { name: "mcp", allow: STAFF, routes: ["* /mcp"], why: "" },
   { name: "sdk.generate", allow: PLATFORM, routes: ["POST /api/sdk/generate"], why: "writes a module every workflow may import" },
+  { name: "openapi", allow: ALL, routes: ["GET /api/openapi.json", "GET /api/docs*"], why: "the API's description; each caller sees the workflow endpoints it may use" },
 ];
 
 function matches(pattern: string, method: string, url: string): boolean {

@@ -124,3 +124,20 @@ export async function createOrgWithKey(t: TestPlatform, name: string): Promise<{
   return { orgId, key: key.json().key as string };
 }
 
+/**
+ * Every route the app registered, as Fastify's own table lists them (`printRoutes`: a tree
+ * of path segments with their methods), one entry per method and URL as registered.
+ */
+export function routeTable(app: FastifyInstance): { method: string; url: string }[] {
+  const routes: { method: string; url: string }[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (!m) continue;
+    const level = m[1]!.length / 4;
+    stack.length = level;
+    stack.push(m[2]!);
+    for (const method of (m[3] ?? "").split(",").map((s) => s.trim()).filter(Boolean)) routes.push({ method, url: stack.join("") });
+  }
+  return routes;
+}

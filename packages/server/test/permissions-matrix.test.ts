@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEVELS, type Level } from "@bifrost/server/auth.js";
 import { readFileSync } from "node:fs";
 import { FAMILIES, familyOf, permissionTableMarkdown } from "@bifrost/server/permissions.js";
-import { createOrgWithKey, startTestPlatform, type TestPlatform } from "./helpers.js";
+import { createOrgWithKey, startTestPlatform, routeTable, type TestPlatform } from "./helpers.js";
 
 /**
  * The permission matrix (docs/users-and-roles.md): every route of the app's own route
@@ -18,21 +18,6 @@ export const target = workflow({ name: "matrix_target", endpointEnabled: true, s
 export const options = dataProvider({ name: "matrix_options" }, async () => [{ label: "A", value: "a" }]);
 `,
 };
-
-/** Routes as the app lists them (`printRoutes`): a tree of path segments with their methods. */
-function routeTable(tree: string): { method: string; url: string }[] {
-  const routes: { method: string; url: string }[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split("\n")) {
-    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([^)]*)\))?$/.exec(line);
-    if (!m) continue;
-    const level = m[1]!.length / 4;
-    stack.length = level;
-    stack.push(m[2]!);
-    for (const method of (m[3] ?? "").split(",").map((s) => s.trim()).filter(Boolean)) routes.push({ method, url: stack.join("") });
-  }
-  return routes;
-}
 
 /** Routes outside the authenticated API: they take no principal (sign-in, links, endpoints, OAuth callback, health). */
 // The web app's files (served from packages/web/dist when it is built) are public: everything outside /api and /mcp.
@@ -108,7 +93,7 @@ afterAll(async () => {
 
 describe("the permission table", () => {
   it("names every route of the app exactly once, and the table has no family without routes", () => {
-    const routes = routeTable(t.app.printRoutes({ commonPrefix: false })).filter((r) => r.method !== "HEAD" && !PUBLIC.some((p) => p.test(r.url)));
+    const routes = routeTable(t.app).filter((r) => r.method !== "HEAD" && !PUBLIC.some((p) => p.test(r.url)));
     expect(routes.length).toBeGreaterThan(100);
     const unmapped = routes.filter((r) => !familyOf(r.method, r.url)).map((r) => `${r.method} ${r.url}`);
     expect(unmapped).toEqual([]);
@@ -117,7 +102,7 @@ describe("the permission table", () => {
   });
 
   it("every route × every level: the table's 403 where it refuses, the handler everywhere else", { timeout: 120_000 }, async () => {
-    const routes = routeTable(t.app.printRoutes({ commonPrefix: false })).filter((r) => r.method !== "HEAD" && !PUBLIC.some((p) => p.test(r.url)));
+    const routes = routeTable(t.app).filter((r) => r.method !== "HEAD" && !PUBLIC.some((p) => p.test(r.url)));
     const wrong: string[] = [];
     let refused = 0;
     let reached = 0;

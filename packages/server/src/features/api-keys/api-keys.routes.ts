@@ -10,7 +10,7 @@ import { forbidden, notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { audit } from "../audit/audit.js";
 
-const CreateKey = z
+export const CreateKey = z
   .object({
     name: z.string().trim().min(1, "is required").max(200),
     /** The organization the key acts for; null or absent = a platform-admin key. Not for personal keys. */

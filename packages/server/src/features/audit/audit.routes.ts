@@ -5,7 +5,7 @@ import { actsAnywhere, principalOf } from "../../auth.js";
 import { forbidden } from "../../http-error.js";
 import { isoDate, parseBody } from "../../parse.js";
 
-const AuditQuery = z
+export const AuditQuery = z
   .object({
     organizationId: z.string().min(1).optional(),
     /** An exact action (`user.create`) or a prefix ending in a dot (`user.`). */

@@ -23,7 +23,7 @@ export interface SignInDeps extends UsersDeps {
   box: SecretBox;
 }
 
-const Login = z
+export const Login = z
   .object({
     email: z.string().trim().min(1, "is required").max(320),
     password: z.string().min(1, "is required").max(MAX_PASSWORD_LENGTH * 4),
@@ -33,9 +33,9 @@ const Login = z
   .strict();
 
 const Password = z.string().max(MAX_PASSWORD_LENGTH * 4);
-const SetPassword = z.object({ password: Password }).strict();
-const ChangePassword = z.object({ currentPassword: Password, newPassword: Password }).strict();
-const Setup = z
+export const SetPassword = z.object({ password: Password }).strict();
+export const ChangePassword = z.object({ currentPassword: Password, newPassword: Password }).strict();
+export const Setup = z
   .object({ token: z.string().min(1).max(200), email: z.email("must be an e-mail address"), name: z.string().trim().min(1, "is required").max(200), password: Password })
   .strict();
 

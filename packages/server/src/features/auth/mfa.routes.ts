@@ -10,7 +10,7 @@ import { audit } from "../audit/audit.js";
 import type { SignInDeps } from "./auth.routes.js";
 import { newRecoveryCodes, newTotpSecret, otpauthUri, totpStep } from "./totp.js";
 
-const Code = z.object({ code: z.string().trim().min(1, "is required").max(64) }).strict();
+export const Code = z.object({ code: z.string().trim().min(1, "is required").max(64) }).strict();
 
 /**
  * Checks a second factor: a current TOTP code not used before (its time step is recorded,

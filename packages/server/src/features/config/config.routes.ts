@@ -10,8 +10,8 @@ import { audit } from "../audit/audit.js";
 import { CONFIG_TYPES } from "@bifrost/contracts/config.js";
 import { ConfigKey, type ConfigService } from "./config.service.js";
 
-const Scope = z.object({ scope: z.string().min(1).optional() }).strict();
-const SetBody = z
+export const Scope = z.object({ scope: z.string().min(1).optional() }).strict();
+export const SetBody = z
   .object({
     value: z.unknown(),
     type: z.enum(CONFIG_TYPES).optional(),

@@ -122,7 +122,7 @@ export function endpointsRoutes(
   });
 }
 
-const CreateKey = z
+export const CreateKey = z
   .object({
     name: z.string().trim().min(1, "is required").max(200),
     /** A workflow's name or id: the key works for that workflow only. Absent = the scope's global endpoint key. */

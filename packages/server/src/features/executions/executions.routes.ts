@@ -10,7 +10,7 @@ import { visibleExecution } from "./executions.sdk.js";
 import { isoDate, parseBody } from "../../parse.js";
 import { executionView } from "./execution-view.js";
 
-const ListQuery = z.object({
+export const ListQuery = z.object({
   workflow: z.string().optional(),
   /** The runs a run started (its children). */
   parent: z.string().min(1).max(100).optional(),
@@ -26,7 +26,7 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const LogSearchQuery = z
+export const LogSearchQuery = z
   .object({
     level: z
       .string()

@@ -9,10 +9,10 @@ import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
 import { changeAudit, fileAudit, withChangeAudit } from "../audit/audit.js";
 import { checkRelativePath } from "./safe-path.js";
 
-const TreeQuery = z.object({ path: z.string().default("") }).strict();
-const FileQuery = z.object({ path: z.string() }).strict();
-const SaveBody = z.object({ path: z.string(), content: z.string(), encoding: z.enum(["utf8", "base64"]).optional() }).strict();
-const DirectoryBody = z.object({ path: z.string() }).strict();
+export const TreeQuery = z.object({ path: z.string().default("") }).strict();
+export const FileQuery = z.object({ path: z.string() }).strict();
+export const SaveBody = z.object({ path: z.string(), content: z.string(), encoding: z.enum(["utf8", "base64"]).optional() }).strict();
+export const DirectoryBody = z.object({ path: z.string() }).strict();
 
 /**
  * `/api/files/editor/*`: the browser editor over the workspace. Anyone reads what their

@@ -18,10 +18,10 @@ const where = {
 };
 // Path rules live in checkRelativePath (400 naming the path), not in the schema (422).
 const Path = z.string();
-const Target = z.object({ path: Path, ...where }).strict();
-const ReadBody = z.object({ path: Path, ...where, asBase64: z.boolean().optional() }).strict();
-const WriteBody = z.object({ path: Path, content: z.string(), ...where, asBase64: z.boolean().optional() }).strict();
-const ListBody = z.object({ path: Path.default(""), ...where }).strict();
+export const Target = z.object({ path: Path, ...where }).strict();
+export const ReadBody = z.object({ path: Path, ...where, asBase64: z.boolean().optional() }).strict();
+export const WriteBody = z.object({ path: Path, content: z.string(), ...where, asBase64: z.boolean().optional() }).strict();
+export const ListBody = z.object({ path: Path.default(""), ...where }).strict();
 
 /**
  * `/api/files/*`: the SDK's `files` module over HTTP (POST with a JSON body, as the

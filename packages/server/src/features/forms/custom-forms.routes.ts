@@ -27,7 +27,7 @@ const FieldInput = z
   })
   .strict();
 
-const FormInput = z
+export const FormInput = z
   .object({
     name: z.string().trim().min(1, "is required").max(200),
     /** The workflow the form launches, by name or id. */

@@ -12,9 +12,9 @@ import type { IntegrationAudit, IntegrationsService } from "./integrations.servi
 type NameParams = { Params: { name: string } };
 type MappingParams = { Params: { name: string; scope: string } };
 
-const NameParam = z.object({ name: IntegrationName });
-const MappingParam = z.object({ name: IntegrationName, scope: ScopeOption });
-const AuthorizeQuery = z.object({ scope: ScopeOption.optional(), format: z.enum(["json", "redirect"]).optional() }).strict();
+export const NameParam = z.object({ name: IntegrationName });
+export const MappingParam = z.object({ name: IntegrationName, scope: ScopeOption });
+export const AuthorizeQuery = z.object({ scope: ScopeOption.optional(), format: z.enum(["json", "redirect"]).optional() }).strict();
 
 /**
  * `/api/integrations` (definitions: platform admins write, everyone reads; mappings and

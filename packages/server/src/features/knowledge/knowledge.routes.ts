@@ -9,23 +9,23 @@ import { callerOf, GLOBAL } from "../sdk/scope.js";
 import { Content, Documents, Key, Metadata, Namespace, Query, SearchShape, StoreManyOptions } from "./knowledge.schemas.js";
 import type { KnowledgeAudit, KnowledgeService } from "./knowledge.service.js";
 
-const ScopeQuery = z.object({ scope: z.string().min(1).optional() }).strict();
-const ListQuery = z
+export const ScopeQuery = z.object({ scope: z.string().min(1).optional() }).strict();
+export const ListQuery = z
   .object({
     scope: z.string().min(1).optional(),
     limit: z.coerce.number().pipe(z.int().min(0).max(1000)).optional(),
     offset: z.coerce.number().pipe(z.int().min(0)).optional(),
   })
   .strict();
-const Store = z
+export const Store = z
   .object({ content: Content, key: Key.optional(), metadata: Metadata.optional(), chunkSize: z.unknown().optional(), chunkOverlap: z.unknown().optional() })
   .strict();
-const Put = z.object({ content: Content, metadata: Metadata.optional(), chunkSize: z.unknown().optional(), chunkOverlap: z.unknown().optional() }).strict();
-const Batch = z.object({ documents: Documents, chunkSize: z.unknown().optional(), chunkOverlap: z.unknown().optional() }).strict();
-const Search = z.object({ query: Query, ...SearchShape }).strict();
+export const Put = z.object({ content: Content, metadata: Metadata.optional(), chunkSize: z.unknown().optional(), chunkOverlap: z.unknown().optional() }).strict();
+export const Batch = z.object({ documents: Documents, chunkSize: z.unknown().optional(), chunkOverlap: z.unknown().optional() }).strict();
+export const Search = z.object({ query: Query, ...SearchShape }).strict();
 
-const NamespaceParam = z.object({ namespace: Namespace });
-const DocParam = z.object({ namespace: Namespace, key: Key });
+export const NamespaceParam = z.object({ namespace: Namespace });
+export const DocParam = z.object({ namespace: Namespace, key: Key });
 
 type NsParams = { Params: { namespace: string } };
 type DocParams = { Params: { namespace: string; key: string } };

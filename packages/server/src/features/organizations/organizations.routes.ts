@@ -7,7 +7,7 @@ import { parseBody } from "../../parse.js";
 import type { AuditRepo } from "@bifrost/storage/audit.repo.js";
 import { audit } from "../audit/audit.js";
 
-const OrganizationInput = z.object({ name: z.string().trim().min(1, "is required").max(200) }).strict();
+export const OrganizationInput = z.object({ name: z.string().trim().min(1, "is required").max(200) }).strict();
 
 /** Organizations (SPEC §2 `organizations`): platform admins manage them; members read their own. */
 export function organizationsRoutes(app: FastifyInstance, deps: { organizations: OrganizationsRepo; audit: AuditRepo; onDelete: (id: string) => void }): void {

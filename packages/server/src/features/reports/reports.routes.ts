@@ -9,7 +9,7 @@ import { callerOf, visibleOrgOf } from "../sdk/scope.js";
 const DAY = 86_400_000;
 const MAX_DAYS = 366;
 
-const RangeQuery = z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict();
+export const RangeQuery = z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict();
 
 /** `/api/reports/roi/*`: totals of successful runs, by workflow, by organization, per day. */
 export function reportsRoutes(app: FastifyInstance, deps: { reports: ReportsService }): void {

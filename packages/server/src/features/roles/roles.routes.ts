@@ -10,13 +10,13 @@ import { parseBody } from "../../parse.js";
 import { audit } from "../audit/audit.js";
 import type { UsersService } from "../users/users.service.js";
 
-const RoleInput = z
+export const RoleInput = z
   .object({
     name: z.string().trim().min(1, "is required").max(100),
     description: z.string().max(2000).nullable().optional(),
   })
   .strict();
-const Assign = z.object({ userId: z.string().min(1, "is required") }).strict();
+export const Assign = z.object({ userId: z.string().min(1, "is required") }).strict();
 
 const duplicate = (name: string) => new HttpError(409, "duplicate_role", `A role named "${name}" already exists`);
 

@@ -10,7 +10,7 @@ import { callerOf } from "../sdk/scope.js";
 import { fetchDocument, MAX_DOCUMENT_BYTES, parseDocumentText, SdkGeneratorError } from "./document.js";
 import { generateSdk } from "./generator.js";
 
-const Body = z
+export const GenerateSdkBody = z
   .object({
     name: z.string().min(1).max(64),
     spec: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
@@ -42,7 +42,7 @@ function httpError(error: unknown): unknown {
 export function sdkGeneratorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor; audit: AuditRepo }): void {
   // A 50 MB document plus the rest of the body.
   app.post("/api/sdk/generate", { bodyLimit: MAX_DOCUMENT_BYTES + 64 * 1024 }, async (req) => {
-    const body = parseBody(Body, req.body);
+    const body = parseBody(GenerateSdkBody, req.body);
     try {
       const document = typeof body.spec === "string" ? parseDocumentText(/^https?:\/\//i.test(body.spec) ? await fetchDocument(body.spec) : body.spec) : body.spec;
       const sdk = await generateSdk({ name: body.name, document, baseUrl: body.baseUrl, auth: body.auth });

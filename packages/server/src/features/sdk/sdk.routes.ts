@@ -5,7 +5,7 @@ import { parseBody } from "../../parse.js";
 import type { SdkRegistry } from "./sdk-registry.js";
 import { callerOf } from "./scope.js";
 
-const Call = z.object({ method: z.string().min(1), args: z.array(z.unknown()).default([]) }).strict();
+export const Call = z.object({ method: z.string().min(1), args: z.array(z.unknown()).default([]) }).strict();
 
 /** The external SDK's transport: the same registry workers reach over IPC, as the key's principal. */
 export function sdkRoutes(app: FastifyInstance, deps: { sdk: SdkRegistry }): void {

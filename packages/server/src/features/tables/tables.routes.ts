@@ -9,13 +9,13 @@ import { callerOf, GLOBAL } from "../sdk/scope.js";
 import { DocumentBody, DocumentId, Documents, Ids, Limit, Offset, QueryShape, TableName, WhereShape } from "./tables.schemas.js";
 import type { TableAudit, TablesService } from "./tables.service.js";
 
-const ScopeQuery = z.object({ scope: z.string().min(1).optional() }).strict();
-const Create = z.object({ name: TableName, ifNotExists: z.boolean().optional() }).strict();
-const Batch = z.object({ documents: Documents }).strict();
-const DeleteBatch = z.object({ ids: Ids }).strict();
-const Count = z.object({ where: WhereShape.optional() }).strict();
+export const ScopeQuery = z.object({ scope: z.string().min(1).optional() }).strict();
+export const Create = z.object({ name: TableName, ifNotExists: z.boolean().optional() }).strict();
+export const Batch = z.object({ documents: Documents }).strict();
+export const DeleteBatch = z.object({ ids: Ids }).strict();
+export const Count = z.object({ where: WhereShape.optional() }).strict();
 /** Query-string paging for GET /documents: numbers arrive as text. */
-const ListQuery = z
+export const ListQuery = z
   .object({
     scope: z.string().min(1).optional(),
     orderBy: z.string().optional(),
@@ -25,8 +25,8 @@ const ListQuery = z
   })
   .strict();
 
-const TableParam = z.object({ table: TableName });
-const DocParam = z.object({ table: TableName, id: DocumentId });
+export const TableParam = z.object({ table: TableName });
+export const DocParam = z.object({ table: TableName, id: DocumentId });
 
 type TableParams = { Params: { table: string } };
 type DocParams = { Params: { table: string; id: string } };

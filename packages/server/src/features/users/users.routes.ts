@@ -5,7 +5,7 @@ import { parseBody } from "../../parse.js";
 import type { UsersRepo } from "@bifrost/storage/users.repo.js";
 import type { UsersService } from "./users.service.js";
 
-const NewUser = z
+export const NewUser = z
   .object({
     email: z.email("must be an e-mail address").max(320),
     name: z.string().trim().min(1, "is required").max(200),
@@ -18,7 +18,7 @@ const NewUser = z
   })
   .strict();
 
-const PatchUser = z
+export const PatchUser = z
   .object({
     email: z.email("must be an e-mail address").max(320).optional(),
     name: z.string().trim().min(1, "is required").max(200).optional(),
@@ -30,7 +30,7 @@ const PatchUser = z
   })
   .strict();
 
-const ListQuery = z
+export const ListQuery = z
   .object({
     organizationId: z.string().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
