@@ -4,16 +4,18 @@ import { principalOf } from "../../auth.js";
 import { notFound } from "../../http-error.js";
 import { parseBody } from "../../parse.js";
 import { callerOf } from "../sdk/scope.js";
+import { sdkDeclarations } from "./editor-types.js";
 import type { WorkspaceEditor } from "./editor.service.js";
 
 const TreeQuery = z.object({ path: z.string().default("") }).strict();
 const FileQuery = z.object({ path: z.string() }).strict();
 const SaveBody = z.object({ path: z.string(), content: z.string(), encoding: z.enum(["utf8", "base64"]).optional() }).strict();
 const DirectoryBody = z.object({ path: z.string() }).strict();
+const MoveBody = z.object({ from: z.string(), to: z.string() }).strict();
 
 /**
  * `/api/files/editor/*`: the browser editor over the workspace. Anyone reads what their
- * organization may see; only platform admins save, delete and create folders.
+ * organization may see; only platform admins save, delete, move and create folders.
  */
 export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEditor }): void {
   const { editor } = deps;
@@ -37,6 +39,18 @@ export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEdit
     const { path } = parseBody(FileQuery, req.query);
     if (!(await editor.remove(callerOf(principalOf(req)), path))) throw notFound(`File "workspace/${path}"`);
     return reply.status(204).send();
+  });
+
+  // Renames and moves: the same path rules as saving, for both paths.
+  app.post("/api/files/editor/move", async (req) => {
+    const { from, to } = parseBody(MoveBody, req.body);
+    return editor.move(callerOf(principalOf(req)), from, to);
+  });
+
+  // The SDK's and zod's declarations, for the editor's TypeScript service.
+  app.get("/api/files/editor/types", async (_req, reply) => {
+    void reply.header("cache-control", "private, max-age=300");
+    return { files: await sdkDeclarations() };
   });
 
   app.post("/api/files/editor/directory", async (req, reply) => {
