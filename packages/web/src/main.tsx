@@ -20,6 +20,7 @@ import { ConfigPage } from "./pages/config.js";
 import { UsersPage } from "./pages/users.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
+import { cssVariablesResolver, theme } from "./theme.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -54,6 +55,8 @@ const router = createBrowserRouter([
       { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
       { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.
+      // Monaco and the TypeScript service load with the editor page only.
+      { path: "/editor", lazy: async () => ({ Component: (await import("./pages/editor.js")).EditorPage }), errorElement: <RouteError /> },
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },
     ],
@@ -62,7 +65,7 @@ const router = createBrowserRouter([
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <Notifications />
       <QueryClientProvider client={client}>
         <OrgProvider>

@@ -15,6 +15,7 @@ const NAV = [
   { to: "/roi", label: "ROI" },
   { to: "/config", label: "Config" },
   { to: "/users", label: "Users", admins: true },
+  { to: "/editor", label: "Editor", staff: true },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -68,9 +69,8 @@ export function Layout() {
               <Menu.Target>
                 <UnstyledButton aria-label={`User menu of ${name}`}>
                   <Group gap="xs">
-                    <Avatar size="sm" radius="xl" color="blue">
-                      {name.slice(0, 1).toUpperCase()}
-                    </Avatar>
+                    {/* No initial in it: the button's visible text is the name alone, as its label says. */}
+                    <Avatar size="sm" radius="xl" color="blue" aria-hidden />
                     <Text size="sm">{name}</Text>
                   </Group>
                 </UnstyledButton>
@@ -84,7 +84,7 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {NAV.filter((n) => !("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin").map((n) => (
+        {NAV.filter((n) => (!("admins" in n) || who.level === "platformAdmin" || who.level === "orgAdmin") && (!("staff" in n) || who.level !== "orgMember")).map((n) => (
           <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
         ))}
       </AppShell.Navbar>

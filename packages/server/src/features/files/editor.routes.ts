@@ -47,11 +47,9 @@ export function editorRoutes(app: FastifyInstance, deps: { editor: WorkspaceEdit
     return editor.move(callerOf(principalOf(req)), from, to);
   });
 
-  // The SDK's and zod's declarations, for the editor's TypeScript service.
-  app.get("/api/files/editor/types", async (_req, reply) => {
-    void reply.header("cache-control", "private, max-age=300");
-    return { files: await sdkDeclarations() };
-  });
+  // The SDK's and zod's declarations, for the editor's TypeScript service. (Not cached by
+  // the browser: another user of the same browser must get their own answer, a 403 included.)
+  app.get("/api/files/editor/types", async () => ({ files: await sdkDeclarations() }));
 
   app.post("/api/files/editor/directory", async (req, reply) => {
     const { path } = parseBody(DirectoryBody, req.body);
