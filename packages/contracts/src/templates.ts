@@ -22,11 +22,11 @@ export function isWorkflowName(name: string): boolean {
 
 /** What each template is for, as a menu shows it. */
 export const TEMPLATE_TITLES: Record<WorkflowTemplate, string> = {
-  workflow: "Workflow (validated parameters, a log line, a result)",
-  tool: "Tool for AI agents and MCP clients",
-  dataProvider: "Data provider (options for a form field)",
-  scheduled: "Scheduled workflow (cron)",
-  endpoint: "Endpoint workflow (called over HTTP with an endpoint key)",
+  workflow: "Workflow",
+  tool: "Tool (for agents)",
+  dataProvider: "Data provider",
+  scheduled: "Scheduled workflow",
+  endpoint: "Endpoint (webhook)",
 };
 
 const BODIES: Record<WorkflowTemplate, (name: string) => string> = {

@@ -175,6 +175,7 @@ describe("real answers match their documented schemas (Ajv)", () => {
     await check("GET", "/api/endpoint-keys", "/api/endpoint-keys");
     await check("GET", "/api/forms/shared_hook", "/api/forms/{workflow}");
     await check("GET", "/api/files/editor/tree", "/api/files/editor/tree");
+    await check("GET", "/api/files/editor/types", "/api/files/editor/types");
     await check("GET", "/api/reports/roi/summary", "/api/reports/roi/summary");
     await check("GET", "/api/executions/logs?limit=5", "/api/executions/logs");
     // Workflow files through the API: created from a template, replaced, a load error, deleted.

@@ -14,8 +14,8 @@ function newest(path) {
   return Math.max(s.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-// (The lockfile too: an upgraded dependency is a new build.)
-const inputs = ["src", "index.html", "vite.config.ts", "package.json", "tsconfig.json", "../../package-lock.json"].map((p) => join(root, p)).filter((p) => existsSync(p));
+// (The lockfile too: an upgraded dependency is a new build; and the contracts the app imports.)
+const inputs = ["src", "index.html", "vite.config.ts", "package.json", "tsconfig.json", "../contracts/src", "../../package-lock.json"].map((p) => join(root, p)).filter((p) => existsSync(p));
 const stale = process.argv.includes("--force") || !existsSync(built) || Math.max(...inputs.map(newest)) > statSync(built).mtimeMs;
 if (!stale) process.exit(0);
 const bin = [join(root, "node_modules/vite/bin/vite.js"), join(root, "../../node_modules/vite/bin/vite.js")].find((p) => existsSync(p));

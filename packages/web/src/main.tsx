@@ -76,6 +76,8 @@ const router = createBrowserRouter([
       { path: "/account/api-keys", element: <ApiKeysPage />, errorElement: <RouteError /> },
       { path: "/account/security", element: <SecurityPage />, errorElement: <RouteError /> },
       // The chart library loads with its page only.
+      // Monaco and the TypeScript service load with the editor page only.
+      { path: "/editor", lazy: async () => ({ Component: (await import("./pages/editor.js")).EditorPage }), errorElement: <RouteError /> },
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
       { path: "/tables", element: <TablesPage />, errorElement: <RouteError /> },
       { path: "/tables/:table", element: <TablePage />, errorElement: <RouteError /> },

@@ -29,6 +29,7 @@ const NAV: { to: string; label: string; admins?: true; levels?: string[] }[] = [
   { to: "/integrations", label: "Integrations", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
   { to: "/ai", label: "AI providers", levels: ["platformAdmin"] },
   { to: "/agents", label: "Agents" },
+  { to: "/editor", label: "Editor", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {

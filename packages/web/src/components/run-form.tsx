@@ -22,19 +22,23 @@ export type RunAnswer = { record: ExecutionRecord } | { queued: { executionId: s
 /**
  * The run form generated from a workflow's JSON Schema (rjsf, Mantine theme). The server
  * validates — the same messages as its API — and its 422 field messages show beside the
- * inputs. A finished run shows its result here; a queued one opens its live page.
+ * inputs. A finished run shows its result here; a queued one opens its live page —
+ * unless `onAnswer` is given, which then gets every answer (the editor's run panel).
  */
 export function RunForm({
   schema,
   uiSchema,
   submit,
   initialData,
+  onAnswer,
 }: {
   schema: Record<string, unknown>;
   uiSchema?: UiSchema;
   submit: (params: Record<string, unknown>) => Promise<RunAnswer>;
   /** Values to start from (e.g. an earlier run's input: "Run again with this input"). */
   initialData?: Record<string, unknown>;
+  /** Gets every answer instead of the form showing it (the editor's run panel). */
+  onAnswer?: (answer: RunAnswer) => void;
 }) {
   const navigate = useNavigate();
   const [formData, setFormData] = useState<Record<string, unknown>>(() => initialData ?? {});
@@ -47,7 +51,8 @@ export function RunForm({
       setResult(null);
     },
     onSuccess: (answer) => {
-      if ("queued" in answer) navigate(`/runs/${answer.queued.executionId}`);
+      if (onAnswer) onAnswer(answer);
+      else if ("queued" in answer) navigate(`/runs/${answer.queued.executionId}`);
       else setResult(answer.record);
     },
     onError: (error) => {

@@ -18,10 +18,35 @@ export interface TreeNode extends FileEntry {
 
 export type Encoding = "utf8" | "base64";
 
+/** A load error with where it points in the file (1-based), when that can be told. */
+export interface LocatedLoadError extends LoadError {
+  line: number | null;
+  column: number | null;
+}
+
 /** What a saved file registers: so the editor shows at once whether it loads. */
 export interface FileRegistration {
   workflows: ReturnType<typeof publicWorkflow>[];
-  loadErrors: LoadError[];
+  loadErrors: LocatedLoadError[];
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Where a load error points in its file: the first `path:line:column` in the message
+ * (esbuild's compile errors, the stack of a module that threw while loading), else the
+ * line that declares the export it names (invalid options, duplicate names), else none.
+ */
+export function locateLoadError(error: LoadError, source: string | null): LocatedLoadError {
+  const at = new RegExp(`(?:^|[\\s(/])${escapeRegExp(error.filePath)}:(\\d+):(\\d+)`).exec(error.message);
+  if (at) return { ...error, line: Number(at[1]), column: Number(at[2]) };
+  if (error.exportName && source !== null) {
+    const lines = source.split("\n");
+    const declaration = new RegExp(`\\bexport\\s+(?:const|let|var|function)\\s+${escapeRegExp(error.exportName)}\\b`);
+    const index = lines.findIndex((l) => declaration.test(l));
+    if (index >= 0) return { ...error, line: index + 1, column: lines[index]!.indexOf(error.exportName) + 1 };
+  }
+  return { ...error, line: null, column: null };
 }
 
 /**
@@ -33,10 +58,13 @@ export interface FileRegistration {
 export class WorkspaceEditor {
   constructor(private readonly deps: { files: FilesService; registry: Registry }) {}
 
-  private registration(path: string): FileRegistration {
+  private registration(path: string, source: string | null): FileRegistration {
     return {
       workflows: this.deps.registry.list().filter((w) => w.filePath === path).map(publicWorkflow),
-      loadErrors: this.deps.registry.loadErrors().filter((e) => e.filePath === path),
+      loadErrors: this.deps.registry
+        .loadErrors()
+        .filter((e) => e.filePath === path)
+        .map((e) => locateLoadError(e, source)),
     };
   }
 
@@ -71,14 +99,26 @@ export class WorkspaceEditor {
   async open(caller: SdkCaller, path: string): Promise<FileEntry & { content: string; encoding: Encoding } & FileRegistration> {
     const { data, entry } = await this.deps.files.read(caller, path);
     const encoding: Encoding = isUtf8(data) && !data.includes(0) ? "utf8" : "base64";
-    return { ...entry, content: data.toString(encoding), encoding, ...this.registration(entry.path) };
+    const content = data.toString(encoding);
+    return { ...entry, content, encoding, ...this.registration(entry.path, encoding === "utf8" ? content : null) };
   }
 
   /** Creates or replaces a workspace file (platform admins), then indexes it. */
   async save(caller: SdkCaller, path: string, content: string, encoding: Encoding = "utf8", audit?: FileAudit): Promise<FileEntry & FileRegistration> {
     const data = contentBytes(content, encoding === "base64", this.deps.files.maxFileBytes);
     const entry = await this.deps.files.write(caller, path, data, {}, audit);
-    return { ...entry, ...this.registration(entry.path) };
+    return { ...entry, ...this.registration(entry.path, encoding === "utf8" ? content : null) };
+  }
+
+  /**
+   * Renames or moves a file or folder (platform admins), re-indexing both places; answers
+   * the new entry and, for a file, what it registers at its new path.
+   */
+  async move(caller: SdkCaller, from: string, to: string): Promise<FileEntry & FileRegistration> {
+    const { entry } = await this.deps.files.moveInWorkspace(caller, from, to);
+    if (entry.type === "directory") return { ...entry, workflows: [], loadErrors: [] };
+    const data = await this.deps.files.workspace.read(entry.path);
+    return { ...entry, ...this.registration(entry.path, data && isUtf8(data) ? data.toString("utf8") : null) };
   }
 
   remove(caller: SdkCaller, path: string, audit?: FileAudit): Promise<boolean> {

@@ -3,13 +3,15 @@ import { LoadErrorSchema } from "@bifrost/contracts/api-schemas.js";
 import { time } from "../openapi/common.schemas.js";
 import type { FeatureDocs } from "../openapi/route-docs.js";
 import { WorkflowSchema } from "../workflows/workflows.openapi.js";
-import { DirectoryBody, FileQuery, SaveBody, TreeQuery } from "./editor.routes.js";
+import { DirectoryBody, FileQuery, MoveBody, SaveBody, TreeQuery } from "./editor.routes.js";
 import { ListBody, ReadBody, Target, WriteBody } from "./files.routes.js";
 
 const FileEntrySchema = z
   .object({ name: z.string(), path: z.string(), type: z.enum(["file", "directory"]), size: z.number().describe("Bytes (0 for folders)"), modifiedAt: time })
   .meta({ title: "FileEntry" });
-const Registration = { workflows: z.array(WorkflowSchema), loadErrors: z.array(LoadErrorSchema) };
+/** A load error with where it points in its file (1-based; null when the compiler did not say). */
+const LocatedLoadErrorSchema = LoadErrorSchema.extend({ line: z.int().nullable(), column: z.int().nullable() });
+const Registration = { workflows: z.array(WorkflowSchema), loadErrors: z.array(LocatedLoadErrorSchema) };
 const TreeNode = FileEntrySchema.extend({ children: z.array(z.looseObject({})).optional().describe("Folders only: nodes of the same shape") });
 
 export const filesDocs: FeatureDocs = {
@@ -31,5 +33,15 @@ export const filesDocs: FeatureDocs = {
     "POST /api/files/editor/file": { summary: "Save a workspace file; answers once it is indexed", body: SaveBody, responses: { 200: FileEntrySchema.extend(Registration) } },
     "DELETE /api/files/editor/file": { summary: "Delete a workspace file", query: FileQuery, responses: { 204: null }, errors: [404] },
     "POST /api/files/editor/directory": { summary: "Create a workspace folder", body: DirectoryBody, responses: { 201: FileEntrySchema } },
+    "POST /api/files/editor/move": {
+      summary: "Rename or move a workspace file or folder; both places are re-indexed",
+      body: MoveBody,
+      responses: { 200: FileEntrySchema.extend(Registration) },
+      errors: [404, 409],
+    },
+    "GET /api/files/editor/types": {
+      summary: "The SDK's, contracts' and zod's declaration files, for the browser editor's TypeScript service",
+      responses: { 200: z.object({ files: z.array(z.object({ path: z.string().describe("Virtual path, e.g. node_modules/bifrost/index.d.ts"), content: z.string() })) }) },
+    },
   },
 };

@@ -178,6 +178,26 @@ export class FilesService {
     return deleted;
   }
 
+  /**
+   * Renames or moves a workspace file or folder (platform admins: both paths are checked
+   * as writes), then re-indexes what left the old path and what arrived at the new one.
+   */
+  async moveInWorkspace(caller: SdkCaller, from: string, to: string): Promise<{ entry: FileEntry; moved: string[] }> {
+    const [src, dst] = [checkRelativePath(from), checkRelativePath(to)];
+    checkWorkspaceAccess(caller, src, "write");
+    checkWorkspaceAccess(caller, dst, "write");
+    const entry = await this.workspace.move(src, dst);
+    const moved = entry.type === "directory" ? await this.filesUnder(dst) : [dst];
+    await this.deps.refresh([src, ...moved]);
+    return { entry, moved };
+  }
+
+  private async filesUnder(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of (await this.workspace.list(dir)) ?? []) out.push(...(e.type === "directory" ? await this.filesUnder(e.path) : [e.path]));
+    return out;
+  }
+
   async exists(caller: SdkCaller, path: string, options: FileOptions = {}): Promise<boolean> {
     const t = await this.target(caller, path, options, "read");
     return t.store.exists(t.rel);

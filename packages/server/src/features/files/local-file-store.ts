@@ -118,6 +118,26 @@ export class LocalFileStore implements FileStore {
     return out.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === "directory" ? -1 : 1));
   }
 
+  /**
+   * Renames or moves a file or folder (with everything in it), creating the target's
+   * parent folders. 404 when `from` is missing; 409 when `to` exists or lies inside `from`.
+   */
+  async move(from: string, to: string): Promise<FileEntry> {
+    const [src, dst] = [checkRelativePath(from), checkRelativePath(to)];
+    if (dst === src || dst.startsWith(`${src}/`)) throw conflict(`"${src}" cannot be moved into itself`);
+    const [absFrom, absTo] = [await this.at(src), await this.at(dst)];
+    try {
+      await lstat(absFrom);
+    } catch (error) {
+      if (missing(error)) throw new HttpError(404, "not_found", `"${src}" was not found`);
+      throw error;
+    }
+    if (await this.exists(dst)) throw conflict(`"${dst}" already exists`);
+    await this.mkdirAt(dirname(absTo), dst);
+    await rename(absFrom, absTo);
+    return (await this.stat(dst))!;
+  }
+
   async delete(path: string): Promise<boolean> {
     const abs = await this.at(path);
     try {
