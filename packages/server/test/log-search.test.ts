@@ -222,3 +222,42 @@ describe("GET /api/executions?parent=", () => {
     expect(bad.json().error.fields[0].path).toBe("parent");
   });
 });
+
+describe("GET /api/executions filters: organization, person and text", () => {
+  it("narrow what the caller may see, and never widen it", async () => {
+    const ids = async (query: string, options: { key?: string | null; org?: string; headers?: Record<string, string> } = {}) => {
+      const res = await t.call({ method: "GET", url: `/api/executions${query}`, ...options });
+      expect(res.statusCode, res.body).toBe(200);
+      return new Set((res.json().executions as { id: string }[]).map((e) => e.id));
+    };
+    // Organization: a platform admin acting in every organization picks one.
+    const inB = await ids(`?organizationId=${orgB.orgId}&limit=500`);
+    expect(inB.has(runs.b!)).toBe(true);
+    expect(inB.has(runs.a!) || inB.has(runs.global!)).toBe(false);
+    // An organization's key asking for another organization finds nothing.
+    expect(await ids(`?organizationId=${orgB.orgId}`, { key: orgA.key })).toEqual(new Set());
+    // Text: in the workflow's name (any case), literally (`%` is no wildcard).
+    const quiet = await ids("?q=QUIE&limit=500");
+    expect(quiet.has(runs.quiet!) && !quiet.has(runs.a!)).toBe(true);
+    expect(await ids("?q=%25&limit=500")).toEqual(new Set());
+    // A person: a customer user runs a workflow; its admin filters by that user, and the user
+    // asking for someone else's runs finds nothing.
+    const password = "another long pass phrase";
+    const made = await t.call({ method: "POST", url: "/api/users", payload: { email: "runner@contoso.example", name: "Runner", password, organizationId: orgA.orgId } });
+    expect(made.statusCode, made.body).toBe(201);
+    const userId = made.json().user.id as string;
+    const cookie = await session("runner@contoso.example", password);
+    const csrf = decodeURIComponent(/bifrost_csrf=([^;]+)/.exec(cookie)![1]!);
+    const started = await t.call({ method: "POST", url: "/api/workflows/quiet/execute", payload: {}, key: null, headers: { cookie, "x-bifrost-csrf": csrf } });
+    expect(started.statusCode, started.body).toBe(200);
+    // (A short sync run's record is written in the next batch: wait until it is listed.)
+    await eventually(async () => ((await ids(`?user=${userId}`, { key: orgA.key })).size > 0 ? true : undefined), 10_000, "the user's run listed");
+    expect(await ids(`?user=${userId}`, { key: orgA.key })).toEqual(new Set([started.json().id]));
+    expect(await ids(`?user=${userId}`)).toEqual(new Set([started.json().id]));
+    expect(await ids("", { key: null, headers: { cookie } })).toEqual(new Set([started.json().id]));
+    expect(await ids("?user=someone-else", { key: null, headers: { cookie } })).toEqual(new Set());
+    const bad = await t.call({ method: "GET", url: `/api/executions?q=${"x".repeat(201)}` });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.fields[0].path).toBe("q");
+  });
+});

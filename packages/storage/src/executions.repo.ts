@@ -74,6 +74,8 @@ export interface ExecutionFilter {
   userId?: string;
   /** Workflow name or id. */
   workflow?: string;
+  /** Text in the workflow's name or the run's error (literal, any case). */
+  text?: string;
   /** Only the runs this run started (`workflows.run`). */
   parentId?: string;
   status?: ExecutionStatus[];
@@ -441,6 +443,11 @@ export class ExecutionsRepo {
     if (filter.workflow) {
       const w = filter.workflow;
       query = query.where((eb) => eb.or([eb("workflow_name", "=", w), eb("workflow_id", "=", w)]));
+    }
+    if (filter.text) {
+      const like = dialectOf(this.db) === "postgres" ? sql`ilike` : sql`like`;
+      const pattern = containsPattern(filter.text);
+      query = query.where(sql<boolean>`(${sql.ref("workflow_name")} ${like} ${pattern} escape '\\' or ${sql.ref("error")} ${like} ${pattern} escape '\\')`);
     }
     if (filter.parentId !== undefined) query = query.where("parent_id", "=", filter.parentId);
     if (filter.status && filter.status.length > 0) query = query.where("status", "in", filter.status);

@@ -47,6 +47,7 @@ describe("history query", () => {
       offset: 20,
     });
     expect(historyQuery(new URLSearchParams("page=-1&size=100000&range=forever"))).toMatchObject({ limit: 500, offset: 0, since: undefined });
+    expect(historyQuery(new URLSearchParams("q=PSA%20down&organization=org-1&user=u-7"), now)).toMatchObject({ q: "PSA down", organizationId: "org-1", user: "u-7" });
   });
 
   it("leaves empty values out of the query string", () => {

@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { AppShell, Avatar, Burger, Group, Menu, NavLink, Select, Text, Title, UnstyledButton } from "@mantine/core";
+import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Select, Text, Title, UnstyledButton } from "@mantine/core";
 import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
@@ -8,28 +8,48 @@ import { useMe, useOrg } from "../lib/session.js";
 import { LoadingRows, ErrorAlert } from "./states.js";
 import { PageBoundary } from "./page-boundary.js";
 
-const NAV: { to: string; label: string; admins?: true; levels?: string[] }[] = [
-  { to: "/", label: "Home" },
-  { to: "/workflows", label: "Workflows" },
-  { to: "/forms", label: "Forms" },
-  { to: "/history", label: "History" },
-  { to: "/roi", label: "ROI" },
-  // Admin pages (platform and organization admins).
-  { to: "/schedules", label: "Schedules", admins: true },
-  { to: "/config", label: "Config", admins: true },
-  { to: "/users", label: "Users", admins: true },
-  { to: "/organizations", label: "Organizations", admins: true },
-  { to: "/roles", label: "Roles", admins: true },
-  { to: "/endpoint-keys", label: "Endpoint keys", admins: true },
-  { to: "/audit", label: "Audit log", admins: true },
-  { to: "/logs", label: "Log search", admins: true },
-  { to: "/tables", label: "Tables", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
-  { to: "/knowledge", label: "Knowledge", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
-  { to: "/custom-forms", label: "Form builder", levels: ["platformAdmin"] },
-  { to: "/integrations", label: "Integrations", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
-  { to: "/ai", label: "AI providers", levels: ["platformAdmin"] },
-  { to: "/agents", label: "Agents" },
-  { to: "/editor", label: "Editor", levels: ["platformAdmin", "mspMember", "orgAdmin"] },
+type Level = "platformAdmin" | "mspMember" | "orgAdmin" | "orgMember";
+const ADMINS: Level[] = ["platformAdmin", "orgAdmin"];
+const STAFF: Level[] = ["platformAdmin", "mspMember", "orgAdmin"];
+const PLATFORM: Level[] = ["platformAdmin"];
+
+/** The navigation, in sections; an entry with `levels` is shown to those levels only (the API refuses the rest anyway). */
+const NAV: { section: string | null; entries: { to: string; label: string; levels?: Level[] }[] }[] = [
+  {
+    section: null,
+    entries: [
+      { to: "/", label: "Home" },
+      { to: "/workflows", label: "Workflows" },
+      { to: "/forms", label: "Forms" },
+      { to: "/history", label: "History" },
+      { to: "/agents", label: "Agents" },
+      { to: "/roi", label: "ROI" },
+    ],
+  },
+  {
+    section: "Build",
+    entries: [
+      { to: "/editor", label: "Editor", levels: STAFF },
+      { to: "/tables", label: "Tables", levels: STAFF },
+      { to: "/knowledge", label: "Knowledge", levels: STAFF },
+      { to: "/integrations", label: "Integrations", levels: STAFF },
+      { to: "/custom-forms", label: "Form builder", levels: PLATFORM },
+    ],
+  },
+  {
+    section: "Administer",
+    entries: [
+      { to: "/schedules", label: "Schedules", levels: ADMINS },
+      { to: "/config", label: "Config", levels: ADMINS },
+      { to: "/users", label: "Users", levels: ADMINS },
+      { to: "/organizations", label: "Organizations", levels: ADMINS },
+      { to: "/roles", label: "Roles", levels: ADMINS },
+      { to: "/endpoint-keys", label: "Endpoint keys", levels: ADMINS },
+      { to: "/ai", label: "AI providers", levels: PLATFORM },
+      { to: "/audit", label: "Audit log", levels: ADMINS },
+      { to: "/logs", label: "Log search", levels: ADMINS },
+    ],
+  },
 ];
 
 function OrgSwitcher({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -116,9 +136,24 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main" id="main-navigation" inert={folded || undefined} style={folded ? { visibility: "hidden" } : undefined}>
-        {NAV.filter((n) => (!n.admins || who.level === "platformAdmin" || who.level === "orgAdmin") && (!n.levels || n.levels.includes(who.level))).map((n) => (
-          <NavLink key={n.to} component={Link} to={n.to} label={n.label} variant="filled" active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
-        ))}
+        <AppShell.Section grow component={ScrollArea}>
+          {NAV.map(({ section, entries }) => {
+            const shown = entries.filter((n) => !n.levels || n.levels.includes(who.level as Level));
+            if (shown.length === 0) return null;
+            return (
+              <div key={section ?? "main"}>
+                {section ? (
+                  <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="md" pb={4}>
+                    {section}
+                  </Text>
+                ) : null}
+                {shown.map((n) => (
+                  <NavLink key={n.to} component={Link} to={n.to} label={n.label} variant="filled" active={n.to === "/" ? location.pathname === "/" : location.pathname.startsWith(n.to)} />
+                ))}
+              </div>
+            );
+          })}
+        </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
         <PageBoundary resetKey={location.pathname}>

@@ -6,7 +6,10 @@ export function historyQuery(params: URLSearchParams, now = Date.now()): Record<
   const page = Math.max(Number(params.get("page")) || 1, 1);
   const range = params.get("range");
   return {
+    q: params.get("q") ?? undefined,
     workflow: params.get("workflow") ?? undefined,
+    organizationId: params.get("organization") ?? undefined,
+    user: params.get("user") ?? undefined,
     status: params.get("status") ?? undefined,
     trigger: params.get("trigger") ?? undefined,
     since: range && RANGES[range] ? new Date(now - RANGES[range]!).toISOString() : undefined,

@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { Link } from "react-router";
 import { api, query } from "../lib/api.js";
-import { useOrg } from "../lib/session.js";
+import { useMe, useOrg } from "../lib/session.js";
 import { STATUSES, TRIGGER_NAMES, type ExecutionPage, type ExecutionSummary } from "../lib/types.js";
 import { historyQuery } from "../lib/history-query.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -29,27 +29,32 @@ const columns = [
   column.accessor("error", { header: "Error", cell: (c) => <Text size="xs" lineClamp={1} maw={280}>{c.getValue()}</Text> }),
 ];
 
-const FILTERS: readonly Filter[] = [
-  { type: "text", name: "workflow", label: "Workflow", placeholder: "name" },
-  { type: "select", name: "status", label: "Status", data: [...STATUSES], width: 190 },
-  { type: "select", name: "trigger", label: "Trigger", data: [...TRIGGER_NAMES], width: 140 },
-  {
-    type: "select",
-    name: "range",
-    label: "Time range",
-    data: [
-      { value: "1h", label: "Last hour" },
-      { value: "24h", label: "Last 24 hours" },
-      { value: "7d", label: "Last 7 days" },
-      { value: "30d", label: "Last 30 days" },
-    ],
-  },
+const TIME_RANGES = [
+  { value: "1h", label: "Last hour" },
+  { value: "24h", label: "Last 24 hours" },
+  { value: "7d", label: "Last 7 days" },
+  { value: "30d", label: "Last 30 days" },
 ];
 
 /** Every run the caller may see, newest first, paginated by the server. */
 export function HistoryPage() {
   const { org } = useOrg();
+  const me = useMe();
   const { params, set } = useUrlFilters({ resetPage: true });
+  const organizations = me.data?.organizations ?? [];
+  const admin = me.data?.level === "platformAdmin" || me.data?.level === "orgAdmin";
+  // The people whose runs an admin may pick (organization members see only their own runs).
+  const users = useQuery({ queryKey: [org, "users", "history-filter"], queryFn: () => api<{ users: { id: string; name: string; email: string }[] }>("/api/users?limit=200"), enabled: admin, staleTime: 60_000 });
+  const filters: Filter[] = [
+    { type: "text", name: "q", label: "Search", placeholder: "workflow or error text", width: 220 },
+    { type: "text", name: "workflow", label: "Workflow", placeholder: "name" },
+    { type: "select", name: "status", label: "Status", data: [...STATUSES], width: 190 },
+    { type: "select", name: "trigger", label: "Trigger", data: [...TRIGGER_NAMES], width: 140 },
+    // Acting in one organization (the switcher), the history is that organization's already.
+    ...(org === null && organizations.length > 1 ? [{ type: "select" as const, name: "organization", label: "Organization", data: organizations.map((o) => ({ value: o.id, label: o.name })), width: 200 }] : []),
+    ...(admin && users.data?.users.length ? [{ type: "select" as const, name: "user", label: "Started by", data: users.data.users.map((u) => ({ value: u.id, label: `${u.name} (${u.email})` })), width: 240 }] : []),
+    { type: "select", name: "range", label: "Time range", data: TIME_RANGES },
+  ];
   const q = useMemo(() => historyQuery(params), [params]);
   const page = Math.max(Number(params.get("page")) || 1, 1);
   const list = useQuery({ queryKey: [org, "executions", q], queryFn: () => api<ExecutionPage>(`/api/executions${query(q)}`), placeholderData: keepPreviousData });
@@ -58,7 +63,7 @@ export function HistoryPage() {
   return (
     <Stack>
       <Title order={2}>History</Title>
-      <FilterBar filters={FILTERS} params={params} set={set} />
+      <FilterBar filters={filters} params={params} set={set} />
       {list.error ? <ErrorAlert error={list.error} /> : null}
       {list.isPending ? (
         <LoadingRows />

@@ -12,6 +12,12 @@ import { executionView } from "./execution-view.js";
 
 export const ListQuery = z.object({
   workflow: z.string().optional(),
+  /** One organization's runs, for callers who see several (MSP users, platform admins). */
+  organizationId: z.string().min(1).max(100).optional(),
+  /** One person's runs (a user id). */
+  user: z.string().min(1).max(100).optional(),
+  /** Text in the workflow's name or the run's error. */
+  q: z.string().max(200).optional(),
   /** The runs a run started (its children). */
   parent: z.string().min(1).max(100).optional(),
   status: z
@@ -68,8 +74,15 @@ export function executionsRoutes(app: FastifyInstance, deps: { engine: Engine })
   app.get("/api/executions", async (req) => {
     const p = principalOf(req);
     const q = parseBody(ListQuery, req.query);
-    const { parent, ...filters } = q;
-    const page = await repo.list({ ...filters, parentId: parent, orgId: historyOrg(p), ...(p.level === "orgMember" ? { userId: p.userId ?? "" } : {}) });
+    const { parent, organizationId, user, q: text, ...filters } = q;
+    // Filters narrow what the caller may see, never widen it: another organization than the
+    // one acted in, or (for an organization member) another person, finds nothing.
+    const scope = historyOrg(p);
+    const self = p.level === "orgMember" ? (p.userId ?? "") : undefined;
+    if ((scope !== undefined && organizationId !== undefined && organizationId !== scope) || (self !== undefined && user !== undefined && user !== self)) {
+      return { executions: [], limit: q.limit, offset: q.offset, hasMore: false };
+    }
+    const page = await repo.list({ ...filters, text, parentId: parent, orgId: scope !== undefined ? scope : organizationId, userId: self ?? user });
     // Summaries: logs, results, input and variables are read per execution.
     return { executions: page.executions, limit: q.limit, offset: q.offset, hasMore: page.hasMore };
   });
