@@ -25,11 +25,6 @@ export function NotAllowed() {
   );
 }
 
-/** The server's 422 message for one field (shown beside it), if any. */
-export function fieldError(error: unknown, path: string): string | undefined {
-  return error instanceof ApiError ? error.fields.find((f) => f.path === path)?.message : undefined;
-}
-
 /** A mutation's error that is not about a field (a field's goes beside the field). */
 export function FormProblem({ error }: { error: unknown }) {
   if (!error || (error instanceof ApiError && error.fields.length)) return null;

@@ -3,6 +3,7 @@ import { Badge, Button, Card, Code, Group, JsonInput, Modal, NumberInput, Select
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { api, ApiError, query } from "../lib/api.js";
+import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -40,8 +41,6 @@ interface SearchAnswer {
   results: { namespace: string; key: string; scope: string; content: string; metadata: Record<string, unknown>; score: number }[];
   pendingChunks: number;
 }
-
-const fieldError = (error: unknown, path: string) => (error instanceof ApiError ? error.fields.find((f) => f.path === path)?.message : undefined);
 
 /** Parses the metadata box: empty is none; otherwise a JSON object, or a message. */
 function parseMetadata(text: string): { ok: true; value?: Record<string, unknown> } | { ok: false; message: string } {

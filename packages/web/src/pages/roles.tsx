@@ -6,7 +6,8 @@ import { Link } from "react-router";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem } from "../components/admin.js";
+import { Allowed, FormProblem } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import type { Role, User } from "./users.js";
 

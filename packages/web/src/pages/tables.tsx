@@ -3,6 +3,7 @@ import { Anchor, Button, Card, Code, Group, JsonInput, Modal, Select, Stack, Tab
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, ApiError, query } from "../lib/api.js";
+import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { buildWhere, OPERATORS, type Condition, type Operator } from "../lib/where.js";
@@ -25,10 +26,6 @@ interface QueryPage {
 }
 
 const PAGE_SIZE = 20;
-
-/** The 422 message for one field path, if the error has one. */
-export const fieldMessage = (error: unknown, path: string): string | undefined =>
-  error instanceof ApiError ? error.fields.find((f) => f.path === path)?.message : undefined;
 
 /** Every 422 field problem as "path: message" lines (for an editor holding a whole document). */
 const allFieldMessages = (error: unknown): string | undefined =>
@@ -86,12 +83,12 @@ export function TablesPage() {
       {canWrite ? (
         <Card withBorder component="form" noValidate aria-label="Create a table" onSubmit={(e: React.FormEvent) => (e.preventDefault(), create.mutate())}>
           <Group align="start">
-            <TextInput label="Table name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldMessage(create.error, "name")} w={280} />
+            <TextInput label="Table name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldError(create.error, "name")} w={280} />
             <Button type="submit" loading={create.isPending} mt={25}>
               Create table
             </Button>
           </Group>
-          {create.error && !fieldMessage(create.error, "name") ? <ErrorAlert error={create.error} /> : null}
+          {create.error && !fieldError(create.error, "name") ? <ErrorAlert error={create.error} /> : null}
         </Card>
       ) : null}
       {drop.error ? <ErrorAlert error={drop.error} /> : null}

@@ -6,7 +6,8 @@ import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Me } from "../lib/types.js";
 import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem, ShownOnce } from "../components/admin.js";
+import { Allowed, FormProblem, ShownOnce } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 
 export interface User {
