@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Badge, Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Table, TagsInput, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import type { Agent } from "@bifrost/contracts/agents.js";
 import { api } from "../lib/api.js";
 import { fieldError, formLevelError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
@@ -10,20 +11,7 @@ import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { useProviders } from "./ai.js";
 
 /** An agent as `GET /api/agents` shows it. */
-export interface Agent {
-  id: string;
-  scope: string;
-  name: string;
-  description: string | null;
-  systemPrompt: string;
-  provider: string | null;
-  model: string | null;
-  tools: string[];
-  knowledge: string[];
-  maxIterations: number;
-  maxTokens: number;
-  access: { level: "authenticated" | "roleBased"; roles: string[] };
-}
+export type { Agent };
 
 interface AgentForm {
   name: string;

@@ -2,22 +2,13 @@ import { useState } from "react";
 import { Badge, Button, Card, Code, Group, Select, Stack, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
+import type { ApiKey } from "@bifrost/contracts/keys.js";
 import { api } from "../lib/api.js";
 import { useMe } from "../lib/session.js";
 import { ActionsHeader, DataTable } from "../components/data-table.js";
 import { FormProblem, ShownOnce } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-
-interface ApiKey {
-  id: string;
-  orgId: string | null;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-  userId: string | null;
-}
 
 const column = createColumnHelper<ApiKey>();
 

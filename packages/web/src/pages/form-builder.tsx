@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Grid, Group, MultiSelect, Select, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
+import type { CustomForm } from "@bifrost/contracts/custom-forms.js";
 import { api, ApiError } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { scopeChoices } from "../lib/scope.js";
@@ -9,18 +10,7 @@ import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { RunForm } from "../components/run-form.js";
 import { formSchemaWithOptions, useProviderOptions, type FormField } from "./form.js";
-import { builderFields, renderFields, storedFields, type BuilderField, type StoredField } from "../lib/custom-form-fields.js";
-
-interface CustomForm {
-  id: string;
-  scope: string;
-  name: string;
-  workflowId: string;
-  title: string | null;
-  description: string | null;
-  fields: StoredField[];
-  access: { level: "authenticated" | "roleBased"; roles: string[] };
-}
+import { builderFields, renderFields, storedFields, type BuilderField } from "../lib/custom-form-fields.js";
 
 const fieldError = (error: unknown, path: string) => (error instanceof ApiError ? error.fields.filter((f) => f.path === path).map((f) => f.message).join("; ") || undefined : undefined);
 

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Badge, Button, Card, Code, Group, JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
+import type { KnowledgeDocument, NamespaceInfo, SearchResult } from "@bifrost/contracts/knowledge.js";
 import { api, ApiError, query } from "../lib/api.js";
 import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
@@ -9,37 +10,12 @@ import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { JsonTree } from "../components/json-tree.js";
 
-interface NamespaceInfo {
-  namespace: string;
-  scope: string;
-  documents: number;
-  chunks: number;
-  updatedAt: string;
-}
-
 interface DocumentRow {
   key: string;
   metadata: Record<string, unknown>;
   length: number;
   chunks: number;
   updatedAt: string;
-}
-
-interface KnowledgeDocument {
-  namespace: string;
-  key: string;
-  scope: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  chunks: number;
-  models: string[];
-}
-
-interface SearchAnswer {
-  mode: "vector" | "fulltext";
-  model: string | null;
-  results: { namespace: string; key: string; scope: string; content: string; metadata: Record<string, unknown>; score: number }[];
-  pendingChunks: number;
 }
 
 /** Parses the metadata box: empty is none; otherwise a JSON object, or a message. */
@@ -108,7 +84,7 @@ function SearchPlayground({ scope, namespaces }: { scope: string; namespaces: st
   const [namespace, setNamespace] = useState<string | null>(null);
   const [limit, setLimit] = useState<number | string>(5);
   const search = useMutation({
-    mutationFn: () => api<SearchAnswer>(`/api/knowledge/search${query({ scope })}`, { method: "POST", body: { query: q, ...(namespace ? { namespace } : {}), limit: Number(limit) || 5 } }),
+    mutationFn: () => api<SearchResult>(`/api/knowledge/search${query({ scope })}`, { method: "POST", body: { query: q, ...(namespace ? { namespace } : {}), limit: Number(limit) || 5 } }),
   });
   return (
     <Card withBorder component="form" noValidate aria-label="Search" onSubmit={(e: React.FormEvent) => (e.preventDefault(), search.mutate())}>
