@@ -1,11 +1,11 @@
 import { Table, VisuallyHidden } from "@mantine/core";
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
 
-/** A TanStack Table drawn with Mantine's table: the admin pages' lists. */
-export function DataTable<T>({ label, data, columns, rowId }: { label: string; data: T[]; columns: ColumnDef<T, any>[]; rowId: (row: T) => string }) {
+/** A TanStack Table drawn with Mantine's table (scrolling sideways below `minWidth` pixels): the admin pages' lists and the run history. */
+export function DataTable<T>({ label, data, columns, rowId, minWidth = 600 }: { label: string; data: T[]; columns: ColumnDef<T, any>[]; rowId: (row: T) => string; minWidth?: number }) {
   const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel(), getRowId: rowId });
   return (
-    <Table.ScrollContainer minWidth={600}>
+    <Table.ScrollContainer minWidth={minWidth}>
       <Table striped highlightOnHover aria-label={label}>
         <Table.Thead>
           {table.getHeaderGroups().map((g) => (
