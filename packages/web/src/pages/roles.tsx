@@ -9,6 +9,7 @@ import { ActionsHeader, DataTable } from "../components/data-table.js";
 import { Allowed, FormProblem } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ConfirmModal } from "../components/confirm.js";
 import type { Role, User } from "./users.js";
 
 interface Access {
@@ -112,20 +113,9 @@ function Roles() {
       )}
       {selected ? <RoleDetail role={selected} /> : null}
       {editing ? <EditRole role={editing} onDone={() => (setEditing(null), void refresh())} /> : null}
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.name ?? ""}?`}>
-        <Stack>
-          <Text size="sm">Its members lose what it grants. Workflows that name it keep the name until their code changes.</Text>
-          <FormProblem error={remove.error} />
-          <Group justify="end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-              Delete role
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal opened={deleting !== null} title={`Delete ${deleting?.name ?? ""}?`} error={remove.error} keepLabel="Keep" confirmLabel="Delete role" loading={remove.isPending} onKeep={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate(deleting)}>
+        Its members lose what it grants. Workflows that name it keep the name until their code changes.
+      </ConfirmModal>
     </Stack>
   );
 }

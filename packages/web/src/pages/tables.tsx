@@ -8,6 +8,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { buildWhere, OPERATORS, type Condition, type Operator } from "../lib/where.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ConfirmModal } from "../components/confirm.js";
 
 interface TableInfo {
   name: string;
@@ -132,19 +133,9 @@ export function TablesPage() {
           </Table.Tbody>
         </Table>
       )}
-      <Modal closeButtonProps={{ "aria-label": "Close" }} opened={dropping !== null} onClose={() => setDropping(null)} title={`Drop table ${dropping ?? ""}?`}>
-        <Stack>
-          <Text size="sm">The table and every document in it are deleted.</Text>
-          <Group justify="end">
-            <Button variant="default" onClick={() => setDropping(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={drop.isPending} onClick={() => dropping && drop.mutate(dropping)}>
-              Drop table
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal opened={dropping !== null} title={`Drop table ${dropping ?? ""}?`} confirmLabel="Drop table" loading={drop.isPending} onKeep={() => setDropping(null)} onConfirm={() => dropping && drop.mutate(dropping)}>
+        The table and every document in it are deleted.
+      </ConfirmModal>
     </Stack>
   );
 }
@@ -412,16 +403,7 @@ export function TablePage() {
           }}
         />
       ) : null}
-      <Modal closeButtonProps={{ "aria-label": "Close" }} opened={deleting !== null} onClose={() => setDeleting(null)} title={`Delete document ${deleting?.id ?? ""}?`}>
-        <Group justify="end">
-          <Button variant="default" onClick={() => setDeleting(null)}>
-            Keep it
-          </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-            Delete document
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmModal opened={deleting !== null} title={`Delete document ${deleting?.id ?? ""}?`} confirmLabel="Delete document" loading={remove.isPending} onKeep={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate(deleting)} />
     </Stack>
   );
 }
