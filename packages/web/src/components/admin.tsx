@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Alert, Code, CopyButton, Button, Group, Text } from "@mantine/core";
 import { ApiError } from "../lib/api.js";
+import { formLevelError } from "../lib/form-errors.js";
 import { useMe } from "../lib/session.js";
 import type { Me } from "../lib/types.js";
 import { LoadingRows } from "./states.js";
@@ -33,6 +34,16 @@ export function FormProblem({ error }: { error: unknown }) {
       {error instanceof Error ? error.message : String(error)}
     </Text>
   );
+}
+
+/** What of a mutation's error no field of the form shows (`shown`: the fields it has), in red. */
+export function FormLevelError({ error, shown }: { error: unknown; shown?: readonly string[] }) {
+  const message = formLevelError(error, shown);
+  return message ? (
+    <Text c="red" size="sm" role="alert">
+      {message}
+    </Text>
+  ) : null;
 }
 
 /** A secret shown once (a new key, an invitation link): copy it now, it is not shown again. */

@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import type { Agent } from "@bifrost/contracts/agents.js";
 import { api } from "../lib/api.js";
-import { fieldError, formLevelError } from "../lib/form-errors.js";
+import { fieldError } from "../lib/form-errors.js";
+import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -103,11 +104,7 @@ function AgentEditor({ existing, onDone }: { existing: Agent | null; onDone: () 
           <Select label="Access" data={[{ value: "authenticated", label: "Everyone signed in" }, { value: "roleBased", label: "Only some roles" }]} value={f.level} error={err("access.level")} onChange={(v) => set({ level: (v ?? "authenticated") as AgentForm["level"] })} allowDeselect={false} />
         </Group>
         {f.level === "roleBased" ? <MultiSelect label="Roles" data={(roles.data?.roles ?? []).map((r) => r.name)} value={f.roles} error={err("access.roles")} onChange={(v) => set({ roles: v })} searchable /> : null}
-        {formLevelError(save.error, SHOWN) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, SHOWN)}
-          </Text>
-        ) : null}
+        <FormLevelError error={save.error} shown={SHOWN} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             {existing ? "Save agent" : "Create agent"}

@@ -2,7 +2,8 @@ import { useState } from "react";
 import { Badge, Button, Card, Code, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api.js";
-import { fieldError, formLevelError } from "../lib/form-errors.js";
+import { fieldError } from "../lib/form-errors.js";
+import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 
@@ -102,11 +103,7 @@ function ProviderEditor({ existing, onDone }: { existing: AiProvider | null; onD
           <TextInput label="Embedding model" value={f.embeddingModel} error={err("embeddingModel")} onChange={(e) => set({ embeddingModel: e.currentTarget.value })} />
           <NumberInput label="Timeout (ms)" min={100} value={f.timeoutMs} error={err("timeoutMs")} onChange={(v) => set({ timeoutMs: v })} />
         </Group>
-        {formLevelError(save.error, SHOWN) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, SHOWN)}
-          </Text>
-        ) : null}
+        <FormLevelError error={save.error} shown={SHOWN} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             {existing ? "Save provider" : "Add provider"}
@@ -148,11 +145,7 @@ function SettingsCard({ providers }: { providers: AiProvider[] }) {
           <Select label="Chat provider" data={options("chatModel")} value={chat} error={fieldError(save.error, "chatProvider")} onChange={(v) => setChoice({ ...choice, chat: v ?? "" })} allowDeselect={false} />
           <Select label="Embedding provider" data={options("embeddingModel")} value={embedding} error={fieldError(save.error, "embeddingProvider")} onChange={(v) => setChoice({ ...choice, embedding: v ?? "" })} allowDeselect={false} />
         </Group>
-        {formLevelError(save.error, ["chatProvider", "embeddingProvider"]) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, ["chatProvider", "embeddingProvider"])}
-          </Text>
-        ) : null}
+        <FormLevelError error={save.error} shown={["chatProvider", "embeddingProvider"]} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             Save choice

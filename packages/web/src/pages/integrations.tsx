@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import type { ConnectionInfo, IntegrationInfo, IntegrationMappingInfo } from "@bifrost/contracts/integrations.js";
 import { api, ApiError } from "../lib/api.js";
-import { fieldError, formLevelError } from "../lib/form-errors.js";
+import { fieldError } from "../lib/form-errors.js";
+import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 
@@ -128,11 +129,7 @@ function DefinitionEditor({ existing, onSaved }: { existing: IntegrationInfo | n
             </Group>
           </Stack>
         ) : null}
-        {formLevelError(save.error, SHOWN) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, SHOWN)}
-          </Text>
-        ) : null}
+        <FormLevelError error={save.error} shown={SHOWN} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             {existing ? "Save definition" : "Create integration"}
@@ -415,11 +412,7 @@ export function IntegrationPage() {
               <TextInput label="Entity name" value={mf.entityName} error={fieldError(map.error, "entityName")} onChange={(e) => setMf({ ...mf, entityName: e.currentTarget.value })} />
             </Group>
             <Textarea label="Config (JSON)" description={i.configSchema ? "Must match the integration's config schema" : "Any JSON object"} autosize minRows={2} styles={{ input: { fontFamily: "monospace" } }} value={mf.config} error={fieldError(map.error, "config")} onChange={(e) => setMf({ ...mf, config: e.currentTarget.value })} />
-            {formLevelError(map.error, ["entityId", "entityName", "config"]) ? (
-              <Text c="red" size="sm" role="alert">
-                {formLevelError(map.error, ["entityId", "entityName", "config"])}
-              </Text>
-            ) : null}
+            <FormLevelError error={map.error} shown={["entityId", "entityName", "config"]} />
             <Group>
               <Button type="submit" loading={map.isPending}>
                 Save mapping
