@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Table, VisuallyHidden } from "@mantine/core";
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
 
@@ -32,3 +33,16 @@ export function DataTable<T>({ label, data, columns, rowId, minWidth = 600 }: { 
 
 /** The header of a column of buttons: named for screen readers, empty on screen. */
 export const ActionsHeader = () => <VisuallyHidden>Actions</VisuallyHidden>;
+
+/** The header row of a hand-drawn Mantine table: one cell a heading (null: an empty cell). */
+export function TableHead({ headings }: { headings: ReactNode[] }) {
+  return (
+    <Table.Thead>
+      <Table.Tr>
+        {headings.map((h, i) => (
+          <Table.Th key={i}>{h}</Table.Th>
+        ))}
+      </Table.Tr>
+    </Table.Thead>
+  );
+}

@@ -9,6 +9,7 @@ import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { TableHead } from "../components/data-table.js";
 import { useProviders } from "./ai.js";
 
 /** An agent as `GET /api/agents` shows it. */
@@ -146,17 +147,7 @@ export function AgentsPage() {
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table aria-label="Agents">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>Scope</Table.Th>
-                <Table.Th>Tools</Table.Th>
-                <Table.Th>Model</Table.Th>
-                <Table.Th>Access</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead headings={["Name", "Description", "Scope", "Tools", "Model", "Access", null]} />
             <Table.Tbody>
               {list.data.agents.map((a) => (
                 <Table.Tr key={a.id}>

@@ -6,6 +6,7 @@ import { fieldError } from "../lib/form-errors.js";
 import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { TableHead } from "../components/data-table.js";
 
 /** A provider as the API shows it: never its key, only whether one is stored. */
 export interface AiProvider {
@@ -187,18 +188,7 @@ export function AiProvidersPage() {
           ) : (
             <Table.ScrollContainer minWidth={720}>
               <Table aria-label="AI providers">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Kind</Table.Th>
-                    <Table.Th>Scope</Table.Th>
-                    <Table.Th>Base URL</Table.Th>
-                    <Table.Th>Chat model</Table.Th>
-                    <Table.Th>Embedding model</Table.Th>
-                    <Table.Th>API key</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead headings={["Name", "Kind", "Scope", "Base URL", "Chat model", "Embedding model", "API key", null]} />
                 <Table.Tbody>
                   {list.data.providers.map((p) => (
                     <Table.Tr key={p.id}>

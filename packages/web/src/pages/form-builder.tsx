@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Grid, Group, MultiSelect, Select, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Grid, Group, MultiSelect, Select, Stack, Table, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import type { CustomForm } from "@bifrost/contracts/custom-forms.js";
@@ -8,6 +8,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { scopeChoices } from "../lib/scope.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ActionsHeader, TableHead } from "../components/data-table.js";
 import { RunForm } from "../components/run-form.js";
 import { formSchemaWithOptions, useProviderOptions, type FormField } from "./form.js";
 import { builderFields, renderFields, storedFields, type BuilderField } from "../lib/custom-form-fields.js";
@@ -49,17 +50,7 @@ export function CustomFormsAdminPage() {
         <Empty title="No custom forms yet">A custom form presents a workflow your way: order, labels, fixed values, who may use it.</Empty>
       ) : (
         <Table aria-label="Custom forms">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Form</Table.Th>
-              <Table.Th>Workflow</Table.Th>
-              <Table.Th>Scope</Table.Th>
-              <Table.Th>Who may use it</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead headings={["Form", "Workflow", "Scope", "Who may use it", <ActionsHeader />]} />
           <Table.Tbody>
             {forms.data.forms.map((f) => (
               <Table.Tr key={f.id}>

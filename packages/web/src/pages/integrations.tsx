@@ -8,6 +8,7 @@ import { fieldError } from "../lib/form-errors.js";
 import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { TableHead } from "../components/data-table.js";
 
 /** The definition form's text boxes (JSON and lists as typed). */
 interface DefinitionForm {
@@ -159,14 +160,7 @@ export function IntegrationsPage() {
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table aria-label="Integrations">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>OAuth</Table.Th>
-                <Table.Th>Base URL</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead headings={["Name", "Description", "OAuth", "Base URL"]} />
             <Table.Tbody>
               {list.data.integrations.map((i) => (
                 <Table.Tr key={i.id}>
@@ -349,15 +343,7 @@ export function IntegrationPage() {
         ) : (
           <Table.ScrollContainer minWidth={720}>
             <Table aria-label="Mappings">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Organization</Table.Th>
-                  <Table.Th>Entity</Table.Th>
-                  <Table.Th>Config</Table.Th>
-                  <Table.Th>Connection</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead headings={["Organization", "Entity", "Config", "Connection", null]} />
               <Table.Tbody>
                 {mappings.data.mappings.map((m) => (
                   <Table.Tr key={m.id} aria-label={`Mapping for ${orgName(m.scope)}`}>

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Badge, Button, Card, Code, Group, JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Badge, Button, Card, Code, Group, JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import type { KnowledgeDocument, NamespaceInfo, SearchResult } from "@bifrost/contracts/knowledge.js";
@@ -8,6 +8,7 @@ import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ActionsHeader, TableHead } from "../components/data-table.js";
 import { JsonTree } from "../components/json-tree.js";
 
 interface DocumentRow {
@@ -114,13 +115,7 @@ function SearchPlayground({ scope, namespaces }: { scope: string; namespaces: st
               <Empty title="Nothing matches" />
             ) : (
               <Table aria-label="Results">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Score</Table.Th>
-                    <Table.Th>Document</Table.Th>
-                    <Table.Th>Best chunk</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead headings={["Score", "Document", "Best chunk"]} />
                 <Table.Tbody>
                   {search.data.results.map((r) => (
                     <Table.Tr key={`${r.scope}/${r.namespace}/${r.key}`}>
@@ -237,17 +232,7 @@ export function KnowledgePage() {
         <Empty title="No knowledge in this scope">Store a document below, or from a workflow with `knowledge.store`.</Empty>
       ) : (
         <Table aria-label="Namespaces">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Namespace</Table.Th>
-              <Table.Th>Documents</Table.Th>
-              <Table.Th>Chunks</Table.Th>
-              <Table.Th>Updated</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead headings={["Namespace", "Documents", "Chunks", "Updated", <ActionsHeader />]} />
           <Table.Tbody>
             {namespaces.data.namespaces.map((n) => (
               <Table.Tr key={`${n.scope}/${n.namespace}`}>
@@ -291,17 +276,7 @@ export function KnowledgePage() {
               <Empty title="No documents" />
             ) : (
               <Table aria-label="Documents">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Key</Table.Th>
-                    <Table.Th>Characters</Table.Th>
-                    <Table.Th>Chunks</Table.Th>
-                    <Table.Th>Metadata</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>Actions</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead headings={["Key", "Characters", "Chunks", "Metadata", <ActionsHeader />]} />
                 <Table.Tbody>
                   {docs.data.documents.map((d) => (
                     <Table.Tr key={d.key}>

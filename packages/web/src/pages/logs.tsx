@@ -6,6 +6,7 @@ import { api, query } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { LEVELS, type LogSearchPage } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { TableHead } from "../components/data-table.js";
 import { FilterBar, TIME_RANGE_FILTER, useUrlFilters, type Filter } from "../components/filter-bar.js";
 import { Pager } from "../components/pager.js";
 import { StatusBadge } from "../components/status-badge.js";
@@ -44,15 +45,7 @@ export function LogsPage() {
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table striped aria-label="Log lines found">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Time</Table.Th>
-                <Table.Th>Level</Table.Th>
-                <Table.Th>Message</Table.Th>
-                <Table.Th>Run</Table.Th>
-                <Table.Th>Organization</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead headings={["Time", "Level", "Message", "Run", "Organization"]} />
             <Table.Tbody>
               {list.data?.lines.map((l) => (
                 <Table.Tr key={`${l.executionId}:${l.seq}`}>

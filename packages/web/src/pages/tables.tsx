@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Anchor, Button, Card, Code, Group, JsonInput, Modal, Select, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Anchor, Button, Card, Code, Group, JsonInput, Modal, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, ApiError, query } from "../lib/api.js";
@@ -8,6 +8,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { buildWhere, OPERATORS, type Condition, type Operator } from "../lib/where.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ActionsHeader, TableHead } from "../components/data-table.js";
 import { ConfirmModal } from "../components/confirm.js";
 
 interface TableInfo {
@@ -101,16 +102,7 @@ export function TablesPage() {
         <Empty title="No tables in this scope">Workflows create them with `tables.create`.</Empty>
       ) : (
         <Table aria-label="Tables">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Documents</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead headings={["Name", "Documents", "Created", <ActionsHeader />]} />
           <Table.Tbody>
             {list.data.tables.map((t) => (
               <Table.Tr key={t.name}>
@@ -341,15 +333,7 @@ export function TablePage() {
             <Empty title="No documents">{applied.length ? "None matches this filter." : "Insert one, or let a workflow write them."}</Empty>
           ) : (
             <Table aria-label="Documents">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>id</Table.Th>
-                  <Table.Th>Document</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead headings={["id", "Document", <ActionsHeader />]} />
               <Table.Tbody>
                 {docs.data.documents.map((d) => (
                   <Table.Tr key={d.id}>
