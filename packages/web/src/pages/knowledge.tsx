@@ -8,6 +8,7 @@ import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ScopeSelect } from "../components/scope-select.js";
 import { ActionsHeader, TableHead } from "../components/data-table.js";
 import { JsonTree } from "../components/json-tree.js";
 
@@ -222,7 +223,7 @@ export function KnowledgePage() {
   return (
     <Stack>
       <Title order={2}>Knowledge</Title>
-      <Select label="Scope" data={scopeChoices(who, org)} value={scope} onChange={(v) => v && set("scope", v)} allowDeselect={false} w={240} comboboxProps={{ withinPortal: true }} />
+      <ScopeSelect scope={scope} setScope={(v) => set("scope", v)} choices={scopeChoices(who, org)} />
       {removeNs.error ? <ErrorAlert error={removeNs.error} /> : null}
       {namespaces.error ? (
         <ErrorAlert error={namespaces.error} />

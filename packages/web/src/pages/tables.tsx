@@ -8,6 +8,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { buildWhere, OPERATORS, type Condition, type Operator } from "../lib/where.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ScopeSelect } from "../components/scope-select.js";
 import { ActionsHeader, TableHead } from "../components/data-table.js";
 import { ConfirmModal } from "../components/confirm.js";
 
@@ -48,10 +49,6 @@ function useScope() {
       return next;
     });
   return { scope, setScope, choices: scopeChoices(who, org), canWrite: canWriteScope(who, org, scope), params, setParams };
-}
-
-function ScopeSelect({ scope, setScope, choices }: { scope: string; setScope(s: string): void; choices: { value: string; label: string }[] }) {
-  return <Select label="Scope" data={choices} value={scope} onChange={(v) => v && setScope(v)} allowDeselect={false} w={240} comboboxProps={{ withinPortal: true }} />;
 }
 
 /** Tables of a scope (global or an organization): their counts; create and drop. */
