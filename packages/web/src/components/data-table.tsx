@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Table, VisuallyHidden } from "@mantine/core";
+import { Button, Table, VisuallyHidden } from "@mantine/core";
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
 
 /** A TanStack Table drawn with Mantine's table (scrolling sideways below `minWidth` pixels): the admin pages' lists and the run history. */
@@ -44,5 +44,14 @@ export function TableHead({ headings }: { headings: ReactNode[] }) {
         ))}
       </Table.Tr>
     </Table.Thead>
+  );
+}
+
+/** A small button in a table row, named for its row (`Delete helpdesk`); `danger` makes it red. */
+export function RowButton({ label, of, danger, onClick }: { label: string; of: string; danger?: boolean; onClick(): void }) {
+  return (
+    <Button size="xs" variant="subtle" color={danger ? "red" : undefined} aria-label={`${label} ${of}`} onClick={onClick}>
+      {label}
+    </Button>
   );
 }

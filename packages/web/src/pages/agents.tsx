@@ -9,7 +9,7 @@ import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { TableHead } from "../components/data-table.js";
+import { RowButton, TableHead } from "../components/data-table.js";
 import { useProviders } from "./ai.js";
 
 /** An agent as `GET /api/agents` shows it. */
@@ -172,12 +172,8 @@ export function AgentsPage() {
                       </Button>
                       {isPlatform ? (
                         <>
-                          <Button size="xs" variant="subtle" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
-                            Edit
-                          </Button>
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${a.name}`} onClick={() => remove.mutate(a)}>
-                            Delete
-                          </Button>
+                          <RowButton label="Edit" of={a.name} onClick={() => setEditing(a)} />
+                          <RowButton label="Delete" of={a.name} danger onClick={() => remove.mutate(a)} />
                         </>
                       ) : null}
                     </Group>

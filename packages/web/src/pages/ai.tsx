@@ -6,7 +6,7 @@ import { fieldError } from "../lib/form-errors.js";
 import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { TableHead } from "../components/data-table.js";
+import { RowButton, TableHead } from "../components/data-table.js";
 
 /** A provider as the API shows it: never its key, only whether one is stored. */
 export interface AiProvider {
@@ -201,12 +201,8 @@ export function AiProvidersPage() {
                       <Table.Td>{p.hasApiKey ? <Badge color="gray">stored</Badge> : <Badge color="yellow">none</Badge>}</Table.Td>
                       <Table.Td>
                         <Group gap="xs" wrap="nowrap">
-                          <Button size="xs" variant="subtle" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
-                            Edit
-                          </Button>
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${p.name}`} onClick={() => remove.mutate(p)}>
-                            Delete
-                          </Button>
+                          <RowButton label="Edit" of={p.name} onClick={() => setEditing(p)} />
+                          <RowButton label="Delete" of={p.name} danger onClick={() => remove.mutate(p)} />
                         </Group>
                       </Table.Td>
                     </Table.Tr>

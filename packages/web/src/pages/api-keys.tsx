@@ -5,7 +5,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import type { ApiKey } from "@bifrost/contracts/keys.js";
 import { api } from "../lib/api.js";
 import { useMe } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
 import { FormProblem, ShownOnce } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -47,9 +47,7 @@ export function ApiKeysPage() {
       header: ActionsHeader,
       cell: ({ row: { original: k } }) =>
         k.revokedAt ? null : (
-          <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${k.name}`} onClick={() => revoke.mutate(k)}>
-            Revoke
-          </Button>
+          <RowButton label="Revoke" of={k.name} danger onClick={() => revoke.mutate(k)} />
         ),
     }),
   ];

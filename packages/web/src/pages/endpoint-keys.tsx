@@ -5,7 +5,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import type { EndpointKey } from "@bifrost/contracts/keys.js";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
 import { Allowed, FormProblem, ShownOnce } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -89,9 +89,7 @@ function EndpointKeys() {
           <Button size="xs" variant="default" aria-label={`Rotate ${k.name}`} onClick={() => rotate.mutate(k)}>
             Rotate
           </Button>
-          <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${k.name}`} onClick={() => revoke.mutate(k)}>
-            Revoke
-          </Button>
+          <RowButton label="Revoke" of={k.name} danger onClick={() => revoke.mutate(k)} />
         </Group>
       ),
     }),

@@ -8,7 +8,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { scopeChoices } from "../lib/scope.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { ActionsHeader, TableHead } from "../components/data-table.js";
+import { ActionsHeader, RowButton, TableHead } from "../components/data-table.js";
 import { RunForm } from "../components/run-form.js";
 import { formSchemaWithOptions, useProviderOptions, type FormField } from "./form.js";
 import { builderFields, renderFields, storedFields, type BuilderField } from "../lib/custom-form-fields.js";
@@ -67,9 +67,7 @@ export function CustomFormsAdminPage() {
                     <Button size="xs" variant="subtle" component={Link} to={`/forms/custom/${f.id}`} aria-label={`Open ${f.name}`}>
                       Open
                     </Button>
-                    <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${f.name}`} onClick={() => remove.mutate(f.id)}>
-                      Delete
-                    </Button>
+                    <RowButton label="Delete" of={f.name} danger onClick={() => remove.mutate(f.id)} />
                   </Group>
                 </Table.Td>
               </Table.Tr>

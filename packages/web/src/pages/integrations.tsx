@@ -8,7 +8,7 @@ import { fieldError } from "../lib/form-errors.js";
 import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { TableHead } from "../components/data-table.js";
+import { RowButton, TableHead } from "../components/data-table.js";
 
 /** The definition form's text boxes (JSON and lists as typed). */
 interface DefinitionForm {
@@ -365,18 +365,12 @@ export function IntegrationPage() {
                           </Button>
                         ) : null}
                         {canConnect && m.connection && m.connection.status !== "not_connected" ? (
-                          <Button size="xs" variant="subtle" aria-label={`Disconnect ${orgName(m.scope)}`} onClick={() => disconnect.mutate(m)}>
-                            Disconnect
-                          </Button>
+                          <RowButton label="Disconnect" of={orgName(m.scope)} onClick={() => disconnect.mutate(m)} />
                         ) : null}
                         {isPlatform ? (
                           <>
-                            <Button size="xs" variant="subtle" aria-label={`Edit mapping for ${orgName(m.scope)}`} onClick={() => edit(m)}>
-                              Edit
-                            </Button>
-                            <Button size="xs" variant="subtle" color="red" aria-label={`Delete mapping for ${orgName(m.scope)}`} onClick={() => unmap.mutate(m)}>
-                              Delete
-                            </Button>
+                            <RowButton label="Edit" of={`mapping for ${orgName(m.scope)}`} onClick={() => edit(m)} />
+                            <RowButton label="Delete" of={`mapping for ${orgName(m.scope)}`} danger onClick={() => unmap.mutate(m)} />
                           </>
                         ) : null}
                       </Group>

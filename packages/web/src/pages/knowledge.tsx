@@ -9,7 +9,7 @@ import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { ScopeSelect } from "../components/scope-select.js";
-import { ActionsHeader, TableHead } from "../components/data-table.js";
+import { ActionsHeader, RowButton, TableHead } from "../components/data-table.js";
 import { JsonTree } from "../components/json-tree.js";
 
 interface DocumentRow {
@@ -247,9 +247,7 @@ export function KnowledgePage() {
                 <Table.Td>{new Date(n.updatedAt).toLocaleString()}</Table.Td>
                 <Table.Td>
                   {canWrite ? (
-                    <Button size="xs" color="red" variant="subtle" aria-label={`Delete namespace ${n.namespace}`} onClick={() => removeNs.mutate(n.namespace)}>
-                      Delete
-                    </Button>
+                    <RowButton label="Delete" of={`namespace ${n.namespace}`} danger onClick={() => removeNs.mutate(n.namespace)} />
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -289,13 +287,9 @@ export function KnowledgePage() {
                       </Table.Td>
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">
-                          <Button size="xs" variant="subtle" aria-label={`View ${d.key}`} onClick={() => setViewing(d.key)}>
-                            View
-                          </Button>
+                          <RowButton label="View" of={d.key} onClick={() => setViewing(d.key)} />
                           {canWrite ? (
-                            <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${d.key}`} onClick={() => removeDoc.mutate(d.key)}>
-                              Delete
-                            </Button>
+                            <RowButton label="Delete" of={d.key} danger onClick={() => removeDoc.mutate(d.key)} />
                           ) : null}
                         </Group>
                       </Table.Td>

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../lib/api.js";
 import { useMe } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
 import { Allowed, FormProblem } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -63,9 +63,7 @@ function Organizations() {
             <Button size="xs" variant="default" aria-label={`Rename ${c.row.original.name}`} onClick={() => (rename.reset(), setNewName(c.row.original.name), setEditing(c.row.original))}>
               Rename
             </Button>
-            <Button size="xs" color="red" variant="subtle" aria-label={`Delete ${c.row.original.name}`} onClick={() => (remove.reset(), setDeleting(c.row.original))}>
-              Delete
-            </Button>
+            <RowButton label="Delete" of={c.row.original.name} danger onClick={() => (remove.reset(), setDeleting(c.row.original))} />
           </Group>
         ) : null,
     }),

@@ -5,7 +5,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { Link } from "react-router";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
 import { Allowed, FormProblem } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -78,9 +78,7 @@ function Roles() {
             <Button size="xs" variant="default" aria-label={`Edit ${r.name}`} onClick={() => setEditing(r)}>
               Edit
             </Button>
-            <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${r.name}`} onClick={() => (remove.reset(), setDeleting(r))}>
-              Delete
-            </Button>
+            <RowButton label="Delete" of={r.name} danger onClick={() => (remove.reset(), setDeleting(r))} />
           </Group>
         ) : null,
     }),

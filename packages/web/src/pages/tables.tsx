@@ -9,7 +9,7 @@ import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { buildWhere, OPERATORS, type Condition, type Operator } from "../lib/where.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { ScopeSelect } from "../components/scope-select.js";
-import { ActionsHeader, TableHead } from "../components/data-table.js";
+import { ActionsHeader, RowButton, TableHead } from "../components/data-table.js";
 import { ConfirmModal } from "../components/confirm.js";
 
 interface TableInfo {
@@ -112,9 +112,7 @@ export function TablesPage() {
                 <Table.Td>{new Date(t.createdAt).toLocaleString()}</Table.Td>
                 <Table.Td>
                   {canWrite ? (
-                    <Button size="xs" color="red" variant="subtle" aria-label={`Drop ${t.name}`} onClick={() => setDropping(t.name)}>
-                      Drop
-                    </Button>
+                    <RowButton label="Drop" of={t.name} danger onClick={() => setDropping(t.name)} />
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -346,9 +344,7 @@ export function TablePage() {
                           {canWrite ? "Edit" : "View"}
                         </Button>
                         {canWrite ? (
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${d.id}`} onClick={() => setDeleting(d)}>
-                            Delete
-                          </Button>
+                          <RowButton label="Delete" of={d.id} danger onClick={() => setDeleting(d)} />
                         ) : null}
                       </Group>
                     </Table.Td>

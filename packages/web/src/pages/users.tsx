@@ -5,7 +5,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Me } from "../lib/types.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
 import { Allowed, FormProblem, ShownOnce } from "../components/admin.js";
 import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -113,9 +113,7 @@ function Users() {
               <Button size="xs" variant="subtle" aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`} onClick={() => toggle.mutate(u)}>
                 {u.disabled ? "Enable" : "Disable"}
               </Button>
-              <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${u.email}`} onClick={() => (remove.reset(), setDeleting(u))}>
-                Delete
-              </Button>
+              <RowButton label="Delete" of={u.email} danger onClick={() => (remove.reset(), setDeleting(u))} />
             </>
           ) : null}
         </Group>
