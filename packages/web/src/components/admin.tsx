@@ -46,6 +46,22 @@ export function FormLevelError({ error, shown }: { error: unknown; shown?: reado
   ) : null;
 }
 
+/** A form's submit button and, while an existing item is edited (`onCancel`), a Cancel button. */
+export function SubmitRow({ label, loading, onCancel }: { label: string; loading: boolean; onCancel?: () => void }) {
+  return (
+    <Group>
+      <Button type="submit" loading={loading}>
+        {label}
+      </Button>
+      {onCancel ? (
+        <Button variant="subtle" onClick={onCancel}>
+          Cancel
+        </Button>
+      ) : null}
+    </Group>
+  );
+}
+
 /** A secret shown once (a new key, an invitation link): copy it now, it is not shown again. */
 export function ShownOnce({ title, label, value, onClose }: { title: string; label: string; value: string; onClose?: () => void }) {
   return (

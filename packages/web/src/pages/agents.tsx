@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import type { Agent } from "@bifrost/contracts/agents.js";
 import { api } from "../lib/api.js";
 import { fieldError } from "../lib/form-errors.js";
-import { FormLevelError } from "../components/admin.js";
+import { FormLevelError, SubmitRow } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
@@ -106,16 +106,7 @@ function AgentEditor({ existing, onDone }: { existing: Agent | null; onDone: () 
         </Group>
         {f.level === "roleBased" ? <MultiSelect label="Roles" data={(roles.data?.roles ?? []).map((r) => r.name)} value={f.roles} error={err("access.roles")} onChange={(v) => set({ roles: v })} searchable /> : null}
         <FormLevelError error={save.error} shown={SHOWN} />
-        <Group>
-          <Button type="submit" loading={save.isPending}>
-            {existing ? "Save agent" : "Create agent"}
-          </Button>
-          {existing ? (
-            <Button variant="subtle" onClick={onDone}>
-              Cancel
-            </Button>
-          ) : null}
-        </Group>
+        <SubmitRow label={existing ? "Save agent" : "Create agent"} loading={save.isPending} onCancel={existing ? onDone : undefined} />
       </Stack>
     </Card>
   );

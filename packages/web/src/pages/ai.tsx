@@ -3,7 +3,7 @@ import { Badge, Button, Card, Code, Group, NumberInput, Select, Stack, Table, Te
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api.js";
 import { fieldError } from "../lib/form-errors.js";
-import { FormLevelError } from "../components/admin.js";
+import { FormLevelError, SubmitRow } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { RowButton, TableHead } from "../components/data-table.js";
@@ -105,16 +105,7 @@ function ProviderEditor({ existing, onDone }: { existing: AiProvider | null; onD
           <NumberInput label="Timeout (ms)" min={100} value={f.timeoutMs} error={err("timeoutMs")} onChange={(v) => set({ timeoutMs: v })} />
         </Group>
         <FormLevelError error={save.error} shown={SHOWN} />
-        <Group>
-          <Button type="submit" loading={save.isPending}>
-            {existing ? "Save provider" : "Add provider"}
-          </Button>
-          {existing ? (
-            <Button variant="subtle" onClick={onDone}>
-              Cancel
-            </Button>
-          ) : null}
-        </Group>
+        <SubmitRow label={existing ? "Save provider" : "Add provider"} loading={save.isPending} onCancel={existing ? onDone : undefined} />
       </Stack>
     </Card>
   );
