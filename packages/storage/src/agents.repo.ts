@@ -3,29 +3,10 @@ import type { Kysely } from "kysely";
 import type { InTransaction } from "./audit.repo.js";
 import type { Schema } from "./schema.js";
 
-/** An AI agent as stored (SPEC §5 "AI agents"). */
-export interface StoredAgent {
-  id: string;
-  /** An organization id, or "global". */
-  scope: string;
-  name: string;
-  description: string | null;
-  systemPrompt: string;
-  /** A provider name; null = the scope's chat provider. */
-  provider: string | null;
-  /** null = the provider's chat model. */
-  model: string | null;
-  /** Names of the isTool workflows the agent may call. */
-  tools: string[];
-  /** Knowledge namespaces searched for each message. */
-  knowledge: string[];
-  maxIterations: number;
-  maxTokens: number;
-  /** Who may see it and chat with it. */
-  access: { level: "authenticated" | "roleBased"; roles: string[] };
-  createdAt: string;
-  updatedAt: string;
-}
+import type { Agent } from "@bifrost/contracts/agents.js";
+
+/** An AI agent as stored (SPEC §5 "AI agents"): the wire shape of @bifrost/contracts/agents.js. */
+export type StoredAgent = Agent;
 
 export type AgentInput = Omit<StoredAgent, "id" | "scope" | "createdAt" | "updatedAt" | "access"> & { access?: StoredAgent["access"] };
 

@@ -2,17 +2,9 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Schema } from "./schema.js";
 
-export interface ApiKey {
-  id: string;
-  orgId: string | null;
-  name: string;
-  /** The first characters of the key, to tell keys apart in a list. */
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-  /** A personal key's user (it acts with that user's rights); null = an organization or platform key. */
-  userId: string | null;
-}
+import type { ApiKey } from "@bifrost/contracts/keys.js";
+
+export type { ApiKey };
 
 export const API_KEY_PREFIX = "bfk_";
 

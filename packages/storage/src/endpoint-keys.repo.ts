@@ -4,18 +4,9 @@ import { generateApiKey, hashApiKey } from "./api-keys.repo.js";
 import type { Schema } from "./schema.js";
 import { transactionFor, type InTransaction } from "./audit.repo.js";
 
-export interface EndpointKey {
-  id: string;
-  /** The organization the runs act in, or "global". */
-  scope: string;
-  /** Only this workflow; null = the scope's global endpoint key (every endpoint workflow unless it disables it). */
-  workflowId: string | null;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  rotatedAt: string | null;
-  revokedAt: string | null;
-}
+import type { EndpointKey } from "@bifrost/contracts/keys.js";
+
+export type { EndpointKey };
 
 const ENDPOINT_PREFIX = "bfe_";
 

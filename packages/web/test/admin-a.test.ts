@@ -12,6 +12,7 @@ import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.
 import { totp } from "../../server/src/features/auth/totp.js";
 import { accessibilityProblems, launchBrowser, screenshot, type Browser } from "./browser.js";
 import { csrfHeaders, signIn } from "./session.js";
+import { adminCall } from "./platform.js";
 
 const ROOT = { email: "root@msp.example", password: "root admin pass phrase" };
 const MEMBER = { email: "member@contoso.example", password: "member pass phrase" };
@@ -40,11 +41,8 @@ let browser: Browser;
 let base: string;
 const orgs: Record<string, string> = {};
 
-async function admin(method: string, url: string, payload?: unknown, org?: string) {
-  const res = await t.call({ method: method as "POST", url, payload: payload as object, org });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.statusCode === 204 ? null : res.json();
-}
+/** Calls the API as the platform admin key (see platform.ts). */
+const admin = (method: string, url: string, payload?: unknown, org?: string) => adminCall(t, method, url, payload, org);
 
 /** A fresh page signed in as the platform admin, on `path`. */
 async function asRoot(path: string): Promise<Page> {

@@ -9,8 +9,9 @@ import type { Page } from "playwright-core";
 import { freePort, startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { CLIENTS, startOAuthServer, type OAuthServer } from "../../server/test/oauth-server.js";
 import { startLlmServer, type LlmServer } from "../../server/test/llm-server.js";
-import { accessibilityProblems, launchBrowser, screenshot, type Browser } from "./browser.js";
+import { accessibilityProblems, launchBrowser, screenshotFromTop as shot, type Browser } from "./browser.js";
 import { newSignedInPage, signIn, useApp } from "./session.js";
+import { adminCall } from "./platform.js";
 
 const ADMIN = { email: "root@msp.example", password: "root signs in to administer" };
 const ORG_ADMIN = { email: "admin@contoso.example", password: "contoso's own administrator" };
@@ -33,12 +34,8 @@ let oauth: OAuthServer;
 let llm: LlmServer;
 let browser: Browser;
 let base: string;
-/** Calls the API as the platform admin key; a non-2xx answer throws with its body. */
-async function admin(method: string, url: string, payload?: unknown) {
-  const res = await t.call({ method: method as "POST", url, payload: payload as object });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.statusCode === 204 ? undefined : res.json();
-}
+/** Calls the API as the platform admin key (see platform.ts). */
+const admin = (method: string, url: string, payload?: unknown, org?: string) => adminCall(t, method, url, payload, org);
 let contoso: string;
 /** Every API answer the browser received (bodies), to prove a secret never came back. */
 const answers: string[] = [];
@@ -50,12 +47,6 @@ async function adminPage(): Promise<Page> {
     answers.push(await res.text().catch(() => ""));
   });
   return page;
-}
-
-/** A full-page screenshot from the top (a fixed header would otherwise sit where the page was scrolled to). */
-async function shot(page: Page, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await screenshot(page, name);
 }
 
 /** Picks `option` in the Mantine select labelled `label` inside `scope`. */

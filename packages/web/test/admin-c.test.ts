@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { startLlmServer, type LlmServer } from "../../server/test/llm-server.js";
-import { accessibilityProblems, launchBrowser, PHONE, screenshot as fullPage, type Browser } from "./browser.js";
+import { accessibilityProblems, launchBrowser, PHONE, screenshotFromTop as screenshot, type Browser } from "./browser.js";
 import { signInAs } from "./session.js";
+import { adminCall } from "./platform.js";
 
 const ADMIN = { email: "root@msp.example", password: "root admin pass phrase" };
 const TECH = { email: "tech@msp.example", password: "tess signs in at the helpdesk" };
@@ -36,11 +37,8 @@ let browser: Browser;
 let base: string;
 let contoso: string;
 
-async function admin(method: string, url: string, payload?: unknown) {
-  const res = await t.call({ method: method as "POST", url, payload: payload as object });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.statusCode === 204 ? undefined : res.json();
-}
+/** Calls the API as the platform admin key (see platform.ts). */
+const admin = (method: string, url: string, payload?: unknown, org?: string) => adminCall(t, method, url, payload, org);
 
 /** A fresh page signed in as `who`, opened at `path`. */
 async function pageAs(who: { email: string; password: string }, path: string): Promise<Page> {
@@ -50,12 +48,6 @@ async function pageAs(who: { email: string; password: string }, path: string): P
 async function pick(page: Page, label: string, option: string, within: Page | Locator = page) {
   await within.getByRole("textbox", { name: label, exact: true }).click();
   await page.getByRole("option", { name: option, exact: true }).click();
-}
-
-/** A screenshot of the page from its top (the fixed header stays in its place). */
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await fullPage(page, name);
 }
 
 beforeAll(async () => {

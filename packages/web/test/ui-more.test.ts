@@ -10,6 +10,7 @@ import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.
 import { startLlmServer, type LlmServer } from "../../server/test/llm-server.js";
 import { accessibilityProblems, launchBrowser, PHONE, screenshot, type Browser } from "./browser.js";
 import { newSignedInPage, signIn, signInAs, useApp } from "./session.js";
+import { adminCall, SLOW_STEPS } from "./platform.js";
 
 const ROOT = { email: "root@msp.example", name: "Root Admin", password: "root admin pass phrase" };
 const TECH = { email: "tech@msp.example", name: "Tess Tech", password: "tess signs in at the helpdesk" };
@@ -61,19 +62,7 @@ export const flaky = workflow(
     throw new Error("PSA answered 503");
   },
 );
-export const slowSteps = workflow(
-  { name: "slow_steps", description: "Logs a few steps, then holds", category: "Examples", executionMode: "async", timeoutSeconds: 120,
-    params: z.object({ steps: z.number().int().min(1).max(20).default(3), holdMs: z.number().int().min(0).default(0) }) },
-  async ({ steps, holdMs }) => {
-    for (let i = 1; i <= steps; i++) {
-      logger.info("step " + i + " of " + steps);
-      await sleep(150);
-    }
-    await sleep(holdMs);
-    logger.info("all steps done");
-    return { steps };
-  },
-);
+${SLOW_STEPS}
 `,
 };
 
@@ -84,11 +73,8 @@ const orgs: Record<string, string> = {};
 let inviteToken: string;
 let llm: LlmServer;
 
-async function admin(method: string, url: string, payload?: unknown, org?: string) {
-  const res = await t.call({ method: method as "POST", url, payload: payload as object, org });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.json();
-}
+/** Calls the API as the platform admin key (see platform.ts). */
+const admin = (method: string, url: string, payload?: unknown, org?: string) => adminCall(t, method, url, payload, org);
 
 /** Presses Tab until `target` has the focus (at most `max` times); fails if it never does. */
 async function tabTo(page: Page, target: Locator, max = 60): Promise<void> {

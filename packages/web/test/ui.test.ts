@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../../server/test/helpers.js";
 import { launchBrowser, screenshot, type Browser } from "./browser.js";
 import { newSignedInPage as signedInTab, signInAs, useApp } from "./session.js";
+import { adminCall, SLOW_STEPS } from "./platform.js";
 
 const PASSWORD = "tess signs in at the helpdesk";
 const EMAIL = "tech@msp.example";
@@ -55,19 +56,7 @@ export const listTickets = workflow(
   "slow.ts": `
 import { workflow, z, logger } from "bifrost";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const slowSteps = workflow(
-  { name: "slow_steps", description: "Logs a few steps, then holds", category: "Examples", executionMode: "async", timeoutSeconds: 120,
-    params: z.object({ steps: z.number().int().min(1).max(20).default(3), holdMs: z.number().int().min(0).default(0) }) },
-  async ({ steps, holdMs }) => {
-    for (let i = 1; i <= steps; i++) {
-      logger.info("step " + i + " of " + steps);
-      await sleep(150);
-    }
-    await sleep(holdMs);
-    logger.info("all steps done");
-    return { steps };
-  },
-);
+${SLOW_STEPS}
 `,
 };
 
@@ -76,11 +65,8 @@ let browser: Browser;
 let base: string;
 const orgs: Record<string, string> = {};
 
-async function admin(method: string, url: string, payload?: unknown, org?: string) {
-  const res = await t.call({ method: method as "POST", url, payload: payload as object, org });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.json();
-}
+/** Calls the API as the platform admin key (see platform.ts). */
+const admin = (method: string, url: string, payload?: unknown, org?: string) => adminCall(t, method, url, payload, org);
 
 const newSignedInPage = (): Promise<Page> => signedInTab(browser, EMAIL, PASSWORD);
 const ROOT = { email: "root@msp.example", password: "root admin pass phrase" };

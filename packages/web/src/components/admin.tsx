@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Alert, Code, CopyButton, Button, Group, Text } from "@mantine/core";
 import { ApiError } from "../lib/api.js";
+import { formLevelError } from "../lib/form-errors.js";
 import { useMe } from "../lib/session.js";
 import type { Me } from "../lib/types.js";
 import { LoadingRows } from "./states.js";
@@ -25,11 +26,6 @@ export function NotAllowed() {
   );
 }
 
-/** The server's 422 message for one field (shown beside it), if any. */
-export function fieldError(error: unknown, path: string): string | undefined {
-  return error instanceof ApiError ? error.fields.find((f) => f.path === path)?.message : undefined;
-}
-
 /** A mutation's error that is not about a field (a field's goes beside the field). */
 export function FormProblem({ error }: { error: unknown }) {
   if (!error || (error instanceof ApiError && error.fields.length)) return null;
@@ -37,6 +33,32 @@ export function FormProblem({ error }: { error: unknown }) {
     <Text c="red" size="sm" mt="xs" role="alert">
       {error instanceof Error ? error.message : String(error)}
     </Text>
+  );
+}
+
+/** What of a mutation's error no field of the form shows (`shown`: the fields it has), in red. */
+export function FormLevelError({ error, shown }: { error: unknown; shown?: readonly string[] }) {
+  const message = formLevelError(error, shown);
+  return message ? (
+    <Text c="red" size="sm" role="alert">
+      {message}
+    </Text>
+  ) : null;
+}
+
+/** A form's submit button and, while an existing item is edited (`onCancel`), a Cancel button. */
+export function SubmitRow({ label, loading, onCancel }: { label: string; loading: boolean; onCancel?: () => void }) {
+  return (
+    <Group>
+      <Button type="submit" loading={loading}>
+        {label}
+      </Button>
+      {onCancel ? (
+        <Button variant="subtle" onClick={onCancel}>
+          Cancel
+        </Button>
+      ) : null}
+    </Group>
   );
 }
 

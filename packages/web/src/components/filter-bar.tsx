@@ -8,6 +8,17 @@ export type Filter =
   | { type: "text"; name: string; label: string; placeholder?: string; width?: number }
   | { type: "select"; name: string; label: string; data: ComboboxData; width?: number };
 
+/** The `?range=` choices the history, log search and audit pages offer (lib/history-query.ts reads them). */
+export const TIME_RANGES = [
+  { value: "1h", label: "Last hour" },
+  { value: "24h", label: "Last 24 hours" },
+  { value: "7d", label: "Last 7 days" },
+  { value: "30d", label: "Last 30 days" },
+];
+
+/** The "Time range" control of a filter bar. */
+export const TIME_RANGE_FILTER: Filter = { type: "select", name: "range", label: "Time range", data: TIME_RANGES };
+
 /**
  * Filters kept in the page's URL (so a link or a reload keeps them). `set` changes one and,
  * with `resetPage`, goes back to the first page.

@@ -1,15 +1,9 @@
 /** The form builder's model: the rows it edits, what they render as, and what is stored. */
+import type { CustomFormField } from "@bifrost/contracts/custom-forms.js";
 import type { FormField } from "../pages/form.js";
 
 /** A custom form's field as the API stores it. */
-export interface StoredField {
-  name: string;
-  label?: string;
-  helpText?: string;
-  hidden?: boolean;
-  default?: unknown;
-  dataProvider?: string;
-}
+export type StoredField = CustomFormField;
 
 /** One field as the builder edits it: text boxes hold text; the default is JSON or plain text. */
 export interface BuilderField {

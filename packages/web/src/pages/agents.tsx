@@ -2,28 +2,18 @@ import { useState } from "react";
 import { Badge, Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Table, TagsInput, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import type { Agent } from "@bifrost/contracts/agents.js";
 import { api } from "../lib/api.js";
-import { fieldError, formLevelError } from "../lib/form-errors.js";
+import { fieldError } from "../lib/form-errors.js";
+import { FormLevelError, SubmitRow } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { RowButton, TableHead } from "../components/data-table.js";
 import { useProviders } from "./ai.js";
 
 /** An agent as `GET /api/agents` shows it. */
-export interface Agent {
-  id: string;
-  scope: string;
-  name: string;
-  description: string | null;
-  systemPrompt: string;
-  provider: string | null;
-  model: string | null;
-  tools: string[];
-  knowledge: string[];
-  maxIterations: number;
-  maxTokens: number;
-  access: { level: "authenticated" | "roleBased"; roles: string[] };
-}
+export type { Agent };
 
 interface AgentForm {
   name: string;
@@ -115,21 +105,8 @@ function AgentEditor({ existing, onDone }: { existing: Agent | null; onDone: () 
           <Select label="Access" data={[{ value: "authenticated", label: "Everyone signed in" }, { value: "roleBased", label: "Only some roles" }]} value={f.level} error={err("access.level")} onChange={(v) => set({ level: (v ?? "authenticated") as AgentForm["level"] })} allowDeselect={false} />
         </Group>
         {f.level === "roleBased" ? <MultiSelect label="Roles" data={(roles.data?.roles ?? []).map((r) => r.name)} value={f.roles} error={err("access.roles")} onChange={(v) => set({ roles: v })} searchable /> : null}
-        {formLevelError(save.error, SHOWN) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, SHOWN)}
-          </Text>
-        ) : null}
-        <Group>
-          <Button type="submit" loading={save.isPending}>
-            {existing ? "Save agent" : "Create agent"}
-          </Button>
-          {existing ? (
-            <Button variant="subtle" onClick={onDone}>
-              Cancel
-            </Button>
-          ) : null}
-        </Group>
+        <FormLevelError error={save.error} shown={SHOWN} />
+        <SubmitRow label={existing ? "Save agent" : "Create agent"} loading={save.isPending} onCancel={existing ? onDone : undefined} />
       </Stack>
     </Card>
   );
@@ -161,17 +138,7 @@ export function AgentsPage() {
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table aria-label="Agents">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>Scope</Table.Th>
-                <Table.Th>Tools</Table.Th>
-                <Table.Th>Model</Table.Th>
-                <Table.Th>Access</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead headings={["Name", "Description", "Scope", "Tools", "Model", "Access", null]} />
             <Table.Tbody>
               {list.data.agents.map((a) => (
                 <Table.Tr key={a.id}>
@@ -196,12 +163,8 @@ export function AgentsPage() {
                       </Button>
                       {isPlatform ? (
                         <>
-                          <Button size="xs" variant="subtle" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
-                            Edit
-                          </Button>
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${a.name}`} onClick={() => remove.mutate(a)}>
-                            Delete
-                          </Button>
+                          <RowButton label="Edit" of={a.name} onClick={() => setEditing(a)} />
+                          <RowButton label="Delete" of={a.name} danger onClick={() => remove.mutate(a)} />
                         </>
                       ) : null}
                     </Group>

@@ -2,9 +2,11 @@ import { useState } from "react";
 import { Badge, Button, Card, Code, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api.js";
-import { fieldError, formLevelError } from "../lib/form-errors.js";
+import { fieldError } from "../lib/form-errors.js";
+import { FormLevelError, SubmitRow } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { RowButton, TableHead } from "../components/data-table.js";
 
 /** A provider as the API shows it: never its key, only whether one is stored. */
 export interface AiProvider {
@@ -102,21 +104,8 @@ function ProviderEditor({ existing, onDone }: { existing: AiProvider | null; onD
           <TextInput label="Embedding model" value={f.embeddingModel} error={err("embeddingModel")} onChange={(e) => set({ embeddingModel: e.currentTarget.value })} />
           <NumberInput label="Timeout (ms)" min={100} value={f.timeoutMs} error={err("timeoutMs")} onChange={(v) => set({ timeoutMs: v })} />
         </Group>
-        {formLevelError(save.error, SHOWN) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, SHOWN)}
-          </Text>
-        ) : null}
-        <Group>
-          <Button type="submit" loading={save.isPending}>
-            {existing ? "Save provider" : "Add provider"}
-          </Button>
-          {existing ? (
-            <Button variant="subtle" onClick={onDone}>
-              Cancel
-            </Button>
-          ) : null}
-        </Group>
+        <FormLevelError error={save.error} shown={SHOWN} />
+        <SubmitRow label={existing ? "Save provider" : "Add provider"} loading={save.isPending} onCancel={existing ? onDone : undefined} />
       </Stack>
     </Card>
   );
@@ -148,11 +137,7 @@ function SettingsCard({ providers }: { providers: AiProvider[] }) {
           <Select label="Chat provider" data={options("chatModel")} value={chat} error={fieldError(save.error, "chatProvider")} onChange={(v) => setChoice({ ...choice, chat: v ?? "" })} allowDeselect={false} />
           <Select label="Embedding provider" data={options("embeddingModel")} value={embedding} error={fieldError(save.error, "embeddingProvider")} onChange={(v) => setChoice({ ...choice, embedding: v ?? "" })} allowDeselect={false} />
         </Group>
-        {formLevelError(save.error, ["chatProvider", "embeddingProvider"]) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, ["chatProvider", "embeddingProvider"])}
-          </Text>
-        ) : null}
+        <FormLevelError error={save.error} shown={["chatProvider", "embeddingProvider"]} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             Save choice
@@ -194,18 +179,7 @@ export function AiProvidersPage() {
           ) : (
             <Table.ScrollContainer minWidth={720}>
               <Table aria-label="AI providers">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Kind</Table.Th>
-                    <Table.Th>Scope</Table.Th>
-                    <Table.Th>Base URL</Table.Th>
-                    <Table.Th>Chat model</Table.Th>
-                    <Table.Th>Embedding model</Table.Th>
-                    <Table.Th>API key</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead headings={["Name", "Kind", "Scope", "Base URL", "Chat model", "Embedding model", "API key", null]} />
                 <Table.Tbody>
                   {list.data.providers.map((p) => (
                     <Table.Tr key={p.id}>
@@ -218,12 +192,8 @@ export function AiProvidersPage() {
                       <Table.Td>{p.hasApiKey ? <Badge color="gray">stored</Badge> : <Badge color="yellow">none</Badge>}</Table.Td>
                       <Table.Td>
                         <Group gap="xs" wrap="nowrap">
-                          <Button size="xs" variant="subtle" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
-                            Edit
-                          </Button>
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${p.name}`} onClick={() => remove.mutate(p)}>
-                            Delete
-                          </Button>
+                          <RowButton label="Edit" of={p.name} onClick={() => setEditing(p)} />
+                          <RowButton label="Delete" of={p.name} danger onClick={() => remove.mutate(p)} />
                         </Group>
                       </Table.Td>
                     </Table.Tr>

@@ -2,21 +2,13 @@ import { useState } from "react";
 import { Badge, Button, Card, Code, Group, Select, Stack, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
+import type { ApiKey } from "@bifrost/contracts/keys.js";
 import { api } from "../lib/api.js";
 import { useMe } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { fieldError, FormProblem, ShownOnce } from "../components/admin.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
+import { FormProblem, ShownOnce } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-
-interface ApiKey {
-  id: string;
-  orgId: string | null;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-  userId: string | null;
-}
 
 const column = createColumnHelper<ApiKey>();
 
@@ -55,9 +47,7 @@ export function ApiKeysPage() {
       header: ActionsHeader,
       cell: ({ row: { original: k } }) =>
         k.revokedAt ? null : (
-          <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${k.name}`} onClick={() => revoke.mutate(k)}>
-            Revoke
-          </Button>
+          <RowButton label="Revoke" of={k.name} danger onClick={() => revoke.mutate(k)} />
         ),
     }),
   ];

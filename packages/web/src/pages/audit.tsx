@@ -7,6 +7,7 @@ import { useMe } from "../lib/session.js";
 import { DataTable } from "../components/data-table.js";
 import { Allowed } from "../components/admin.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { TIME_RANGES } from "../components/filter-bar.js";
 
 interface AuditEvent {
   id: number;
@@ -99,12 +100,7 @@ function Audit() {
         <Select
           label="Time range"
           clearable
-          data={[
-            { value: "1h", label: "Last hour" },
-            { value: "24h", label: "Last 24 hours" },
-            { value: "7d", label: "Last 7 days" },
-            { value: "30d", label: "Last 30 days" },
-          ]}
+          data={TIME_RANGES}
           value={params.get("range")}
           onChange={(v) => set("range", v)}
           w={160}

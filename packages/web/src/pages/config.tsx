@@ -5,7 +5,8 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem } from "../components/admin.js";
+import { Allowed, FormProblem } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 
 interface ConfigEntry {

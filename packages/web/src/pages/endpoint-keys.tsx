@@ -2,21 +2,13 @@ import { useState } from "react";
 import { Badge, Button, Card, Code, Group, Select, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
+import type { EndpointKey } from "@bifrost/contracts/keys.js";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem, ShownOnce } from "../components/admin.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
+import { Allowed, FormProblem, ShownOnce } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-
-interface EndpointKey {
-  id: string;
-  scope: string;
-  workflowId: string | null;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  rotatedAt: string | null;
-}
 
 export interface EndpointWorkflow {
   id: string;
@@ -97,9 +89,7 @@ function EndpointKeys() {
           <Button size="xs" variant="default" aria-label={`Rotate ${k.name}`} onClick={() => rotate.mutate(k)}>
             Rotate
           </Button>
-          <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${k.name}`} onClick={() => revoke.mutate(k)}>
-            Revoke
-          </Button>
+          <RowButton label="Revoke" of={k.name} danger onClick={() => revoke.mutate(k)} />
         </Group>
       ),
     }),

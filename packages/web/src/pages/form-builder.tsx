@@ -1,26 +1,17 @@
 import { useEffect, useState } from "react";
-import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Grid, Group, MultiSelect, Select, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Grid, Group, MultiSelect, Select, Stack, Table, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
+import type { CustomForm } from "@bifrost/contracts/custom-forms.js";
 import { api, ApiError } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { scopeChoices } from "../lib/scope.js";
 import type { Workflow } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ActionsHeader, RowButton, TableHead } from "../components/data-table.js";
 import { RunForm } from "../components/run-form.js";
 import { formSchemaWithOptions, useProviderOptions, type FormField } from "./form.js";
-import { builderFields, renderFields, storedFields, type BuilderField, type StoredField } from "../lib/custom-form-fields.js";
-
-interface CustomForm {
-  id: string;
-  scope: string;
-  name: string;
-  workflowId: string;
-  title: string | null;
-  description: string | null;
-  fields: StoredField[];
-  access: { level: "authenticated" | "roleBased"; roles: string[] };
-}
+import { builderFields, renderFields, storedFields, type BuilderField } from "../lib/custom-form-fields.js";
 
 const fieldError = (error: unknown, path: string) => (error instanceof ApiError ? error.fields.filter((f) => f.path === path).map((f) => f.message).join("; ") || undefined : undefined);
 
@@ -59,17 +50,7 @@ export function CustomFormsAdminPage() {
         <Empty title="No custom forms yet">A custom form presents a workflow your way: order, labels, fixed values, who may use it.</Empty>
       ) : (
         <Table aria-label="Custom forms">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Form</Table.Th>
-              <Table.Th>Workflow</Table.Th>
-              <Table.Th>Scope</Table.Th>
-              <Table.Th>Who may use it</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead headings={["Form", "Workflow", "Scope", "Who may use it", <ActionsHeader />]} />
           <Table.Tbody>
             {forms.data.forms.map((f) => (
               <Table.Tr key={f.id}>
@@ -86,9 +67,7 @@ export function CustomFormsAdminPage() {
                     <Button size="xs" variant="subtle" component={Link} to={`/forms/custom/${f.id}`} aria-label={`Open ${f.name}`}>
                       Open
                     </Button>
-                    <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${f.name}`} onClick={() => remove.mutate(f.id)}>
-                      Delete
-                    </Button>
+                    <RowButton label="Delete" of={f.name} danger onClick={() => remove.mutate(f.id)} />
                   </Group>
                 </Table.Td>
               </Table.Tr>

@@ -1,14 +1,15 @@
 import { useMemo } from "react";
-import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Stack, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper } from "@tanstack/react-table";
 import { Link } from "react-router";
 import { api, query } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { STATUSES, TRIGGER_NAMES, type ExecutionPage, type ExecutionSummary } from "../lib/types.js";
 import { historyQuery } from "../lib/history-query.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { FilterBar, useUrlFilters, type Filter } from "../components/filter-bar.js";
+import { DataTable } from "../components/data-table.js";
+import { FilterBar, TIME_RANGE_FILTER, useUrlFilters, type Filter } from "../components/filter-bar.js";
 import { Pager } from "../components/pager.js";
 import { formatDuration, StatusBadge } from "../components/status-badge.js";
 
@@ -29,13 +30,6 @@ const columns = [
   column.accessor("error", { header: "Error", cell: (c) => <Text size="xs" lineClamp={1} maw={280}>{c.getValue()}</Text> }),
 ];
 
-const TIME_RANGES = [
-  { value: "1h", label: "Last hour" },
-  { value: "24h", label: "Last 24 hours" },
-  { value: "7d", label: "Last 7 days" },
-  { value: "30d", label: "Last 30 days" },
-];
-
 /** Every run the caller may see, newest first, paginated by the server. */
 export function HistoryPage() {
   const { org } = useOrg();
@@ -53,12 +47,11 @@ export function HistoryPage() {
     // Acting in one organization (the switcher), the history is that organization's already.
     ...(org === null && organizations.length > 1 ? [{ type: "select" as const, name: "organization", label: "Organization", data: organizations.map((o) => ({ value: o.id, label: o.name })), width: 200 }] : []),
     ...(admin && users.data?.users.length ? [{ type: "select" as const, name: "user", label: "Started by", data: users.data.users.map((u) => ({ value: u.id, label: `${u.name} (${u.email})` })), width: 240 }] : []),
-    { type: "select", name: "range", label: "Time range", data: TIME_RANGES },
+    TIME_RANGE_FILTER,
   ];
   const q = useMemo(() => historyQuery(params), [params]);
   const page = Math.max(Number(params.get("page")) || 1, 1);
   const list = useQuery({ queryKey: [org, "executions", q], queryFn: () => api<ExecutionPage>(`/api/executions${query(q)}`), placeholderData: keepPreviousData });
-  const table = useReactTable({ data: list.data?.executions ?? [], columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, getRowId: (r) => r.id });
 
   return (
     <Stack>
@@ -70,28 +63,7 @@ export function HistoryPage() {
       ) : list.data && list.data.executions.length === 0 ? (
         <Empty title="No runs">{page > 1 ? "This page is past the last run." : "No run matches these filters yet."}</Empty>
       ) : (
-        <Table.ScrollContainer minWidth={760}>
-          <Table striped highlightOnHover aria-label="Runs">
-            <Table.Thead>
-              {table.getHeaderGroups().map((g) => (
-                <Table.Tr key={g.id}>
-                  {g.headers.map((h) => (
-                    <Table.Th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</Table.Th>
-                  ))}
-                </Table.Tr>
-              ))}
-            </Table.Thead>
-            <Table.Tbody>
-              {table.getRowModel().rows.map((row) => (
-                <Table.Tr key={row.id}>
-                  {row.getVisibleCells().map((cell) => (
-                    <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable label="Runs" data={list.data?.executions ?? []} columns={columns} rowId={(r) => r.id} minWidth={760} />
       )}
       <Pager page={page} hasMore={!!list.data?.hasMore} go={(p) => set("page", p, true)} />
     </Stack>

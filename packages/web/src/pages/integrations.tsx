@@ -4,9 +4,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import type { ConnectionInfo, IntegrationInfo, IntegrationMappingInfo } from "@bifrost/contracts/integrations.js";
 import { api, ApiError } from "../lib/api.js";
-import { fieldError, formLevelError } from "../lib/form-errors.js";
+import { fieldError } from "../lib/form-errors.js";
+import { FormLevelError } from "../components/admin.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { RowButton, TableHead } from "../components/data-table.js";
 
 /** The definition form's text boxes (JSON and lists as typed). */
 interface DefinitionForm {
@@ -128,11 +130,7 @@ function DefinitionEditor({ existing, onSaved }: { existing: IntegrationInfo | n
             </Group>
           </Stack>
         ) : null}
-        {formLevelError(save.error, SHOWN) ? (
-          <Text c="red" size="sm" role="alert">
-            {formLevelError(save.error, SHOWN)}
-          </Text>
-        ) : null}
+        <FormLevelError error={save.error} shown={SHOWN} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             {existing ? "Save definition" : "Create integration"}
@@ -162,14 +160,7 @@ export function IntegrationsPage() {
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table aria-label="Integrations">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>OAuth</Table.Th>
-                <Table.Th>Base URL</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead headings={["Name", "Description", "OAuth", "Base URL"]} />
             <Table.Tbody>
               {list.data.integrations.map((i) => (
                 <Table.Tr key={i.id}>
@@ -352,15 +343,7 @@ export function IntegrationPage() {
         ) : (
           <Table.ScrollContainer minWidth={720}>
             <Table aria-label="Mappings">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Organization</Table.Th>
-                  <Table.Th>Entity</Table.Th>
-                  <Table.Th>Config</Table.Th>
-                  <Table.Th>Connection</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead headings={["Organization", "Entity", "Config", "Connection", null]} />
               <Table.Tbody>
                 {mappings.data.mappings.map((m) => (
                   <Table.Tr key={m.id} aria-label={`Mapping for ${orgName(m.scope)}`}>
@@ -382,18 +365,12 @@ export function IntegrationPage() {
                           </Button>
                         ) : null}
                         {canConnect && m.connection && m.connection.status !== "not_connected" ? (
-                          <Button size="xs" variant="subtle" aria-label={`Disconnect ${orgName(m.scope)}`} onClick={() => disconnect.mutate(m)}>
-                            Disconnect
-                          </Button>
+                          <RowButton label="Disconnect" of={orgName(m.scope)} onClick={() => disconnect.mutate(m)} />
                         ) : null}
                         {isPlatform ? (
                           <>
-                            <Button size="xs" variant="subtle" aria-label={`Edit mapping for ${orgName(m.scope)}`} onClick={() => edit(m)}>
-                              Edit
-                            </Button>
-                            <Button size="xs" variant="subtle" color="red" aria-label={`Delete mapping for ${orgName(m.scope)}`} onClick={() => unmap.mutate(m)}>
-                              Delete
-                            </Button>
+                            <RowButton label="Edit" of={`mapping for ${orgName(m.scope)}`} onClick={() => edit(m)} />
+                            <RowButton label="Delete" of={`mapping for ${orgName(m.scope)}`} danger onClick={() => unmap.mutate(m)} />
                           </>
                         ) : null}
                       </Group>
@@ -415,11 +392,7 @@ export function IntegrationPage() {
               <TextInput label="Entity name" value={mf.entityName} error={fieldError(map.error, "entityName")} onChange={(e) => setMf({ ...mf, entityName: e.currentTarget.value })} />
             </Group>
             <Textarea label="Config (JSON)" description={i.configSchema ? "Must match the integration's config schema" : "Any JSON object"} autosize minRows={2} styles={{ input: { fontFamily: "monospace" } }} value={mf.config} error={fieldError(map.error, "config")} onChange={(e) => setMf({ ...mf, config: e.currentTarget.value })} />
-            {formLevelError(map.error, ["entityId", "entityName", "config"]) ? (
-              <Text c="red" size="sm" role="alert">
-                {formLevelError(map.error, ["entityId", "entityName", "config"])}
-              </Text>
-            ) : null}
+            <FormLevelError error={map.error} shown={["entityId", "entityName", "config"]} />
             <Group>
               <Button type="submit" loading={map.isPending}>
                 Save mapping

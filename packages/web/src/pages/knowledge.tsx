@@ -1,20 +1,16 @@
 import { useState } from "react";
-import { Badge, Button, Card, Code, Group, JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Badge, Button, Card, Code, Group, JsonInput, Modal, NumberInput, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
+import type { KnowledgeDocument, NamespaceInfo, SearchResult } from "@bifrost/contracts/knowledge.js";
 import { api, ApiError, query } from "../lib/api.js";
+import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ScopeSelect } from "../components/scope-select.js";
+import { ActionsHeader, RowButton, TableHead } from "../components/data-table.js";
 import { JsonTree } from "../components/json-tree.js";
-
-interface NamespaceInfo {
-  namespace: string;
-  scope: string;
-  documents: number;
-  chunks: number;
-  updatedAt: string;
-}
 
 interface DocumentRow {
   key: string;
@@ -23,25 +19,6 @@ interface DocumentRow {
   chunks: number;
   updatedAt: string;
 }
-
-interface KnowledgeDocument {
-  namespace: string;
-  key: string;
-  scope: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  chunks: number;
-  models: string[];
-}
-
-interface SearchAnswer {
-  mode: "vector" | "fulltext";
-  model: string | null;
-  results: { namespace: string; key: string; scope: string; content: string; metadata: Record<string, unknown>; score: number }[];
-  pendingChunks: number;
-}
-
-const fieldError = (error: unknown, path: string) => (error instanceof ApiError ? error.fields.find((f) => f.path === path)?.message : undefined);
 
 /** Parses the metadata box: empty is none; otherwise a JSON object, or a message. */
 function parseMetadata(text: string): { ok: true; value?: Record<string, unknown> } | { ok: false; message: string } {
@@ -109,7 +86,7 @@ function SearchPlayground({ scope, namespaces }: { scope: string; namespaces: st
   const [namespace, setNamespace] = useState<string | null>(null);
   const [limit, setLimit] = useState<number | string>(5);
   const search = useMutation({
-    mutationFn: () => api<SearchAnswer>(`/api/knowledge/search${query({ scope })}`, { method: "POST", body: { query: q, ...(namespace ? { namespace } : {}), limit: Number(limit) || 5 } }),
+    mutationFn: () => api<SearchResult>(`/api/knowledge/search${query({ scope })}`, { method: "POST", body: { query: q, ...(namespace ? { namespace } : {}), limit: Number(limit) || 5 } }),
   });
   return (
     <Card withBorder component="form" noValidate aria-label="Search" onSubmit={(e: React.FormEvent) => (e.preventDefault(), search.mutate())}>
@@ -139,13 +116,7 @@ function SearchPlayground({ scope, namespaces }: { scope: string; namespaces: st
               <Empty title="Nothing matches" />
             ) : (
               <Table aria-label="Results">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Score</Table.Th>
-                    <Table.Th>Document</Table.Th>
-                    <Table.Th>Best chunk</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead headings={["Score", "Document", "Best chunk"]} />
                 <Table.Tbody>
                   {search.data.results.map((r) => (
                     <Table.Tr key={`${r.scope}/${r.namespace}/${r.key}`}>
@@ -252,7 +223,7 @@ export function KnowledgePage() {
   return (
     <Stack>
       <Title order={2}>Knowledge</Title>
-      <Select label="Scope" data={scopeChoices(who, org)} value={scope} onChange={(v) => v && set("scope", v)} allowDeselect={false} w={240} comboboxProps={{ withinPortal: true }} />
+      <ScopeSelect scope={scope} setScope={(v) => set("scope", v)} choices={scopeChoices(who, org)} />
       {removeNs.error ? <ErrorAlert error={removeNs.error} /> : null}
       {namespaces.error ? (
         <ErrorAlert error={namespaces.error} />
@@ -262,17 +233,7 @@ export function KnowledgePage() {
         <Empty title="No knowledge in this scope">Store a document below, or from a workflow with `knowledge.store`.</Empty>
       ) : (
         <Table aria-label="Namespaces">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Namespace</Table.Th>
-              <Table.Th>Documents</Table.Th>
-              <Table.Th>Chunks</Table.Th>
-              <Table.Th>Updated</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead headings={["Namespace", "Documents", "Chunks", "Updated", <ActionsHeader />]} />
           <Table.Tbody>
             {namespaces.data.namespaces.map((n) => (
               <Table.Tr key={`${n.scope}/${n.namespace}`}>
@@ -286,9 +247,7 @@ export function KnowledgePage() {
                 <Table.Td>{new Date(n.updatedAt).toLocaleString()}</Table.Td>
                 <Table.Td>
                   {canWrite ? (
-                    <Button size="xs" color="red" variant="subtle" aria-label={`Delete namespace ${n.namespace}`} onClick={() => removeNs.mutate(n.namespace)}>
-                      Delete
-                    </Button>
+                    <RowButton label="Delete" of={`namespace ${n.namespace}`} danger onClick={() => removeNs.mutate(n.namespace)} />
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -316,17 +275,7 @@ export function KnowledgePage() {
               <Empty title="No documents" />
             ) : (
               <Table aria-label="Documents">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Key</Table.Th>
-                    <Table.Th>Characters</Table.Th>
-                    <Table.Th>Chunks</Table.Th>
-                    <Table.Th>Metadata</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>Actions</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead headings={["Key", "Characters", "Chunks", "Metadata", <ActionsHeader />]} />
                 <Table.Tbody>
                   {docs.data.documents.map((d) => (
                     <Table.Tr key={d.key}>
@@ -338,13 +287,9 @@ export function KnowledgePage() {
                       </Table.Td>
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">
-                          <Button size="xs" variant="subtle" aria-label={`View ${d.key}`} onClick={() => setViewing(d.key)}>
-                            View
-                          </Button>
+                          <RowButton label="View" of={d.key} onClick={() => setViewing(d.key)} />
                           {canWrite ? (
-                            <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${d.key}`} onClick={() => removeDoc.mutate(d.key)}>
-                              Delete
-                            </Button>
+                            <RowButton label="Delete" of={d.key} danger onClick={() => removeDoc.mutate(d.key)} />
                           ) : null}
                         </Group>
                       </Table.Td>

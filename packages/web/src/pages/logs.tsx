@@ -6,7 +6,8 @@ import { api, query } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { LEVELS, type LogSearchPage } from "../lib/types.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
-import { FilterBar, useUrlFilters, type Filter } from "../components/filter-bar.js";
+import { TableHead } from "../components/data-table.js";
+import { FilterBar, TIME_RANGE_FILTER, useUrlFilters, type Filter } from "../components/filter-bar.js";
 import { Pager } from "../components/pager.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { logSearchQuery } from "../lib/history-query.js";
@@ -28,17 +29,7 @@ export function LogsPage() {
     { type: "text", name: "workflow", label: "Workflow", placeholder: "name" },
     // Acting in one organization (the switcher), the search is that organization's already.
     ...(org === null && organizations.length > 1 ? [{ type: "select" as const, name: "organization", label: "Run organization", data: organizations.map((o) => ({ value: o.id, label: o.name })), width: 200 }] : []),
-    {
-      type: "select",
-      name: "range",
-      label: "Time range",
-      data: [
-        { value: "1h", label: "Last hour" },
-        { value: "24h", label: "Last 24 hours" },
-        { value: "7d", label: "Last 7 days" },
-        { value: "30d", label: "Last 30 days" },
-      ],
-    },
+    TIME_RANGE_FILTER,
   ];
   const list = useQuery({ queryKey: [org, "log-search", q], queryFn: () => api<LogSearchPage>(`/api/executions/logs${query(q)}`), placeholderData: keepPreviousData });
 
@@ -54,15 +45,7 @@ export function LogsPage() {
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table striped aria-label="Log lines found">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Time</Table.Th>
-                <Table.Th>Level</Table.Th>
-                <Table.Th>Message</Table.Th>
-                <Table.Th>Run</Table.Th>
-                <Table.Th>Organization</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead headings={["Time", "Level", "Message", "Run", "Organization"]} />
             <Table.Tbody>
               {list.data?.lines.map((l) => (
                 <Table.Tr key={`${l.executionId}:${l.seq}`}>

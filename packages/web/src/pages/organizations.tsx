@@ -1,12 +1,14 @@
 import { useState } from "react";
-import { Button, Card, Group, Modal, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Button, Card, Group, Modal, Stack, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../lib/api.js";
 import { useMe } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem } from "../components/admin.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
+import { Allowed, FormProblem } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ConfirmModal } from "../components/confirm.js";
 
 interface Organization {
   id: string;
@@ -61,9 +63,7 @@ function Organizations() {
             <Button size="xs" variant="default" aria-label={`Rename ${c.row.original.name}`} onClick={() => (rename.reset(), setNewName(c.row.original.name), setEditing(c.row.original))}>
               Rename
             </Button>
-            <Button size="xs" color="red" variant="subtle" aria-label={`Delete ${c.row.original.name}`} onClick={() => (remove.reset(), setDeleting(c.row.original))}>
-              Delete
-            </Button>
+            <RowButton label="Delete" of={c.row.original.name} danger onClick={() => (remove.reset(), setDeleting(c.row.original))} />
           </Group>
         ) : null,
     }),
@@ -103,20 +103,9 @@ function Organizations() {
           </Stack>
         </form>
       </Modal>
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.name ?? ""}?`}>
-        <Stack>
-          <Text size="sm">Its users, runs, config, secrets and data are deleted with it. This cannot be undone.</Text>
-          <FormProblem error={remove.error} />
-          <Group justify="end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-              Delete organization
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal opened={deleting !== null} title={`Delete ${deleting?.name ?? ""}?`} error={remove.error} confirmLabel="Delete organization" loading={remove.isPending} onKeep={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate(deleting)}>
+        Its users, runs, config, secrets and data are deleted with it. This cannot be undone.
+      </ConfirmModal>
     </Stack>
   );
 }

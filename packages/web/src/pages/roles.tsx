@@ -5,9 +5,11 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { Link } from "react-router";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem } from "../components/admin.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
+import { Allowed, FormProblem } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ConfirmModal } from "../components/confirm.js";
 import type { Role, User } from "./users.js";
 
 interface Access {
@@ -76,9 +78,7 @@ function Roles() {
             <Button size="xs" variant="default" aria-label={`Edit ${r.name}`} onClick={() => setEditing(r)}>
               Edit
             </Button>
-            <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${r.name}`} onClick={() => (remove.reset(), setDeleting(r))}>
-              Delete
-            </Button>
+            <RowButton label="Delete" of={r.name} danger onClick={() => (remove.reset(), setDeleting(r))} />
           </Group>
         ) : null,
     }),
@@ -111,20 +111,9 @@ function Roles() {
       )}
       {selected ? <RoleDetail role={selected} /> : null}
       {editing ? <EditRole role={editing} onDone={() => (setEditing(null), void refresh())} /> : null}
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.name ?? ""}?`}>
-        <Stack>
-          <Text size="sm">Its members lose what it grants. Workflows that name it keep the name until their code changes.</Text>
-          <FormProblem error={remove.error} />
-          <Group justify="end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-              Delete role
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal opened={deleting !== null} title={`Delete ${deleting?.name ?? ""}?`} error={remove.error} keepLabel="Keep" confirmLabel="Delete role" loading={remove.isPending} onKeep={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate(deleting)}>
+        Its members lose what it grants. Workflows that name it keep the name until their code changes.
+      </ConfirmModal>
     </Stack>
   );
 }

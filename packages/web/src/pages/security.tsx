@@ -4,7 +4,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import QRCode from "qrcode";
 import { api } from "../lib/api.js";
 import { useMe } from "../lib/session.js";
-import { fieldError, FormProblem } from "../components/admin.js";
+import { FormProblem } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { LoadingRows } from "../components/states.js";
 
 /**

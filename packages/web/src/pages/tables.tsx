@@ -1,12 +1,16 @@
 import { useState } from "react";
-import { Anchor, Button, Card, Code, Group, JsonInput, Modal, Select, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Anchor, Button, Card, Code, Group, JsonInput, Modal, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, ApiError, query } from "../lib/api.js";
+import { fieldError } from "../lib/form-errors.js";
 import { useMe, useOrg } from "../lib/session.js";
 import { canWriteScope, defaultScope, scopeChoices } from "../lib/scope.js";
 import { buildWhere, OPERATORS, type Condition, type Operator } from "../lib/where.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ScopeSelect } from "../components/scope-select.js";
+import { ActionsHeader, RowButton, TableHead } from "../components/data-table.js";
+import { ConfirmModal } from "../components/confirm.js";
 
 interface TableInfo {
   name: string;
@@ -25,10 +29,6 @@ interface QueryPage {
 }
 
 const PAGE_SIZE = 20;
-
-/** The 422 message for one field path, if the error has one. */
-export const fieldMessage = (error: unknown, path: string): string | undefined =>
-  error instanceof ApiError ? error.fields.find((f) => f.path === path)?.message : undefined;
 
 /** Every 422 field problem as "path: message" lines (for an editor holding a whole document). */
 const allFieldMessages = (error: unknown): string | undefined =>
@@ -49,10 +49,6 @@ function useScope() {
       return next;
     });
   return { scope, setScope, choices: scopeChoices(who, org), canWrite: canWriteScope(who, org, scope), params, setParams };
-}
-
-function ScopeSelect({ scope, setScope, choices }: { scope: string; setScope(s: string): void; choices: { value: string; label: string }[] }) {
-  return <Select label="Scope" data={choices} value={scope} onChange={(v) => v && setScope(v)} allowDeselect={false} w={240} comboboxProps={{ withinPortal: true }} />;
 }
 
 /** Tables of a scope (global or an organization): their counts; create and drop. */
@@ -86,12 +82,12 @@ export function TablesPage() {
       {canWrite ? (
         <Card withBorder component="form" noValidate aria-label="Create a table" onSubmit={(e: React.FormEvent) => (e.preventDefault(), create.mutate())}>
           <Group align="start">
-            <TextInput label="Table name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldMessage(create.error, "name")} w={280} />
+            <TextInput label="Table name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldError(create.error, "name")} w={280} />
             <Button type="submit" loading={create.isPending} mt={25}>
               Create table
             </Button>
           </Group>
-          {create.error && !fieldMessage(create.error, "name") ? <ErrorAlert error={create.error} /> : null}
+          {create.error && !fieldError(create.error, "name") ? <ErrorAlert error={create.error} /> : null}
         </Card>
       ) : null}
       {drop.error ? <ErrorAlert error={drop.error} /> : null}
@@ -103,16 +99,7 @@ export function TablesPage() {
         <Empty title="No tables in this scope">Workflows create them with `tables.create`.</Empty>
       ) : (
         <Table aria-label="Tables">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Documents</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead headings={["Name", "Documents", "Created", <ActionsHeader />]} />
           <Table.Tbody>
             {list.data.tables.map((t) => (
               <Table.Tr key={t.name}>
@@ -125,9 +112,7 @@ export function TablesPage() {
                 <Table.Td>{new Date(t.createdAt).toLocaleString()}</Table.Td>
                 <Table.Td>
                   {canWrite ? (
-                    <Button size="xs" color="red" variant="subtle" aria-label={`Drop ${t.name}`} onClick={() => setDropping(t.name)}>
-                      Drop
-                    </Button>
+                    <RowButton label="Drop" of={t.name} danger onClick={() => setDropping(t.name)} />
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -135,19 +120,9 @@ export function TablesPage() {
           </Table.Tbody>
         </Table>
       )}
-      <Modal closeButtonProps={{ "aria-label": "Close" }} opened={dropping !== null} onClose={() => setDropping(null)} title={`Drop table ${dropping ?? ""}?`}>
-        <Stack>
-          <Text size="sm">The table and every document in it are deleted.</Text>
-          <Group justify="end">
-            <Button variant="default" onClick={() => setDropping(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={drop.isPending} onClick={() => dropping && drop.mutate(dropping)}>
-              Drop table
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal opened={dropping !== null} title={`Drop table ${dropping ?? ""}?`} confirmLabel="Drop table" loading={drop.isPending} onKeep={() => setDropping(null)} onConfirm={() => dropping && drop.mutate(dropping)}>
+        The table and every document in it are deleted.
+      </ConfirmModal>
     </Stack>
   );
 }
@@ -353,15 +328,7 @@ export function TablePage() {
             <Empty title="No documents">{applied.length ? "None matches this filter." : "Insert one, or let a workflow write them."}</Empty>
           ) : (
             <Table aria-label="Documents">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>id</Table.Th>
-                  <Table.Th>Document</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead headings={["id", "Document", <ActionsHeader />]} />
               <Table.Tbody>
                 {docs.data.documents.map((d) => (
                   <Table.Tr key={d.id}>
@@ -377,9 +344,7 @@ export function TablePage() {
                           {canWrite ? "Edit" : "View"}
                         </Button>
                         {canWrite ? (
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${d.id}`} onClick={() => setDeleting(d)}>
-                            Delete
-                          </Button>
+                          <RowButton label="Delete" of={d.id} danger onClick={() => setDeleting(d)} />
                         ) : null}
                       </Group>
                     </Table.Td>
@@ -415,16 +380,7 @@ export function TablePage() {
           }}
         />
       ) : null}
-      <Modal closeButtonProps={{ "aria-label": "Close" }} opened={deleting !== null} onClose={() => setDeleting(null)} title={`Delete document ${deleting?.id ?? ""}?`}>
-        <Group justify="end">
-          <Button variant="default" onClick={() => setDeleting(null)}>
-            Keep it
-          </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-            Delete document
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmModal opened={deleting !== null} title={`Delete document ${deleting?.id ?? ""}?`} confirmLabel="Delete document" loading={remove.isPending} onKeep={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate(deleting)} />
     </Stack>
   );
 }

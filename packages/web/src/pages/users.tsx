@@ -1,13 +1,15 @@
 import { useState } from "react";
-import { Badge, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Badge, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Me } from "../lib/types.js";
-import { ActionsHeader, DataTable } from "../components/data-table.js";
-import { Allowed, fieldError, FormProblem, ShownOnce } from "../components/admin.js";
+import { ActionsHeader, DataTable, RowButton } from "../components/data-table.js";
+import { Allowed, FormProblem, ShownOnce } from "../components/admin.js";
+import { fieldError } from "../lib/form-errors.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
+import { ConfirmModal } from "../components/confirm.js";
 
 export interface User {
   id: string;
@@ -111,9 +113,7 @@ function Users() {
               <Button size="xs" variant="subtle" aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`} onClick={() => toggle.mutate(u)}>
                 {u.disabled ? "Enable" : "Disable"}
               </Button>
-              <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${u.email}`} onClick={() => (remove.reset(), setDeleting(u))}>
-                Delete
-              </Button>
+              <RowButton label="Delete" of={u.email} danger onClick={() => (remove.reset(), setDeleting(u))} />
             </>
           ) : null}
         </Group>
@@ -158,20 +158,9 @@ function Users() {
         <DataTable label="Users" data={list.data.users} columns={columns} rowId={(u) => u.id} />
       )}
       {editing ? <EditUser user={editing} roles={roles.data?.roles ?? []} orgs={orgs} isPlatformAdmin={isPlatformAdmin} onDone={() => (setEditing(null), void refresh())} /> : null}
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.email ?? ""}?`}>
-        <Stack>
-          <Text size="sm">Their sessions and personal API keys end. Their past runs stay in the history.</Text>
-          <FormProblem error={remove.error} />
-          <Group justify="end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-              Delete user
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal opened={deleting !== null} title={`Delete ${deleting?.email ?? ""}?`} error={remove.error} keepLabel="Keep" confirmLabel="Delete user" loading={remove.isPending} onKeep={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate(deleting)}>
+        Their sessions and personal API keys end. Their past runs stay in the history.
+      </ConfirmModal>
     </Stack>
   );
 }
