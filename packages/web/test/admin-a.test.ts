@@ -133,7 +133,7 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
     const form = page.getByRole("form", { name: "Invite someone" });
     await form.getByRole("textbox", { name: "E-mail" }).fill("nina@contoso.example");
     await form.getByRole("textbox", { name: "Name" }).fill("   ");
-    await form.getByRole("textbox", { name: "Organization" }).click();
+    await form.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "Contoso" }).click();
     await form.getByRole("button", { name: "Invite" }).click();
     await form.getByText("is required").waitFor();
@@ -157,7 +157,7 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
     expect(nina).toMatchObject({ level: "orgAdmin", roles: [{ name: "helpdesk" }] });
     // Moved to Fabrikam (as a member there).
     await row.getByRole("button", { name: "Edit nina@contoso.example" }).click();
-    await edit.getByRole("textbox", { name: "Organization" }).click();
+    await edit.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "Fabrikam" }).click();
     await edit.getByText("Moving ends the user's sessions").waitFor();
     await edit.getByRole("button", { name: "Save" }).click();

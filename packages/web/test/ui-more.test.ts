@@ -270,7 +270,7 @@ describe("web app, part 1 leftovers", { timeout: 90_000 }, () => {
 
   it("live logs in a switched-to organization: the stream asks for it (?org=) and is checked like the header", async () => {
     const page = await signInAs(browser, TECH.email, TECH.password);
-    await page.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "Contoso" }).click();
     const { executionId } = await admin("POST", "/api/workflows/slow_steps/run", { steps: 3, holdMs: 3000 }, orgs.Contoso);
     const stream = page.waitForResponse((r) => r.url().includes(`/api/executions/${executionId}/logs/stream`));
@@ -283,14 +283,14 @@ describe("web app, part 1 leftovers", { timeout: 90_000 }, () => {
     expect(await page.getByLabel("status Success").count()).toBe(0);
     await log.getByText("all steps done").waitFor({ timeout: 20_000 });
     // Switched to Fabrikam, Contoso's run does not exist: neither the page nor its stream.
-    await page.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("textbox", { name: "Organization", exact: true }).click();
     const refused = page.waitForResponse((r) => r.url().includes(`/api/executions/${executionId}/logs/stream`));
     await page.getByRole("option", { name: "Fabrikam" }).click();
     const answer = await refused;
     expect(new URL(answer.url()).searchParams.get("org")).toBe(orgs.Fabrikam);
     expect(answer.status()).toBe(404);
     await page.getByRole("alert").getByText("Execution not found").waitFor();
-    await page.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "All organizations" }).click();
     await page.close();
   });

@@ -198,7 +198,7 @@ describe("web app", { timeout: 60_000 }, () => {
     const form = page.getByRole("form", { name: "Invite someone" });
     await form.getByRole("textbox", { name: "E-mail" }).fill("new.hire@contoso.example");
     await form.getByRole("textbox", { name: "Name" }).fill("Nora New");
-    await form.getByRole("textbox", { name: "Organization" }).click();
+    await form.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "Contoso" }).click();
     await form.getByRole("button", { name: "Invite" }).click();
     const link = (await page.getByLabel("Invitation link", { exact: true }).textContent())!;
@@ -214,7 +214,7 @@ describe("web app", { timeout: 60_000 }, () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Home" }).waitFor();
     // A customer user: no organization switcher, no Users page.
-    expect(await page.getByRole("textbox", { name: "Organization" }).count()).toBe(0);
+    expect(await page.getByRole("textbox", { name: "Organization", exact: true }).count()).toBe(0);
     expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);
     await browser.context.clearCookies();
     await page.close();
@@ -336,7 +336,7 @@ describe("web app", { timeout: 60_000 }, () => {
     const runs = page.getByRole("table", { name: "Runs" });
     await runs.getByRole("link", { name: "count_devices" }).first().waitFor();
     await runs.getByRole("link", { name: "list_tickets" }).first().waitFor();
-    await page.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "Fabrikam" }).click();
     await runs.getByRole("link", { name: "count_devices" }).first().waitFor({ state: "detached" });
     await runs.getByRole("link", { name: "list_tickets" }).first().waitFor();
@@ -345,7 +345,7 @@ describe("web app", { timeout: 60_000 }, () => {
     await page.reload();
     await runs.getByRole("link", { name: "list_tickets" }).first().waitFor();
     expect(await runs.getByRole("link", { name: "count_devices" }).count()).toBe(0);
-    await page.getByRole("textbox", { name: "Organization" }).click();
+    await page.getByRole("textbox", { name: "Organization", exact: true }).click();
     await page.getByRole("option", { name: "All organizations" }).click();
     await runs.getByRole("link", { name: "count_devices" }).first().waitFor();
     await page.close();

@@ -45,7 +45,7 @@ export function HistoryPage() {
     { type: "select", name: "status", label: "Status", data: [...STATUSES], width: 190 },
     { type: "select", name: "trigger", label: "Trigger", data: [...TRIGGER_NAMES], width: 140 },
     // Acting in one organization (the switcher), the history is that organization's already.
-    ...(org === null && organizations.length > 1 ? [{ type: "select" as const, name: "organization", label: "Organization", data: organizations.map((o) => ({ value: o.id, label: o.name })), width: 200 }] : []),
+    ...(org === null && organizations.length > 1 ? [{ type: "select" as const, name: "organization", label: "Run organization", data: organizations.map((o) => ({ value: o.id, label: o.name })), width: 200 }] : []),
     ...(admin && users.data?.users.length ? [{ type: "select" as const, name: "user", label: "Started by", data: users.data.users.map((u) => ({ value: u.id, label: `${u.name} (${u.email})` })), width: 240 }] : []),
     TIME_RANGE_FILTER,
   ];
