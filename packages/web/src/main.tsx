@@ -15,25 +15,9 @@ import { InvitePage, SetupPage } from "./pages/setup.js";
 import { HomePage } from "./pages/home.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { FormsPage } from "./pages/forms.js";
-import { SchedulesPage } from "./pages/schedules.js";
-import { ConfigPage } from "./pages/config.js";
-import { UsersPage } from "./pages/users.js";
 import { RunPage } from "./pages/run.js";
 import { HistoryPage } from "./pages/history.js";
-import { OrganizationsPage } from "./pages/organizations.js";
-import { RolesPage } from "./pages/roles.js";
-import { ApiKeysPage } from "./pages/api-keys.js";
-import { AuditPage } from "./pages/audit.js";
-import { EndpointKeysPage } from "./pages/endpoint-keys.js";
-import { SecurityPage } from "./pages/security.js";
 import { cssVariablesResolver, theme } from "./theme.js";
-import { LogsPage } from "./pages/logs.js";
-import { TablePage, TablesPage } from "./pages/tables.js";
-import { KnowledgePage } from "./pages/knowledge.js";
-import { IntegrationPage, IntegrationsPage } from "./pages/integrations.js";
-import { AiProvidersPage } from "./pages/ai.js";
-import { AgentsPage } from "./pages/agents.js";
-import { AgentChatPage } from "./pages/agent-chat.js";
 
 // A session that ends while a page is open (idle timeout, sign-out elsewhere, a disabled
 // user): any 401 re-asks who is signed in, and the frame sends the browser to sign in.
@@ -48,6 +32,9 @@ const client: QueryClient = new QueryClient({
 });
 
 
+// The pages people use every day are in the first bundle; the admin and build pages (and the
+// libraries only they use: QR codes, cron descriptions, the run form, charts, Monaco) load
+// with their page.
 const router = createBrowserRouter([
   { path: "/login", element: <LoginPage />, errorElement: <RouteError /> },
   { path: "/setup", element: <SetupPage />, errorElement: <RouteError /> },
@@ -65,31 +52,31 @@ const router = createBrowserRouter([
       { path: "/forms/:name", lazy: async () => ({ Component: (await import("./pages/form.js")).FormPage }), errorElement: <RouteError /> },
       { path: "/runs/:id", element: <RunPage />, errorElement: <RouteError /> },
       { path: "/history", element: <HistoryPage />, errorElement: <RouteError /> },
-      { path: "/logs", element: <LogsPage />, errorElement: <RouteError /> },
-      { path: "/users", element: <UsersPage />, errorElement: <RouteError /> },
-      { path: "/config", element: <ConfigPage />, errorElement: <RouteError /> },
-      { path: "/schedules", element: <SchedulesPage />, errorElement: <RouteError /> },
-      { path: "/organizations", element: <OrganizationsPage />, errorElement: <RouteError /> },
-      { path: "/roles", element: <RolesPage />, errorElement: <RouteError /> },
-      { path: "/audit", element: <AuditPage />, errorElement: <RouteError /> },
-      { path: "/endpoint-keys", element: <EndpointKeysPage />, errorElement: <RouteError /> },
-      { path: "/account/api-keys", element: <ApiKeysPage />, errorElement: <RouteError /> },
-      { path: "/account/security", element: <SecurityPage />, errorElement: <RouteError /> },
+      { path: "/logs", lazy: async () => ({ Component: (await import("./pages/logs.js")).LogsPage }), errorElement: <RouteError /> },
+      { path: "/users", lazy: async () => ({ Component: (await import("./pages/users.js")).UsersPage }), errorElement: <RouteError /> },
+      { path: "/config", lazy: async () => ({ Component: (await import("./pages/config.js")).ConfigPage }), errorElement: <RouteError /> },
+      { path: "/schedules", lazy: async () => ({ Component: (await import("./pages/schedules.js")).SchedulesPage }), errorElement: <RouteError /> },
+      { path: "/organizations", lazy: async () => ({ Component: (await import("./pages/organizations.js")).OrganizationsPage }), errorElement: <RouteError /> },
+      { path: "/roles", lazy: async () => ({ Component: (await import("./pages/roles.js")).RolesPage }), errorElement: <RouteError /> },
+      { path: "/audit", lazy: async () => ({ Component: (await import("./pages/audit.js")).AuditPage }), errorElement: <RouteError /> },
+      { path: "/endpoint-keys", lazy: async () => ({ Component: (await import("./pages/endpoint-keys.js")).EndpointKeysPage }), errorElement: <RouteError /> },
+      { path: "/account/api-keys", lazy: async () => ({ Component: (await import("./pages/api-keys.js")).ApiKeysPage }), errorElement: <RouteError /> },
+      { path: "/account/security", lazy: async () => ({ Component: (await import("./pages/security.js")).SecurityPage }), errorElement: <RouteError /> },
       // The chart library loads with its page only.
       // Monaco and the TypeScript service load with the editor page only.
       { path: "/editor", lazy: async () => ({ Component: (await import("./pages/editor.js")).EditorPage }), errorElement: <RouteError /> },
       { path: "/roi", lazy: async () => ({ Component: (await import("./pages/roi.js")).RoiPage }), errorElement: <RouteError /> },
-      { path: "/tables", element: <TablesPage />, errorElement: <RouteError /> },
-      { path: "/tables/:table", element: <TablePage />, errorElement: <RouteError /> },
-      { path: "/knowledge", element: <KnowledgePage />, errorElement: <RouteError /> },
+      { path: "/tables", lazy: async () => ({ Component: (await import("./pages/tables.js")).TablesPage }), errorElement: <RouteError /> },
+      { path: "/tables/:table", lazy: async () => ({ Component: (await import("./pages/tables.js")).TablePage }), errorElement: <RouteError /> },
+      { path: "/knowledge", lazy: async () => ({ Component: (await import("./pages/knowledge.js")).KnowledgePage }), errorElement: <RouteError /> },
       // The builder's preview is the run form (rjsf): loaded with its page only.
       { path: "/custom-forms", lazy: async () => ({ Component: (await import("./pages/form-builder.js")).CustomFormsAdminPage }), errorElement: <RouteError /> },
       { path: "/custom-forms/:id", lazy: async () => ({ Component: (await import("./pages/form-builder.js")).FormBuilderPage }), errorElement: <RouteError /> },
-      { path: "/integrations", element: <IntegrationsPage />, errorElement: <RouteError /> },
-      { path: "/integrations/:name", element: <IntegrationPage />, errorElement: <RouteError /> },
-      { path: "/ai", element: <AiProvidersPage />, errorElement: <RouteError /> },
-      { path: "/agents", element: <AgentsPage />, errorElement: <RouteError /> },
-      { path: "/agents/:ref/chat", element: <AgentChatPage />, errorElement: <RouteError /> },
+      { path: "/integrations", lazy: async () => ({ Component: (await import("./pages/integrations.js")).IntegrationsPage }), errorElement: <RouteError /> },
+      { path: "/integrations/:name", lazy: async () => ({ Component: (await import("./pages/integrations.js")).IntegrationPage }), errorElement: <RouteError /> },
+      { path: "/ai", lazy: async () => ({ Component: (await import("./pages/ai.js")).AiProvidersPage }), errorElement: <RouteError /> },
+      { path: "/agents", lazy: async () => ({ Component: (await import("./pages/agents.js")).AgentsPage }), errorElement: <RouteError /> },
+      { path: "/agents/:ref/chat", lazy: async () => ({ Component: (await import("./pages/agent-chat.js")).AgentChatPage }), errorElement: <RouteError /> },
       { path: "*", element: <RouteError notFound /> },
     ],
   },

@@ -245,7 +245,8 @@ describe("the editor page", { timeout: 120_000 }, () => {
     await move.getByRole("button", { name: "Move" }).click();
     await move.waitFor({ state: "detached" });
     await treeItem(page, "done.ts").waitFor();
-    expect(await page.getByRole("treeitem").filter({ hasText: "todo.ts" }).count()).toBe(0);
+    // (The tree is read again after the change: wait for it rather than read it once.)
+    await expect.poll(() => page.getByRole("treeitem").filter({ hasText: "todo.ts" }).count(), { timeout: 10_000 }).toBe(0);
     await page.getByLabel("Open file").filter({ hasText: "tickets/done.ts" }).waitFor();
     expect(existsSync(join(t.workspace, "tickets/done.ts"))).toBe(true);
     expect((await admin("GET", "/api/workflows/todo_sweep")).filePath).toBe("tickets/done.ts");
@@ -255,7 +256,8 @@ describe("the editor page", { timeout: 120_000 }, () => {
     await del.getByRole("button", { name: "Delete" }).click();
     await del.waitFor({ state: "detached" });
     await page.getByLabel("Open file").filter({ hasText: "No file open" }).waitFor();
-    expect(await page.getByRole("treeitem").filter({ hasText: "done.ts" }).count()).toBe(0);
+    // (The tree is read again after the change: wait for it rather than read it once.)
+    await expect.poll(() => page.getByRole("treeitem").filter({ hasText: "done.ts" }).count(), { timeout: 10_000 }).toBe(0);
     expect(existsSync(join(t.workspace, "tickets/done.ts"))).toBe(false);
     expect((await t.call({ method: "GET", url: "/api/workflows/todo_sweep" })).statusCode).toBe(404);
     expect(await accessibilityProblems(page)).toEqual([]);

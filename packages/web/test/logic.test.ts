@@ -4,6 +4,7 @@ import { csrfToken, query } from "../src/lib/api.js";
 import { toCsv } from "../src/lib/csv.js";
 import { fieldErrorsToErrorSchema, formSchema } from "../src/lib/form-errors.js";
 import { historyQuery, logSearchQuery } from "../src/lib/history-query.js";
+import { inertHtmlDocument, resultKind } from "../src/lib/result-kind.js";
 import { mergeLines, streamUrl } from "../src/lib/log-stream.js";
 
 import type { LogLine } from "../src/lib/types.js";
@@ -90,5 +91,25 @@ describe("log search query", () => {
       limit: 500,
       offset: 0,
     });
+  });
+});
+
+describe("how a result is shown", () => {
+  it("JSON for values, HTML, markdown or text for strings", () => {
+    expect(resultKind({ a: 1 })).toBe("json");
+    expect(resultKind(3)).toBe("json");
+    expect(resultKind(null)).toBe("json");
+    expect(resultKind("<table><tr><td>1</td></tr></table>")).toBe("html");
+    expect(resultKind("<!doctype html><p>hi</p>")).toBe("html");
+    expect(resultKind("# Title\n\ntext")).toBe("markdown");
+    expect(resultKind("see [the docs](https://example.com)")).toBe("markdown");
+    expect(resultKind("3 < 4 and 5 > 2")).toBe("text");
+    expect(resultKind("Hello, Ada.")).toBe("text");
+  });
+
+  it("an HTML result's document may load nothing and run no script", () => {
+    const doc = inertHtmlDocument("<p>hi</p>");
+    expect(doc).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(doc.indexOf("Content-Security-Policy")).toBeLessThan(doc.indexOf("<p>hi</p>"));
   });
 });

@@ -54,6 +54,14 @@ export const summarize = workflow(
   { name: "summarize", description: "Asks the model for a summary", category: "Examples", executionMode: "sync", params: z.object({}) },
   async () => (await ai.complete("one two three")).text,
 );
+export const reportMd = workflow(
+  { name: "report_md", description: "A markdown report", category: "Examples", executionMode: "sync", params: z.object({}) },
+  async () => "# Weekly report\\n\\n- **3** devices patched\\n- [details](javascript:alert(1))\\n\\n<img src=x onerror=alert(1)>",
+);
+export const reportHtml = workflow(
+  { name: "report_html", description: "An HTML report", category: "Examples", executionMode: "sync", params: z.object({}) },
+  async () => "<table><tr><td>Patched devices</td><td>3</td></tr></table><script>parent.document.title = 'pwned'</script><img src=http://203.0.113.9/beacon.png>",
+);
 export const flaky = workflow(
   { name: "flaky", description: "Fails, is retried once, fails again", category: "Examples", executionMode: "async",
     retryPolicy: { maxRetries: 1, delaySeconds: 0 }, params: z.object({}) },
@@ -237,6 +245,32 @@ describe("web app, part 1 leftovers", { timeout: 90_000 }, () => {
     await tech.getByRole("region", { name: "Child runs" }).waitFor();
     expect(await tech.getByRole("region", { name: "Variables" }).count()).toBe(0);
     await tech.close();
+  });
+
+  it("text results are rendered safely: markdown without its raw HTML or script links, HTML in a frame that runs and loads nothing", async () => {
+    const page = await signInAs(browser, ROOT.email, ROOT.password);
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(r.url()));
+    const md = await admin("POST", "/api/workflows/report_md/execute", {});
+    await page.goto(`${base}/runs/${md.id}`);
+    const result = page.getByRole("region", { name: "Result" });
+    await result.getByRole("heading", { name: "Weekly report" }).waitFor();
+    await result.getByRole("listitem").filter({ hasText: "devices patched" }).waitFor();
+    expect(await result.locator("img").count()).toBe(0);
+    expect(await result.getByRole("link", { name: "details" }).getAttribute("href")).not.toMatch(/^javascript:/i);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, "run-markdown");
+    const html = await admin("POST", "/api/workflows/report_html/execute", {});
+    await page.goto(`${base}/runs/${html.id}`);
+    const frame = result.locator('iframe[title="HTML result"]');
+    await frame.waitFor();
+    expect(await frame.getAttribute("sandbox")).toBe("");
+    await page.frameLocator('iframe[title="HTML result"]').getByText("Patched devices").waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.title()).not.toBe("pwned");
+    expect(asked.filter((u) => !u.startsWith(base) && !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
+    await screenshot(page, "run-html");
+    await page.close();
   });
 
   it("the log search finds lines across runs by level, workflow, organization, text and time", async () => {

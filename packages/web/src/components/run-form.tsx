@@ -12,7 +12,7 @@ import { fieldErrorsToErrorSchema, formSchema } from "../lib/form-errors.js";
 import type { ExecutionRecord } from "../lib/types.js";
 import { ErrorAlert } from "./states.js";
 import { formatDuration, StatusBadge } from "./status-badge.js";
-import { JsonTree } from "./json-tree.js";
+import { ResultView } from "./result-view.js";
 
 const validator = customizeValidator({ AjvClass: Ajv2020 as never });
 
@@ -111,7 +111,7 @@ function RunResult({ record }: { record: ExecutionRecord }) {
             {record.error}
           </Alert>
         ) : null}
-        <JsonTree value={record.result} />
+        <ResultView value={record.result} />
       </Stack>
     </Card>
   );

@@ -10,6 +10,7 @@ import { isTerminal, LEVELS, type ExecutionPage, type ExecutionRecord, type LogL
 import { ErrorAlert, LoadingRows } from "../components/states.js";
 import { formatDuration, StatusBadge } from "../components/status-badge.js";
 import { JsonTree } from "../components/json-tree.js";
+import { ResultView } from "../components/result-view.js";
 
 const LEVEL_COLORS: Record<LogLevel, string> = { debug: "gray", info: "inherit", warn: "orange", error: "red" };
 
@@ -235,7 +236,7 @@ export function RunPage() {
           <Accordion.Item value="result">
             <Accordion.Control>Result</Accordion.Control>
             <Accordion.Panel>
-              <JsonTree value={r.result} />
+              <ResultView value={r.result} />
             </Accordion.Panel>
           </Accordion.Item>
           <Accordion.Item value="input">
