@@ -440,6 +440,8 @@ describe("admin pages, part A", { timeout: 90_000 }, () => {
     await form.getByText("is not the current code").waitFor();
     await form.getByRole("textbox", { name: "Code from the app" }).fill(totp(secret));
     await form.getByRole("button", { name: "Turn on" }).click();
+    // (allTextContents does not wait: wait for the codes to be shown first.)
+    await page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").first().waitFor();
     const codes = await page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
     expect(codes.length).toBeGreaterThanOrEqual(8);
     await page.getByText("On", { exact: true }).waitFor();
