@@ -273,6 +273,19 @@ describe("web app, part 1 leftovers", { timeout: 90_000 }, () => {
     await page.close();
   });
 
+  it("history: a running run's row turns to its end status without a reload", async () => {
+    const page = await signInAs(browser, ROOT.email, ROOT.password);
+    const { executionId } = await admin("POST", "/api/workflows/slow_steps/run", { steps: 2, holdMs: 2500 });
+    await page.goto(`${base}/history?workflow=slow_steps`);
+    const row = page.getByRole("table", { name: "Runs" }).getByRole("row").filter({ has: page.locator(`a[href="/runs/${executionId}"]`) });
+    await row.getByLabel(/status (Pending|Running)/).waitFor();
+    let reloaded = false;
+    page.on("framenavigated", (f) => f === page.mainFrame() && (reloaded = true));
+    await row.getByLabel("status Success").waitFor({ timeout: 30_000 });
+    expect(reloaded).toBe(false);
+    await page.close();
+  });
+
   it("the log search finds lines across runs by level, workflow, organization, text and time", async () => {
     await admin("POST", "/api/workflows/greet/execute", { name: "Contoso person" }, orgs.Contoso);
     await admin("POST", "/api/workflows/greet/execute", { name: "Fabrikam person" }, orgs.Fabrikam);

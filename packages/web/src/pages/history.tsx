@@ -5,7 +5,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { Link } from "react-router";
 import { api, query } from "../lib/api.js";
 import { useMe, useOrg } from "../lib/session.js";
-import { STATUSES, TRIGGER_NAMES, type ExecutionPage, type ExecutionSummary } from "../lib/types.js";
+import { isTerminal, STATUSES, TRIGGER_NAMES, type ExecutionPage, type ExecutionSummary } from "../lib/types.js";
 import { historyQuery } from "../lib/history-query.js";
 import { Empty, ErrorAlert, LoadingRows } from "../components/states.js";
 import { DataTable } from "../components/data-table.js";
@@ -51,7 +51,13 @@ export function HistoryPage() {
   ];
   const q = useMemo(() => historyQuery(params), [params]);
   const page = Math.max(Number(params.get("page")) || 1, 1);
-  const list = useQuery({ queryKey: [org, "executions", q], queryFn: () => api<ExecutionPage>(`/api/executions${query(q)}`), placeholderData: keepPreviousData });
+  const list = useQuery({
+    queryKey: [org, "executions", q],
+    queryFn: () => api<ExecutionPage>(`/api/executions${query(q)}`),
+    placeholderData: keepPreviousData,
+    // While a run on this page is queued or running, the page reads it again (no reload needed).
+    refetchInterval: (query) => (query.state.data?.executions.some((e) => !isTerminal(e.status)) ? 2000 : false),
+  });
 
   return (
     <Stack>
