@@ -28,6 +28,16 @@ export const greet = workflow(
 );
 `,
   "notes/readme.md": "# Notes\n",
+  "shared/texts.ts": `/** A greeting shared by several workflows. */
+export function salute(name: string): string {
+  return "Hi, " + name;
+}
+`,
+  "uses-shared.ts": `import { workflow, z } from "bifrost";
+import { salute } from "./shared/texts.js";
+
+export const saluted = workflow({ name: "saluted", params: z.object({ name: z.string() }) }, async ({ name }) => salute(name));
+`,
 };
 
 let t: TestPlatform;
@@ -172,6 +182,20 @@ describe("the editor page", { timeout: 120_000 }, () => {
     await page.getByRole("status", { name: "Registration" }).getByText(/Saved .* \(\d+ ms\)/).waitFor();
     expect(await treeItem(page, "typed.ts").filter({ hasText: "(unsaved changes)" }).count()).toBe(0);
     await page.close();
+  });
+
+  it("imports between workspace files resolve in the browser as on the server: no false error, and a wrong use is one", async () => {
+    const page = await editorPage();
+    await openFile(page, "uses-shared.ts");
+    await page.locator(".monaco-editor .view-lines").getByText("salute(name)").first().waitFor();
+    // Give the TypeScript service time to check the file: an unresolved import would be an error by now.
+    await page.waitForTimeout(1500);
+    await expect.poll(() => problems(page).getByText("None.").count(), { timeout: 20_000 }).toBe(1);
+    await page.locator(".monaco-editor .view-lines").click();
+    await page.keyboard.press("ControlOrMeta+End");
+    await page.keyboard.insertText(`\nconst wrong: number = salute("x");\n`);
+    await problems(page).getByText("not assignable to type 'number'").waitFor({ timeout: 30_000 });
+    await page.close({ runBeforeUnload: false });
   });
 
   it("saving a broken file shows the load error as a marker at its line and column, within a second", async () => {

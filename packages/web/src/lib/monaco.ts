@@ -50,3 +50,17 @@ export function loadDeclarations(): Promise<void> {
   });
   return declarations;
 }
+
+/** How many of the workspace's TypeScript files the service reads, so imports between them resolve. */
+export const MAX_WORKSPACE_SOURCES = 300;
+let workspaceLibs: monaco.IDisposable[] = [];
+
+/**
+ * The workspace's other TypeScript files, for the TypeScript service: a file that imports
+ * `./lib/helpers.js` or `./sdks/halo.js` then checks against it, as the server's compiler
+ * does. The open file is an editor model, so it is left out here.
+ */
+export function setWorkspaceSources(files: { path: string; content: string }[], openPath: string | null): void {
+  for (const lib of workspaceLibs) lib.dispose();
+  workspaceLibs = files.filter((f) => f.path !== openPath).map((f) => monaco.typescript.typescriptDefaults.addExtraLib(f.content, modelUri(f.path).toString()));
+}

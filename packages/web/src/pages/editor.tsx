@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useBlocker } from "react-router";
 import { isWorkflowName, TEMPLATE_TITLES, WORKFLOW_TEMPLATES, workflowTemplate, type WorkflowTemplate } from "@bifrost/contracts/templates.js";
 import { api, query } from "../lib/api.js";
-import { loadDeclarations, modelUri, monaco } from "../lib/monaco.js";
+import { loadDeclarations, MAX_WORKSPACE_SOURCES, modelUri, monaco, setWorkspaceSources } from "../lib/monaco.js";
 import { useMe, useOrg } from "../lib/session.js";
 import type { Workflow } from "../lib/types.js";
 import { ErrorAlert, LoadingRows } from "../components/states.js";
@@ -59,6 +59,14 @@ function toTreeData(entries: TreeEntry[], dirty: string | null): TreeNodeData[] 
     nodeProps: { type: e.type, dirty: e.path === dirty },
     ...(e.type === "directory" ? { children: toTreeData(e.children ?? [], dirty) } : {}),
   }));
+}
+
+/** Every TypeScript file of the tree, for the TypeScript service (imports between files). */
+function typeScriptFiles(entry: TreeEntry | undefined, found: string[] = []): string[] {
+  if (!entry || found.length >= MAX_WORKSPACE_SOURCES) return found;
+  if (entry.type === "file" && /\.(ts|tsx|mts)$/.test(entry.path)) found.push(entry.path);
+  for (const child of entry.children ?? []) typeScriptFiles(child, found);
+  return found;
 }
 
 function findEntry(entries: TreeEntry[], path: string): TreeEntry | null {
@@ -125,6 +133,19 @@ function Editor() {
   const treeKey = [org, "editor-tree"];
   const treeQuery = useQuery({ queryKey: treeKey, queryFn: () => api<{ tree: TreeEntry; truncated: boolean }>("/api/files/editor/tree") });
   const types = useQuery({ queryKey: ["editor-types"], queryFn: () => loadDeclarations().then(() => true), staleTime: Infinity, retry: false });
+  const sourcePaths = useMemo(() => typeScriptFiles(treeQuery.data?.tree), [treeQuery.data]);
+  const sourcesKey = [org, "editor-sources", sourcePaths];
+  const sources = useQuery({
+    queryKey: sourcesKey,
+    queryFn: () =>
+      Promise.all(
+        sourcePaths.map(async (path) => {
+          const f = await api<OpenedFile>(`/api/files/editor/file${query({ path })}`);
+          return { path, content: f.encoding === "utf8" ? f.content : "" };
+        }),
+      ),
+    enabled: types.isSuccess && sourcePaths.length > 0,
+  });
 
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
@@ -248,9 +269,15 @@ function Editor() {
       showRegistration(answer);
       setSaveInfo({ at: new Date(), ms });
       void client.invalidateQueries({ queryKey: treeKey });
+      void client.invalidateQueries({ queryKey: [org, "editor-sources"] });
       void client.invalidateQueries({ predicate: (q) => q.queryKey.includes("workflows") || q.queryKey.includes("workflow") });
     },
   });
+  // The other workspace files, for imports between them (the open one is the editor's model).
+  useEffect(() => {
+    if (sources.data) setWorkspaceSources(sources.data, file?.path ?? null);
+  }, [sources.data, file?.path]);
+  useEffect(() => () => setWorkspaceSources([], null), []);
   const saveRef = useRef(() => {});
   saveRef.current = () => {
     if (canWrite && file?.encoding === "utf8" && !save.isPending) save.mutate();
